@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources for Rust functions on AWS Lambda, one capability per module."""

@@ -1,0 +1,18 @@
+//! The Lambda entry point: settings and the DynamoDB client once at init, then one batch per
+//! invocation.
+
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use sqs_processor::{env, handler, store::DynamoOrderStore};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    common::telemetry::init();
+    let table = common::settings::required(env::ORDERS_TABLE, "the name of the orders table")?;
+    let config = common::aws::sdk_config().await;
+    let store = DynamoOrderStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        handler::handle(&store, event.payload)
+    }))
+    .await
+}

@@ -1,0 +1,275 @@
+"""Builds every function of the workspace for arm64 in ONE cargo invocation and writes one
+reproducible zip per function, skipping the build when the sources have not changed.
+
+Run through `scripts/build-functions` (which sets the toolchain env). Steps:
+1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table).
+2. A hash of the sources (Cargo.toml without `[package.metadata]`, Cargo.lock, *.rs, build.rs)
+   and of the compiler version decides whether to build: when it matches the last build and
+   every zip exists, nothing runs.
+3. The sources are mirrored into a fixed directory under the cache, so the compiler sees the
+   same paths whatever the clone path, and `--remap-path-prefix` hides that directory and
+   CARGO_HOME: the binaries do not depend on where they were built.
+4. `cargo lambda build --release --locked --target aarch64-unknown-linux-gnu.2.34` (glibc pinned
+   to Amazon Linux 2023's 2.34).
+5. Each binary is zipped as `bootstrap` (mode 0755, fixed timestamps) and checked: ELF machine
+   aarch64 and no GLIBC symbol version above 2.34.
+
+Output: `build/lambda/<function>.zip` in the repo, and `build/lambda/manifest.json` with each
+zip's sha256 and size. Prints one JSON line with the manifest path last, for callers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WORKSPACE = REPO_ROOT / "functions"
+OUTPUT_DIR = REPO_ROOT / "build" / "lambda"
+TARGET = "aarch64-unknown-linux-gnu"
+GLIBC_MAX = (2, 34)
+ELF_MACHINE_AARCH64 = 183
+# 1980-01-01 00:00:00, the earliest time a zip entry can hold.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+SOURCE_SUFFIXES = (".rs",)
+SOURCE_NAMES = ("Cargo.toml", "Cargo.lock", "build.rs")
+
+
+class BuildError(Exception):
+    """A build step failed; the message says what and what to do."""
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    manifest_dir: Path
+
+
+def log(message: str) -> None:
+    print(f"[build-functions] {message}", file=sys.stderr, flush=True)
+
+
+def function_crates(workspace: Path) -> list[Function]:
+    """The workspace members whose Cargo.toml has a [package.metadata.stack] table."""
+    result = subprocess.run(
+        ["cargo", "metadata", "--no-deps", "--format-version", "1", "--locked"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BuildError(f"cargo metadata failed:\n{result.stderr.strip()}")
+    metadata = json.loads(result.stdout)
+    functions = [
+        Function(package["name"], Path(package["manifest_path"]).parent)
+        for package in metadata["packages"]
+        if (package.get("metadata") or {}).get("stack") is not None
+    ]
+    return sorted(functions, key=lambda f: f.name)
+
+
+def source_files(workspace: Path) -> list[Path]:
+    """Files that can change a binary, relative to the workspace, in a stable order."""
+    files = []
+    for path in workspace.rglob("*"):
+        relative = path.relative_to(workspace)
+        if relative.parts[0] in ("target", ".cargo-lambda") or not path.is_file():
+            continue
+        if path.name in SOURCE_NAMES or path.suffix in SOURCE_SUFFIXES:
+            files.append(relative)
+    return sorted(files)
+
+
+def hashable_bytes(path: Path) -> bytes:
+    """A file's bytes for the source hash; a Cargo.toml minus its [package.metadata] tables,
+    since deploy settings do not change binaries."""
+    if path.name != "Cargo.toml":
+        return path.read_bytes()
+    manifest = tomllib.loads(path.read_text())
+    manifest.get("package", {}).pop("metadata", None)
+    return json.dumps(manifest, sort_keys=True).encode()
+
+
+def source_hash(workspace: Path, rustc_version: str) -> str:
+    digest = hashlib.sha256(rustc_version.encode())
+    for relative in source_files(workspace):
+        digest.update(str(relative).encode() + b"\0")
+        digest.update(hashlib.sha256(hashable_bytes(workspace / relative)).digest())
+    return digest.hexdigest()
+
+
+def mirror(source: Path, destination: Path) -> None:
+    """Makes `destination` hold exactly the workspace's files, writing only files whose bytes
+    differ so that cargo's mtime-based freshness checks see unchanged files as unchanged."""
+    wanted = set()
+    for path in source.rglob("*"):
+        relative = path.relative_to(source)
+        if relative.parts[0] == "target" or not path.is_file():
+            continue
+        wanted.add(relative)
+        target = destination / relative
+        data = path.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    if destination.exists():
+        for path in sorted(destination.rglob("*"), reverse=True):
+            relative = path.relative_to(destination)
+            if path.is_file() and relative not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
+def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str) -> None:
+    cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
+    rustflags = " ".join(
+        [
+            f"--remap-path-prefix={build_dir}=/build",
+            f"--remap-path-prefix={cargo_home}=/cargo",
+        ]
+    )
+    env = dict(os.environ, RUSTC=rustc, CARGO_TARGET_DIR=str(target_dir), RUSTFLAGS=rustflags)
+    command = [
+        "cargo", "lambda", "build", "--release", "--locked",
+        "--skip-target-check", "--target", f"{TARGET}.2.34",
+    ]  # fmt: skip
+    log(f"$ {' '.join(command)}  (RUSTC={rustc})")
+    started = time.monotonic()
+    # cargo's progress goes to our stderr as it happens; its messages are kept for the error.
+    process = subprocess.Popen(
+        command, cwd=build_dir, env=env, stdout=sys.stderr, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    captured: list[str] = []
+    for line in process.stderr:
+        sys.stderr.write(line)
+        captured.append(line)
+    if process.wait() != 0:
+        errors = [line for line in captured if line.startswith(("error", "  -->", "warning: unused"))]
+        tail = "".join(errors[-40:] or captured[-40:])
+        raise BuildError(f"cargo lambda build failed (exit {process.returncode}):\n{tail}")
+    log(f"cargo lambda build finished in {time.monotonic() - started:.0f}s")
+
+
+def check_binary(name: str, binary: bytes, readelf_output: str) -> None:
+    if binary[:4] != b"\x7fELF":
+        raise BuildError(f"{name}: bootstrap is not an ELF file")
+    machine = int.from_bytes(binary[18:20], "little")
+    if machine != ELF_MACHINE_AARCH64:
+        raise BuildError(f"{name}: bootstrap is for ELF machine {machine}, expected aarch64 (183)")
+    versions = {
+        (int(major), int(minor))
+        for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", readelf_output)
+    }
+    too_new = sorted(v for v in versions if v > GLIBC_MAX)
+    if too_new:
+        listed = ", ".join(f"GLIBC_{a}.{b}" for a, b in too_new)
+        raise BuildError(
+            f"{name}: bootstrap needs {listed}, newer than Amazon Linux 2023's glibc 2.34: "
+            "build with --target aarch64-unknown-linux-gnu.2.34"
+        )
+
+
+def write_zip(binary: bytes, destination: Path) -> None:
+    """A zip holding `bootstrap`, byte-for-byte the same for the same binary."""
+    info = zipfile.ZipInfo("bootstrap", date_time=ZIP_EPOCH)
+    info.external_attr = (0o100755 & 0xFFFF) << 16
+    info.create_system = 3  # Unix, so that the mode above is honoured
+    info.compress_type = zipfile.ZIP_DEFLATED
+    temporary = destination.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w") as archive:
+        archive.writestr(info, binary, compresslevel=9)
+    temporary.replace(destination)
+
+
+def package(functions: list[Function], target_dir: Path) -> dict[str, dict[str, object]]:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    artifacts: dict[str, dict[str, object]] = {}
+    for function in functions:
+        binary_path = target_dir / "lambda" / function.name / "bootstrap"
+        if not binary_path.is_file():
+            raise BuildError(f"{function.name}: cargo lambda produced no {binary_path.name}")
+        binary = binary_path.read_bytes()
+        readelf = subprocess.run(
+            ["readelf", "--wide", "--dyn-syms", "--version-info", str(binary_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        check_binary(function.name, binary, readelf)
+        zip_path = OUTPUT_DIR / f"{function.name}.zip"
+        write_zip(binary, zip_path)
+        data = zip_path.read_bytes()
+        artifacts[function.name] = {
+            "zip": str(zip_path.relative_to(REPO_ROOT)),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "zip_bytes": len(data),
+            "bootstrap_bytes": len(binary),
+        }
+        log(f"{function.name}: {len(data)} bytes zipped, sha256 {artifacts[function.name]['sha256']}")
+    return artifacts
+
+
+def rustc_version(rustc: str) -> str:
+    return subprocess.run([rustc, "-vV"], capture_output=True, text=True, check=True).stdout
+
+
+def build(cache_root: Path, rustc: str, force: bool) -> Path:
+    functions = function_crates(WORKSPACE)
+    if not functions:
+        raise BuildError("no function crates: a crate needs a [package.metadata.stack] table")
+    version = rustc_version(rustc)
+    wanted_hash = source_hash(WORKSPACE, version)
+    manifest_path = OUTPUT_DIR / "manifest.json"
+    if not force and manifest_path.is_file():
+        previous = json.loads(manifest_path.read_text())
+        zips_exist = all((REPO_ROOT / a["zip"]).is_file() for a in previous["functions"].values())
+        same_functions = sorted(previous["functions"]) == [f.name for f in functions]
+        if previous.get("source_hash") == wanted_hash and zips_exist and same_functions:
+            log(f"sources unchanged (hash {wanted_hash[:12]}): reusing {len(functions)} zips")
+            return manifest_path
+    log(f"building {len(functions)} functions for arm64: {', '.join(f.name for f in functions)}")
+    log(f"compiler: {version.splitlines()[0]}")
+    build_dir = cache_root / "build-src" / "functions"
+    mirror(WORKSPACE, build_dir)
+    target_dir = cache_root / "target-arm64"
+    run_cargo_lambda(build_dir, target_dir, rustc)
+    artifacts = package(functions, target_dir)
+    manifest = {"source_hash": wanted_hash, "target": f"{TARGET}.2.34", "functions": artifacts}
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="build even when sources are unchanged")
+    args = parser.parse_args()
+    cache_root = Path(os.environ["RUSTLAMBDA_CACHE_ROOT"])
+    rustc_file = cache_root / "arm64-rustc"
+    if not rustc_file.is_file():
+        print("error: the arm64 toolchain is not set up: run scripts/setup", file=sys.stderr)
+        return 1
+    try:
+        manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps({"manifest": str(manifest_path.relative_to(REPO_ROOT))}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Fixtures shared by every test: the moto server and the function binaries (native and arm64)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import functions
+from tests.harness.moto import MotoServer
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def native_binaries() -> Path:
+    return functions.build_native()
+
+
+@pytest.fixture(scope="session")
+def arm64_binaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return functions.build_arm64(tmp_path_factory.mktemp("arm64"))
+
+
+@pytest.fixture(scope="session")
+def contracts() -> dict[str, functions.FunctionContract]:
+    return functions.contracts()

@@ -1,0 +1,99 @@
+"""AWS's Runtime Interface Emulator (aws-lambda-rie) running one function's bootstrap.
+
+The emulator serves the Lambda invoke API on 127.0.0.1 and the Runtime API to the bootstrap on
+another free port; it passes its environment to the bootstrap. It serves one invocation at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.harness.processes import free_port, port_open, stop, wait_until
+
+INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+
+
+@dataclass
+class Invocation:
+    request_id: str
+    status: int
+    body: Any  # parsed JSON, or the raw text when the body is not JSON
+
+    @property
+    def is_error(self) -> bool:
+        return isinstance(self.body, dict) and "errorType" in self.body and "errorMessage" in self.body
+
+
+def rie_binary() -> str:
+    found = shutil.which("aws-lambda-rie")
+    if found is None:
+        raise RuntimeError("aws-lambda-rie is not on PATH: run scripts/setup")
+    return found
+
+
+class Emulator:
+    def __init__(self, command: list[str], env: dict[str, str], log_path: Path, timeout_s: int = 30) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self._log = log_path.open("wb")
+        runtime_api_port = free_port()
+        self.process = subprocess.Popen(
+            [
+                rie_binary(),
+                "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+                "--runtime-api-address", f"127.0.0.1:{runtime_api_port}",
+                *command,
+            ],  # fmt: skip
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "AWS_LAMBDA_FUNCTION_NAME": "e2e-function",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
+                "LOG_LEVEL": "warn",
+                **env,
+            },
+        )
+        wait_until(lambda: port_open(self.port), 20, f"aws-lambda-rie on port {self.port}")
+
+    def invoke(self, payload: Any, raw: bytes | None = None, timeout: float = 60) -> Invocation:
+        """Invokes once with a JSON payload (or raw bytes) and returns the parsed response."""
+        request_id = str(uuid.uuid4())
+        data = raw if raw is not None else json.dumps(payload).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{INVOKE_PATH}",
+            data=data,
+            method="POST",
+            headers={"X-Amzn-RequestId": request_id, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode()
+        try:
+            body: Any = json.loads(text)
+        except json.JSONDecodeError:
+            body = text
+        return Invocation(request_id, status, body)
+
+    def logs(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        stop(self.process)
+        self._log.close()

@@ -1,0 +1,148 @@
+"""A test Lambda Runtime API that hands out many invocations at once to ONE runtime process.
+
+aws-lambda-rie serves one invocation at a time, so Managed Instances concurrency is proven against
+this server: it implements the runtime side of the API (next, response, error, init/error) and
+records how many invocations were in flight together. Bound to 127.0.0.1 on a free port.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PREFIX = "/2018-06-01/runtime"
+
+
+@dataclass
+class Outcome:
+    kind: str  # "response" or "error"
+    body: Any
+
+
+@dataclass
+class State:
+    pending: queue.Queue[tuple[str, bytes]] = field(default_factory=queue.Queue)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    in_flight: set[str] = field(default_factory=set)
+    max_in_flight: int = 0
+    init_errors: list[Any] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.done = threading.Condition(self.lock)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path != f"{PREFIX}/invocation/next":
+            self._reply(404)
+            return
+        state = self.server.state
+        while True:
+            try:
+                request_id, payload = state.pending.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if self.server.closing:
+                    return
+        with state.lock:
+            state.in_flight.add(request_id)
+            state.max_in_flight = max(state.max_in_flight, len(state.in_flight))
+        deadline_ms = int((time.time() + 60) * 1000)
+        self._reply(
+            200,
+            payload,
+            {
+                "Content-Type": "application/json",
+                "Lambda-Runtime-Aws-Request-Id": request_id,
+                "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:lmi-worker",
+                "Lambda-Runtime-Trace-Id": f"Root=1-00000000-{request_id[:24]}",
+            },
+        )
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw.decode(errors="replace")
+        state = self.server.state
+        parts = self.path.removeprefix(f"{PREFIX}/").split("/")
+        if parts == ["init", "error"]:
+            with state.lock:
+                state.init_errors.append(body)
+            self._reply(202)
+            return
+        if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+            with state.done:
+                state.in_flight.discard(parts[1])
+                state.outcomes[parts[1]] = Outcome(parts[2], body)
+                state.done.notify_all()
+            self._reply(202)
+            return
+        self._reply(404)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: State
+    closing: bool = False
+
+
+class TestRuntimeApi:
+    __test__ = False  # not a pytest test class
+
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.state = State()
+        self.address = f"127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def state(self) -> State:
+        return self._server.state
+
+    def submit(self, payload: Any) -> str:
+        request_id = str(uuid.uuid4())
+        self.state.pending.put((request_id, json.dumps(payload).encode()))
+        return request_id
+
+    def wait_for(self, request_ids: list[str], timeout: float) -> dict[str, Outcome]:
+        deadline = time.monotonic() + timeout
+        with self.state.done:
+            while not all(r in self.state.outcomes for r in request_ids):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    missing = [r for r in request_ids if r not in self.state.outcomes]
+                    raise TimeoutError(f"{len(missing)} of {len(request_ids)} invocations got no outcome")
+                self.state.done.wait(remaining)
+            return {r: self.state.outcomes[r] for r in request_ids}
+
+    def close(self) -> None:
+        self._server.closing = True
+        self._server.shutdown()
+        self._server.server_close()
