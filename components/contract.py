@@ -153,8 +153,7 @@ def contract_from_metadata(crate: str, metadata: dict[str, Any]) -> FunctionCont
     deploy = metadata["lambda"]["deploy"]
     stack = metadata["stack"]
     tables = tuple(
-        TableUse(t["name"], t["partition_key"], t["env"], tuple(t["actions"]))
-        for t in stack.get("tables", [])
+        TableUse(t["name"], t["partition_key"], t["env"], tuple(t["actions"])) for t in stack.get("tables", [])
     )
     buckets = tuple(BucketUse(b["name"], b["env"], tuple(b["actions"])) for b in stack.get("buckets", []))
     secrets = tuple(SecretUse(s["name"], s["env"]) for s in stack.get("secrets", []))
@@ -169,7 +168,7 @@ def contract_from_metadata(crate: str, metadata: dict[str, Any]) -> FunctionCont
         tables=tables,
         buckets=buckets,
         secrets=secrets,
-        reference_envs=tuple(x.env for x in (*tables, *buckets, *secrets)),
+        reference_envs=tuple([t.env for t in tables] + [b.env for b in buckets] + [s.env for s in secrets]),
     )
 
 

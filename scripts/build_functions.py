@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -143,15 +142,19 @@ def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str) -> None:
     )
     env = dict(os.environ, RUSTC=rustc, CARGO_TARGET_DIR=str(target_dir), RUSTFLAGS=rustflags)
     command = [
-        "cargo", "lambda", "build", "--release", "--locked",
-        "--skip-target-check", "--target", f"{TARGET}.2.34",
-    ]  # fmt: skip
+        "cargo",
+        "lambda",
+        "build",
+        "--release",
+        "--locked",
+        "--skip-target-check",
+        "--target",
+        f"{TARGET}.2.34",
+    ]
     log(f"$ {' '.join(command)}  (RUSTC={rustc})")
     started = time.monotonic()
     # cargo's progress goes to our stderr as it happens; its messages are kept for the error.
-    process = subprocess.Popen(
-        command, cwd=build_dir, env=env, stdout=sys.stderr, stderr=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(command, cwd=build_dir, env=env, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     captured: list[str] = []
     for line in process.stderr:
@@ -170,10 +173,7 @@ def check_binary(name: str, binary: bytes, readelf_output: str) -> None:
     machine = int.from_bytes(binary[18:20], "little")
     if machine != ELF_MACHINE_AARCH64:
         raise BuildError(f"{name}: bootstrap is for ELF machine {machine}, expected aarch64 (183)")
-    versions = {
-        (int(major), int(minor))
-        for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", readelf_output)
-    }
+    versions = {(int(major), int(minor)) for major, minor in re.findall(r"GLIBC_(\d+)\.(\d+)", readelf_output)}
     too_new = sorted(v for v in versions if v > GLIBC_MAX)
     if too_new:
         listed = ", ".join(f"GLIBC_{a}.{b}" for a, b in too_new)

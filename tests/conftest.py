@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from components.contract import FunctionContract
 from tests.harness import functions
 from tests.harness.moto import MotoServer
 
@@ -29,5 +30,5 @@ def arm64_binaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def contracts() -> dict[str, functions.FunctionContract]:
+def contracts() -> dict[str, FunctionContract]:
     return functions.contracts()

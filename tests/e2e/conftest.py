@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from components.contract import FunctionContract
 from tests.harness import functions
 from tests.harness.emulator import Emulator
 from tests.harness.moto import MotoServer
@@ -25,7 +26,7 @@ def start_function(
     request: pytest.FixtureRequest,
     flavour: str,
     moto: MotoServer,
-    contracts: dict[str, functions.FunctionContract],
+    contracts: dict[str, FunctionContract],
     tmp_path: Path,
 ) -> Iterator[StartFunction]:
     """`start_function(name, references)` runs the function with its contract's settings, the

@@ -3,6 +3,7 @@ crate's own fixtures (an API Gateway v2 HTTP API event and a Function URL event)
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -20,8 +21,10 @@ APIGW_POST = json.loads((FIXTURES / "apigw-v2-post-item.json").read_text())
 URL_GET = json.loads((FIXTURES / "function-url-get-item.json").read_text())
 
 
-def request(template: dict[str, Any], method: str, path: str, body: str | None = None, **headers: str) -> dict[str, Any]:
-    event = json.loads(json.dumps(template))
+def request(
+    template: dict[str, Any], method: str, path: str, body: str | None = None, **headers: str
+) -> dict[str, Any]:
+    event = copy.deepcopy(template)
     event["rawPath"] = path
     event["requestContext"]["http"]["method"] = method
     event["requestContext"]["http"]["path"] = path
@@ -66,9 +69,13 @@ def test_create_read_and_errors(api: Emulator, moto: MotoServer, template: dict[
             "message": "no route for GET /unknown: the routes are GET /health, GET /items/{id} and POST /items",
         },
     )
-    status, error = call(api, request(template, "POST", "/items", '{"name": ""}', **{"content-type": "application/json"}))
+    status, error = call(
+        api, request(template, "POST", "/items", '{"name": ""}', **{"content-type": "application/json"})
+    )
     assert (status, error["error"], error["field"]) == (400, "missing_field", "id")
-    status, error = call(api, request(template, "POST", "/items", '{"id": "a", "name": ""}', **{"content-type": "application/json"}))
+    status, error = call(
+        api, request(template, "POST", "/items", '{"id": "a", "name": ""}', **{"content-type": "application/json"})
+    )
     assert (status, error["error"], error["field"]) == (400, "empty_field", "name")
     status, error = call(api, request(template, "POST", "/items", "{not json", **{"content-type": "application/json"}))
     assert (status, error["error"], error["field"]) == (400, "invalid_json", "body")

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from components.contract import FunctionContract
 from tests.e2e.conftest import StartFunction
 from tests.harness import functions
 from tests.harness.aws import create_table
@@ -79,15 +80,18 @@ class Worker:
         self._log.close()
 
 
+StartWorker = Callable[..., Worker]
+
+
 @pytest.fixture
 def worker_factory(
     request: pytest.FixtureRequest,
     flavour: str,
     moto: MotoServer,
-    contracts: dict[str, functions.FunctionContract],
+    contracts: dict[str, FunctionContract],
     unique: str,
     tmp_path: Path,
-) -> Iterator[tuple[GateProxy, object]]:
+) -> Iterator[tuple[GateProxy, StartWorker]]:
     binaries: Path = request.getfixturevalue(f"{flavour}_binaries")
     table = create_table(moto, f"items-{unique}", "id")
     put_items(moto, table, CONCURRENCY)
@@ -111,9 +115,9 @@ def worker_factory(
     gate.close()
 
 
-def test_64_invocations_in_flight_together(worker_factory: tuple[GateProxy, object]) -> None:
+def test_64_invocations_in_flight_together(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
-    worker = start()  # type: ignore[operator]
+    worker = start()
     ids = [worker.api.submit({"item_ids": [f"item-{i}"]}) for i in range(CONCURRENCY)]
     # Every invocation is inside its DynamoDB call, held at the gate, at the same time.
     gate.wait_held(CONCURRENCY, timeout=120)
@@ -126,10 +130,10 @@ def test_64_invocations_in_flight_together(worker_factory: tuple[GateProxy, obje
     assert worker.process.poll() is None
 
 
-def test_a_panicking_request_fails_alone(worker_factory: tuple[GateProxy, object]) -> None:
+def test_a_panicking_request_fails_alone(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
     gate.open()
-    worker = start({"LMI_PANIC_ON_ITEM_ID": "boom"})  # type: ignore[operator]
+    worker = start({"LMI_PANIC_ON_ITEM_ID": "boom"})
     ids = [worker.api.submit({"item_ids": [f"item-{i}"]}) for i in range(20)]
     poisoned = worker.api.submit({"item_ids": ["item-1", "boom"]})
     ids += [worker.api.submit({"item_ids": [f"item-{i}"]}) for i in range(20, 40)]
@@ -142,9 +146,9 @@ def test_a_panicking_request_fails_alone(worker_factory: tuple[GateProxy, object
     assert worker.process.poll() is None
 
 
-def test_sigterm_finishes_every_invocation_in_flight(worker_factory: tuple[GateProxy, object]) -> None:
+def test_sigterm_finishes_every_invocation_in_flight(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
-    worker = start()  # type: ignore[operator]
+    worker = start()
     ids = [worker.api.submit({"item_ids": [f"item-{i}"]}) for i in range(CONCURRENCY)]
     gate.wait_held(CONCURRENCY, timeout=120)
     worker.process.send_signal(signal.SIGTERM)

@@ -35,12 +35,15 @@ def random_json(rng: random.Random, depth: int = 0) -> Any:
     if choice == 2:
         return rng.choice([0, -1, 2**63, -(2**70), 3.5, 1e308])
     if choice == 3:
-        return "".join(rng.choice("aé☃\u0000\"\\{}[]+%20 ") for _ in range(rng.randrange(12)))
+        return "".join(rng.choice('aé☃\u0000"\\{}[]+%20 ') for _ in range(rng.randrange(12)))
     if choice == 4:
         return ""
     if choice == 5:
         return [random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
-    return {rng.choice(["Records", "body", "time", "item_ids", "x"]): random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+    return {
+        rng.choice(["Records", "body", "time", "item_ids", "x"]): random_json(rng, depth + 1)
+        for _ in range(rng.randrange(4))
+    }
 
 
 def mutate(rng: random.Random, value: Any) -> Any:

@@ -15,7 +15,9 @@ from tests.harness.aws import create_bucket
 from tests.harness.functions import WORKSPACE
 from tests.harness.moto import MotoServer
 
-TEMPLATE = json.loads((WORKSPACE / "s3-processor" / "tests" / "fixtures" / "object-created.json").read_text())["Records"][0]
+TEMPLATE = json.loads((WORKSPACE / "s3-processor" / "tests" / "fixtures" / "object-created.json").read_text())[
+    "Records"
+][0]
 KEY = "incoming/my report é 2026.txt"
 BODY = "hello from e2e ✓\n".encode() * 1000
 SIGNING_KEY = "e2e-signing-key"
@@ -56,7 +58,9 @@ def test_manifest_for_a_unicode_key_and_a_secret_created_late(
     digest = hashlib.sha256(BODY).hexdigest()
     manifest_key = f"manifests/{KEY}.json"
     assert second.body == {
-        "manifests": [{"bucket": uploads, "key": KEY, "manifest_key": manifest_key, "size": len(BODY), "sha256": digest}]
+        "manifests": [
+            {"bucket": uploads, "key": KEY, "manifest_key": manifest_key, "size": len(BODY), "sha256": digest}
+        ]
     }
     stored = json.loads(moto.client("s3").get_object(Bucket=manifests, Key=manifest_key)["Body"].read())
     signed = f"{uploads}\n{KEY}\n{len(BODY)}\n{digest}".encode()
@@ -81,4 +85,6 @@ def test_a_missing_object_names_bucket_and_key(start_function: StartFunction, mo
     )
     result = function.invoke(event(uploads, "incoming/gone.txt", 5))
     assert result.body["errorType"] == "ReadObjectFailed"
-    assert result.body["errorMessage"].startswith(f'could not read object "incoming/gone.txt" from bucket "{uploads}": ')
+    assert result.body["errorMessage"].startswith(
+        f'could not read object "incoming/gone.txt" from bucket "{uploads}": '
+    )

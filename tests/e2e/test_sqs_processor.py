@@ -30,7 +30,10 @@ def test_mixed_batch_reports_exactly_the_bad_ids(start_function: StartFunction, 
             record("m-good-1", order("o-1", 1999)),
             record("m-not-json", "order 2, 5 EUR"),
             record("m-good-2", order("o-2")),
-            record("m-bad-currency", json.dumps({"order_id": "o-3", "customer_id": "c", "amount_cents": 1, "currency": "euro"})),
+            record(
+                "m-bad-currency",
+                json.dumps({"order_id": "o-3", "customer_id": "c", "amount_cents": 1, "currency": "euro"}),
+            ),
             record("m-good-3", order("o-4")),
             record("m-missing-field", json.dumps({"order_id": "o-5", "currency": "EUR"})),
         ]

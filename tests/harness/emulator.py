@@ -49,10 +49,12 @@ class Emulator:
         self.process = subprocess.Popen(
             [
                 rie_binary(),
-                "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
-                "--runtime-api-address", f"127.0.0.1:{runtime_api_port}",
+                "--runtime-interface-emulator-address",
+                f"127.0.0.1:{self.port}",
+                "--runtime-api-address",
+                f"127.0.0.1:{runtime_api_port}",
                 *command,
-            ],  # fmt: skip
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={

@@ -35,7 +35,10 @@ pub struct FetchError {
 
 /// Where secret values come from: Secrets Manager in production, a fake in unit tests.
 pub trait SecretSource: Send + Sync {
-    fn fetch(&self, secret_id: &str) -> impl Future<Output = Result<SecretValue, FetchError>> + Send;
+    fn fetch(
+        &self,
+        secret_id: &str,
+    ) -> impl Future<Output = Result<SecretValue, FetchError>> + Send;
 }
 
 impl SecretSource for aws_sdk_secretsmanager::Client {
@@ -54,7 +57,8 @@ impl SecretSource for aws_sdk_secretsmanager::Client {
             .secret_string
             .map(SecretValue::new)
             .ok_or_else(|| FetchError {
-                reason: "the secret has no string value (binary secrets are not supported)".to_owned(),
+                reason: "the secret has no string value (binary secrets are not supported)"
+                    .to_owned(),
             })
     }
 }
@@ -128,8 +132,8 @@ impl<S: SecretSource> CachedSecret<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex as StdMutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf";
 
@@ -153,7 +157,12 @@ mod tests {
         async fn fetch(&self, secret_id: &str) -> Result<SecretValue, FetchError> {
             assert_eq!(secret_id, ARN);
             self.calls.fetch_add(1, Ordering::SeqCst);
-            let next = self.results.lock().unwrap().pop().expect("no scripted result left");
+            let next = self
+                .results
+                .lock()
+                .unwrap()
+                .pop()
+                .expect("no scripted result left");
             next.map(SecretValue::new).map_err(|reason| FetchError {
                 reason: reason.to_owned(),
             })
@@ -161,7 +170,12 @@ mod tests {
     }
 
     fn cached(source: &ScriptedSource, ttl_secs: u64) -> CachedSecret<&ScriptedSource> {
-        CachedSecret::new(source, "SIGNING_KEY_SECRET_ARN", ARN.to_owned(), Duration::from_secs(ttl_secs))
+        CachedSecret::new(
+            source,
+            "SIGNING_KEY_SECRET_ARN",
+            ARN.to_owned(),
+            Duration::from_secs(ttl_secs),
+        )
     }
 
     #[tokio::test(start_paused = true)]
@@ -173,13 +187,20 @@ mod tests {
         assert_eq!(secret.get().await.unwrap().expose(), "v1");
         assert_eq!(source.calls.load(Ordering::SeqCst), 1);
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(secret.get().await.unwrap().expose(), "v2", "rotation is picked up after the TTL");
+        assert_eq!(
+            secret.get().await.unwrap().expose(),
+            "v2",
+            "rotation is picked up after the TTL"
+        );
         assert_eq!(source.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_fetch_is_not_cached() {
-        let source = ScriptedSource::new(vec![Err("ResourceNotFoundException: no such secret"), Ok("v1")]);
+        let source = ScriptedSource::new(vec![
+            Err("ResourceNotFoundException: no such secret"),
+            Ok("v1"),
+        ]);
         let secret = cached(&source, 60);
         let err = secret.get().await.unwrap_err();
         assert_eq!(
@@ -188,7 +209,11 @@ mod tests {
                 "could not read the secret {ARN} named by SIGNING_KEY_SECRET_ARN: ResourceNotFoundException: no such secret"
             )
         );
-        assert_eq!(secret.get().await.unwrap().expose(), "v1", "the next call retries");
+        assert_eq!(
+            secret.get().await.unwrap().expose(),
+            "v1",
+            "the next call retries"
+        );
         assert_eq!(source.calls.load(Ordering::SeqCst), 2);
     }
 
@@ -203,7 +228,10 @@ mod tests {
 
     async fn futures_join(secret: &CachedSecret<&ScriptedSource>) -> Vec<String> {
         let (a, b, c) = tokio::join!(secret.get(), secret.get(), secret.get());
-        [a, b, c].into_iter().map(|v| v.unwrap().expose().to_owned()).collect()
+        [a, b, c]
+            .into_iter()
+            .map(|v| v.unwrap().expose().to_owned())
+            .collect()
     }
 
     #[test]
@@ -215,9 +243,13 @@ mod tests {
     #[test]
     fn a_missing_reference_names_the_env_var() {
         let source = ScriptedSource::new(vec![]);
-        let err = CachedSecret::from_env(&source, "COMMON_TEST_SECRET_ARN_UNSET", Duration::from_secs(1))
-            .err()
-            .unwrap();
+        let err = CachedSecret::from_env(
+            &source,
+            "COMMON_TEST_SECRET_ARN_UNSET",
+            Duration::from_secs(1),
+        )
+        .err()
+        .unwrap();
         assert_eq!(
             err.to_string(),
             "environment variable COMMON_TEST_SECRET_ARN_UNSET is not set: it must hold the ARN of the secret to read"

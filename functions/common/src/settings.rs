@@ -5,7 +5,10 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
     #[error("environment variable {name} is not set: {hint}")]
-    Missing { name: &'static str, hint: &'static str },
+    Missing {
+        name: &'static str,
+        hint: &'static str,
+    },
     #[error("environment variable {name} is {value:?}: {hint}")]
     Invalid {
         name: &'static str,
@@ -39,7 +42,11 @@ pub fn seconds_or(
 }
 
 /// An optional positive whole number, `default` when unset.
-pub fn positive_or(name: &'static str, default: u64, hint: &'static str) -> Result<u64, SettingsError> {
+pub fn positive_or(
+    name: &'static str,
+    default: u64,
+    hint: &'static str,
+) -> Result<u64, SettingsError> {
     match std::env::var(name) {
         Err(_) => Ok(default),
         Ok(value) => match value.trim().parse::<u64>() {
@@ -95,6 +102,9 @@ mod tests {
             positive_or("COMMON_TEST_POS_ZERO", 3, "a positive number"),
             Err(SettingsError::Invalid { .. })
         ));
-        assert_eq!(positive_or("COMMON_TEST_POS_UNSET", 3, "a positive number"), Ok(3));
+        assert_eq!(
+            positive_or("COMMON_TEST_POS_UNSET", 3, "a positive number"),
+            Ok(3)
+        );
     }
 }

@@ -162,7 +162,10 @@ async fn create_item<S: ItemStore>(
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             error: "body_too_large",
-            message: format!("the request body is {} bytes: at most {MAX_BODY_BYTES}", body.len()),
+            message: format!(
+                "the request body is {} bytes: at most {MAX_BODY_BYTES}",
+                body.len()
+            ),
             field: Some("body"),
         });
     }

@@ -21,11 +21,15 @@ use serde::Serialize;
 #[serde(untagged)]
 pub enum Guarded<T> {
     Routed(T),
-    Rejected(ApiGatewayV2httpResponse),
+    Rejected(Box<ApiGatewayV2httpResponse>),
 }
 
-/// Calls lambda_http's adapter; an event it cannot convert yields `Err` with a 400 response.
-pub fn call<S>(adapter: &mut S, event: LambdaEvent<LambdaRequest>) -> Result<S::Future, ApiGatewayV2httpResponse>
+/// Calls lambda_http's adapter; an event it cannot convert yields `Err` with a 400 response
+/// (boxed: the rejection is rare and large).
+pub fn call<S>(
+    adapter: &mut S,
+    event: LambdaEvent<LambdaRequest>,
+) -> Result<S::Future, Box<ApiGatewayV2httpResponse>>
 where
     S: Service<LambdaEvent<LambdaRequest>>,
 {
@@ -35,10 +39,11 @@ where
     })
 }
 
-fn bad_request() -> ApiGatewayV2httpResponse {
+fn bad_request() -> Box<ApiGatewayV2httpResponse> {
     let mut response = ApiGatewayV2httpResponse::default();
     response.status_code = 400;
-    response.headers = HeaderMap::from_iter([(CONTENT_TYPE, HeaderValue::from_static("application/json"))]);
+    response.headers =
+        HeaderMap::from_iter([(CONTENT_TYPE, HeaderValue::from_static("application/json"))]);
     response.body = Some(Body::Text(
         serde_json::json!({
             "error": "malformed_event",
@@ -46,5 +51,5 @@ fn bad_request() -> ApiGatewayV2httpResponse {
         })
         .to_string(),
     ));
-    response
+    Box::new(response)
 }

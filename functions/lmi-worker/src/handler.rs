@@ -38,7 +38,9 @@ pub struct LookupResponse {
 pub enum LookupError {
     #[error("field 'item_ids' must hold 1 to {MAX_IDS} ids, got {0}")]
     Count(usize),
-    #[error("item_ids[{index}] is invalid: expected a string of 1 to 64 letters, digits, '-' or '_'")]
+    #[error(
+        "item_ids[{index}] is invalid: expected a string of 1 to 64 letters, digits, '-' or '_'"
+    )]
     InvalidId { index: usize },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -106,7 +108,12 @@ pub async fn handle<R: ItemReader>(
             None => missing.push(id.clone()),
         }
     }
-    tracing::info!(requested = ids.len(), found = items.len(), cache_hits, "lookup done");
+    tracing::info!(
+        requested = ids.len(),
+        found = items.len(),
+        cache_hits,
+        "lookup done"
+    );
     Ok(LookupResponse {
         items,
         missing,
@@ -166,7 +173,9 @@ mod tests {
             ..FakeReader::default()
         };
         let state = state(reader);
-        let first = handle(state.clone(), event(json!({"item_ids": ["a", "b"]}))).await.unwrap();
+        let first = handle(state.clone(), event(json!({"item_ids": ["a", "b"]})))
+            .await
+            .unwrap();
         assert_eq!(
             first,
             LookupResponse {
@@ -175,16 +184,27 @@ mod tests {
                 cache_hits: 0
             }
         );
-        let second = handle(state.clone(), event(json!({"item_ids": ["a"]}))).await.unwrap();
+        let second = handle(state.clone(), event(json!({"item_ids": ["a"]})))
+            .await
+            .unwrap();
         assert_eq!(second.cache_hits, 1);
-        assert_eq!(state.reader.calls.load(Ordering::SeqCst), 2, "the cached item was not read again");
+        assert_eq!(
+            state.reader.calls.load(Ordering::SeqCst),
+            2,
+            "the cached item was not read again"
+        );
     }
 
     #[tokio::test]
     async fn rejects_bad_requests_naming_the_field() {
         let state = state(FakeReader::default());
-        let err = handle(state.clone(), event(json!({"item_ids": []}))).await.unwrap_err();
-        assert_eq!(err.to_string(), "field 'item_ids' must hold 1 to 100 ids, got 0");
+        let err = handle(state.clone(), event(json!({"item_ids": []})))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field 'item_ids' must hold 1 to 100 ids, got 0"
+        );
         let err = handle(state.clone(), event(json!({"item_ids": ["ok", "not ok"]})))
             .await
             .unwrap_err();
@@ -193,8 +213,13 @@ mod tests {
             "item_ids[1] is invalid: expected a string of 1 to 64 letters, digits, '-' or '_'"
         );
         let too_many: Vec<String> = (0..=MAX_IDS).map(|i| i.to_string()).collect();
-        let err = handle(state, event(json!({ "item_ids": too_many }))).await.unwrap_err();
-        assert_eq!(err.to_string(), "field 'item_ids' must hold 1 to 100 ids, got 101");
+        let err = handle(state, event(json!({ "item_ids": too_many })))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field 'item_ids' must hold 1 to 100 ids, got 101"
+        );
     }
 
     #[tokio::test]
@@ -203,7 +228,9 @@ mod tests {
             fail: true,
             ..FakeReader::default()
         });
-        let err = handle(state, event(json!({"item_ids": ["a"]}))).await.unwrap_err();
+        let err = handle(state, event(json!({"item_ids": ["a"]})))
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "DynamoDB GetItem on table items failed for item \"a\": service unavailable"
@@ -212,7 +239,11 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected_at_deserialization() {
-        let err = serde_json::from_value::<LookupRequest>(json!({"item_ids": ["a"], "extra": 1})).unwrap_err();
-        assert!(err.to_string().starts_with("unknown field `extra`"), "{err}");
+        let err = serde_json::from_value::<LookupRequest>(json!({"item_ids": ["a"], "extra": 1}))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("unknown field `extra`"),
+            "{err}"
+        );
     }
 }

@@ -27,9 +27,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     });
 
     let in_flight = InFlight::default();
-    let runtime = Runtime::new(service_fn(move |event| handler::handle(state.clone(), event)))
-        .layer(TracingLayer::new())
-        .layer(InFlightLayer(in_flight.clone()));
+    let runtime = Runtime::new(service_fn(move |event| {
+        handler::handle(state.clone(), event)
+    }))
+    .layer(TracingLayer::new())
+    .layer(InFlightLayer(in_flight.clone()));
     let mut sigterm = signal(SignalKind::terminate())?;
     tokio::select! {
         result = runtime.run_concurrent() => result,

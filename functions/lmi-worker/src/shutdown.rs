@@ -109,10 +109,11 @@ mod tests {
     #[tokio::test]
     async fn drained_waits_for_every_call_in_flight() {
         let in_flight = InFlight::default();
-        let service = InFlightLayer(in_flight.clone()).layer(service_fn(|delay_ms: u64| async move {
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-            Ok::<_, std::convert::Infallible>(delay_ms)
-        }));
+        let service =
+            InFlightLayer(in_flight.clone()).layer(service_fn(|delay_ms: u64| async move {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                Ok::<_, std::convert::Infallible>(delay_ms)
+            }));
         let calls: Vec<_> = [30, 60, 90]
             .into_iter()
             .map(|ms| tokio::spawn(service.clone().oneshot(ms)))

@@ -1,0 +1,100 @@
+"""The arm64 build script's pure parts: reproducible zips, the source hash, the artifact checks.
+(The build itself runs for real in scripts/test and in the e2e suites' arm64 flavour.)"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import stat
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_build_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_functions", REPO_ROOT / "scripts" / "build_functions.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_functions"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = load_build_module()
+AARCH64_HEADER = b"\x7fELF" + bytes(14) + (183).to_bytes(2, "little")
+
+
+def test_zips_are_byte_identical_and_hold_an_executable_bootstrap(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.zip", tmp_path / "b.zip"
+    build.write_zip(b"binary bytes", first)
+    build.write_zip(b"binary bytes", second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        (info,) = archive.infolist()
+        assert info.filename == "bootstrap"
+        assert info.date_time == (1980, 1, 1, 0, 0, 0)
+        assert stat.S_IMODE(info.external_attr >> 16) == 0o755
+        assert archive.read("bootstrap") == b"binary bytes"
+
+
+def write_workspace(root: Path, memory: int, body: str) -> None:
+    (root / "f" / "src").mkdir(parents=True, exist_ok=True)
+    (root / "Cargo.lock").write_text("# lock\n")
+    (root / "f" / "Cargo.toml").write_text(
+        f'[package]\nname = "f"\n\n[package.metadata.lambda.deploy]\nmemory = {memory}\n'
+    )
+    (root / "f" / "src" / "main.rs").write_text(body)
+
+
+def test_the_source_hash_ignores_deploy_metadata_but_not_code(tmp_path: Path) -> None:
+    write_workspace(tmp_path, 128, "fn main() {}\n")
+    base = build.source_hash(tmp_path, "rustc 1.95.0")
+    write_workspace(tmp_path, 1024, "fn main() {}\n")
+    assert build.source_hash(tmp_path, "rustc 1.95.0") == base
+    write_workspace(tmp_path, 1024, "fn main() { println!(); }\n")
+    assert build.source_hash(tmp_path, "rustc 1.95.0") != base
+    assert build.source_hash(tmp_path, "rustc 1.96.0") != build.source_hash(tmp_path, "rustc 1.95.0")
+
+
+def test_a_glibc_newer_than_2_34_is_refused() -> None:
+    build.check_binary("f", AARCH64_HEADER, "Name: GLIBC_2.17  Name: GLIBC_2.34")
+    with pytest.raises(build.BuildError, match=r"f: bootstrap needs GLIBC_2\.35, newer than Amazon Linux 2023"):
+        build.check_binary("f", AARCH64_HEADER, "Name: GLIBC_2.35")
+
+
+def test_an_x86_64_binary_is_refused() -> None:
+    x86 = b"\x7fELF" + bytes(14) + (62).to_bytes(2, "little")
+    with pytest.raises(build.BuildError, match=r"ELF machine 62, expected aarch64"):
+        build.check_binary("f", x86, "")
+
+
+def test_the_mirror_writes_only_changed_files(tmp_path: Path) -> None:
+    source, mirror = tmp_path / "src", tmp_path / "mirror"
+    write_workspace(source, 128, "fn main() {}\n")
+    build.mirror(source, mirror)
+    lock = mirror / "Cargo.lock"
+    before = lock.stat().st_mtime_ns
+    (source / "f" / "src" / "main.rs").write_text("fn main() { }\n")
+    (source / "stale.rs").write_text("")
+    build.mirror(source, mirror)
+    assert lock.stat().st_mtime_ns == before
+    assert (mirror / "f" / "src" / "main.rs").read_text() == "fn main() { }\n"
+    (source / "stale.rs").unlink()
+    build.mirror(source, mirror)
+    assert not (mirror / "stale.rs").exists()
+
+
+def test_built_artifacts_match_the_manifest(arm64_binaries: Path) -> None:
+    """After the real build (the fixture runs it): each zip's sha256 and size are the manifest's."""
+    manifest = json.loads((REPO_ROOT / "build" / "lambda" / "manifest.json").read_text())
+    assert sorted(manifest["functions"]) == sorted(p.name for p in arm64_binaries.iterdir())
+    for name, artifact in manifest["functions"].items():
+        data = (REPO_ROOT / artifact["zip"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == artifact["sha256"], name
+        assert len(data) == artifact["zip_bytes"], name
