@@ -30,10 +30,13 @@ import sys
 import time
 import tomllib
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: make the repo's packages importable
+
+from components.contract import ContractError, load_contracts  # noqa: E402
+
 WORKSPACE = REPO_ROOT / "functions"
 OUTPUT_DIR = REPO_ROOT / "build" / "lambda"
 TARGET = "aarch64-unknown-linux-gnu"
@@ -49,34 +52,16 @@ class BuildError(Exception):
     """A build step failed; the message says what and what to do."""
 
 
-@dataclass(frozen=True)
-class Function:
-    name: str
-    manifest_dir: Path
-
-
 def log(message: str) -> None:
     print(f"[build-functions] {message}", file=sys.stderr, flush=True)
 
 
-def function_crates(workspace: Path) -> list[Function]:
-    """The workspace members whose Cargo.toml has a [package.metadata.stack] table."""
-    result = subprocess.run(
-        ["cargo", "metadata", "--no-deps", "--format-version", "1", "--locked"],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BuildError(f"cargo metadata failed:\n{result.stderr.strip()}")
-    metadata = json.loads(result.stdout)
-    functions = [
-        Function(package["name"], Path(package["manifest_path"]).parent)
-        for package in metadata["packages"]
-        if (package.get("metadata") or {}).get("stack") is not None
-    ]
-    return sorted(functions, key=lambda f: f.name)
+def function_crates(workspace: Path) -> list[str]:
+    """The names of the function crates, from `cargo metadata`, their contracts validated."""
+    try:
+        return [contract.name for contract in load_contracts(workspace)]
+    except ContractError as error:
+        raise BuildError(str(error)) from error
 
 
 def source_files(workspace: Path) -> list[Path]:
@@ -195,13 +180,13 @@ def write_zip(binary: bytes, destination: Path) -> None:
     temporary.replace(destination)
 
 
-def package(functions: list[Function], target_dir: Path) -> dict[str, dict[str, object]]:
+def package(functions: list[str], target_dir: Path) -> dict[str, dict[str, object]]:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, dict[str, object]] = {}
-    for function in functions:
-        binary_path = target_dir / "lambda" / function.name / "bootstrap"
+    for name in functions:
+        binary_path = target_dir / "lambda" / name / "bootstrap"
         if not binary_path.is_file():
-            raise BuildError(f"{function.name}: cargo lambda produced no {binary_path.name}")
+            raise BuildError(f"{name}: cargo lambda produced no {binary_path.name}")
         binary = binary_path.read_bytes()
         readelf = subprocess.run(
             ["readelf", "--wide", "--dyn-syms", "--version-info", str(binary_path)],
@@ -209,17 +194,17 @@ def package(functions: list[Function], target_dir: Path) -> dict[str, dict[str, 
             text=True,
             check=True,
         ).stdout
-        check_binary(function.name, binary, readelf)
-        zip_path = OUTPUT_DIR / f"{function.name}.zip"
+        check_binary(name, binary, readelf)
+        zip_path = OUTPUT_DIR / f"{name}.zip"
         write_zip(binary, zip_path)
         data = zip_path.read_bytes()
-        artifacts[function.name] = {
+        artifacts[name] = {
             "zip": str(zip_path.relative_to(REPO_ROOT)),
             "sha256": hashlib.sha256(data).hexdigest(),
             "zip_bytes": len(data),
             "bootstrap_bytes": len(binary),
         }
-        log(f"{function.name}: {len(data)} bytes zipped, sha256 {artifacts[function.name]['sha256']}")
+        log(f"{name}: {len(data)} bytes zipped, sha256 {artifacts[name]['sha256']}")
     return artifacts
 
 
@@ -237,11 +222,11 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
     if not force and manifest_path.is_file():
         previous = json.loads(manifest_path.read_text())
         zips_exist = all((REPO_ROOT / a["zip"]).is_file() for a in previous["functions"].values())
-        same_functions = sorted(previous["functions"]) == [f.name for f in functions]
+        same_functions = sorted(previous["functions"]) == functions
         if previous.get("source_hash") == wanted_hash and zips_exist and same_functions:
             log(f"sources unchanged (hash {wanted_hash[:12]}): reusing {len(functions)} zips")
             return manifest_path
-    log(f"building {len(functions)} functions for arm64: {', '.join(f.name for f in functions)}")
+    log(f"building {len(functions)} functions for arm64: {', '.join(functions)}")
     log(f"compiler: {version.splitlines()[0]}")
     build_dir = cache_root / "build-src" / "functions"
     mirror(WORKSPACE, build_dir)
