@@ -21,6 +21,7 @@ zip's sha256 and size. Prints one JSON line with the manifest path last, for cal
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -247,11 +248,14 @@ def main() -> int:
     if not rustc_file.is_file():
         print("error: the arm64 toolchain is not set up: run scripts/setup", file=sys.stderr)
         return 1
-    try:
-        manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force)
-    except BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    # One build at a time per cache: builds share the mirrored sources and the target dir.
+    with (cache_root / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force)
+        except BuildError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     print(json.dumps({"manifest": str(manifest_path.relative_to(REPO_ROOT))}))
     return 0
 

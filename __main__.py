@@ -1,0 +1,86 @@
+"""The Pulumi program: reads the stack's config and the function contracts, builds the components,
+exports what users need. It creates no resources itself; see components/."""
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components import config as stack_config
+from components.alarms import AlarmTopic, AlarmTopicArgs
+from components.buckets import Buckets, BucketsArgs
+from components.build import WorkspaceBuild, WorkspaceBuildArgs
+from components.contract import load_contracts
+from components.managed_instances import ManagedInstances, ManagedInstancesArgs
+from components.secrets import Secrets, SecretsArgs, declared_secrets
+from components.service import LambdaService, LambdaServiceArgs, SharedResources
+from components.tables import Tables, TablesArgs
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+config = pulumi.Config()
+contracts = load_contracts(PROJECT_DIR / "functions")
+settings = stack_config.load(config, contracts, pulumi.get_project(), pulumi.get_stack())
+prefix = f"{settings.project}-{settings.stack}"
+secret_values = {
+    name: config.require_secret(stack_config.secret_config_key(name)) for name in declared_secrets(contracts)
+}
+account_id = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
+
+build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
+tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=settings.tags))
+buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=settings.tags))
+secrets = Secrets(
+    "secrets",
+    SecretsArgs(name_prefix=prefix, values=secret_values, kms_key_arn=settings.secret_kms_key_arn, tags=settings.tags),
+)
+topic = AlarmTopic(
+    "alarms",
+    AlarmTopicArgs(topic_name=f"{prefix}-alarms", existing_topic_arn=settings.alarms.topic_arn, tags=settings.tags),
+)
+capacity = (
+    ManagedInstances(
+        "managed-instances",
+        ManagedInstancesArgs(
+            provider_name=prefix,
+            settings=settings.managed_instances,
+            account_id=account_id,
+            region=region,
+            tags=settings.tags,
+        ),
+    )
+    if settings.managed_instances.enabled
+    else None
+)
+shared = SharedResources(
+    account_id=account_id,
+    tables=tables.tables,
+    buckets=buckets.buckets,
+    secrets=secrets.secrets,
+    alarm_topic_arn=topic.arn,
+    capacity_provider_arn=capacity.arn if capacity else None,
+)
+services = {
+    c.name: LambdaService(
+        c.name,
+        LambdaServiceArgs(
+            contract=c,
+            function=settings.functions[c.name],
+            artifact=build.artifacts[c.name],
+            stack=settings,
+            shared=shared,
+        ),
+    )
+    for c in contracts
+}
+
+pulumi.export("functionNames", {name: s.function.function_name for name, s in services.items()})
+pulumi.export("functionArns", {name: s.function.invoke_target_arn for name, s in services.items()})
+pulumi.export("httpApiUrls", {name: s.http.api_endpoint for name, s in services.items() if s.http})
+pulumi.export(
+    "functionUrls", {name: s.http.function_url for name, s in services.items() if s.http and s.http.function_url}
+)
+pulumi.export("queueUrls", {name: s.queue.queue.url for name, s in services.items() if s.queue})
+pulumi.export("bucketNames", {name: b.bucket for name, b in buckets.buckets.items()})
+pulumi.export("tableNames", {name: t.name for name, t in tables.tables.items()})

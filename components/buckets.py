@@ -1,0 +1,73 @@
+"""Buckets: the S3 buckets the function contracts declare, one per bucket name, all private.
+
+Each bucket blocks every kind of public access, enforces bucket-owner object ownership (no ACLs),
+and encrypts objects at rest (SSE-S3, or SSE-KMS under the stack's key). Bucket names are
+auto-named by Pulumi from the logical name, so they are globally unique per stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.contract import FunctionContract
+
+
+def declared_buckets(contracts: Sequence[FunctionContract]) -> list[str]:
+    return sorted({bucket.name for contract in contracts for bucket in contract.buckets})
+
+
+@dataclass(frozen=True)
+class BucketsArgs:
+    name_prefix: str
+    contracts: Sequence[FunctionContract]
+    kms_key_arn: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class Buckets(pulumi.ComponentResource):
+    buckets: dict[str, aws.s3.Bucket]
+
+    def __init__(self, name: str, args: BucketsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("rustlambda:index:Buckets", name, None, opts)
+        self.buckets = {}
+        for bucket_name in declared_buckets(args.contracts):
+            logical = f"{name}-{bucket_name}"
+            child = pulumi.ResourceOptions(parent=self)
+            bucket = aws.s3.Bucket(
+                logical, bucket_prefix=f"{args.name_prefix}-{bucket_name}-"[:37], tags=dict(args.tags), opts=child
+            )
+            aws.s3.BucketPublicAccessBlock(
+                f"{logical}-public-access",
+                bucket=bucket.id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+                opts=child,
+            )
+            aws.s3.BucketOwnershipControls(
+                f"{logical}-ownership",
+                bucket=bucket.id,
+                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+                opts=child,
+            )
+            aws.s3.BucketServerSideEncryptionConfiguration(
+                f"{logical}-encryption",
+                bucket=bucket.id,
+                rules=[
+                    aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                        apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                            sse_algorithm="aws:kms" if args.kms_key_arn else "AES256",
+                            kms_master_key_id=args.kms_key_arn,
+                        ),
+                        bucket_key_enabled=True if args.kms_key_arn else None,
+                    )
+                ],
+                opts=child,
+            )
+            self.buckets[bucket_name] = bucket
+        self.register_outputs({b: bucket.bucket for b, bucket in self.buckets.items()})

@@ -1,0 +1,184 @@
+"""RustFunction: one Rust Lambda function with its own execution role and log group.
+
+Owns: the role (trusted by lambda.amazonaws.com for this account only), the log group (retention
+set, wired through the function's `logging_config`), the role policy (logs on that group only,
+X-Ray, and the statements the caller derives from the function's contract, each on an exact
+ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs), and, for async
+triggers, the on-failure destination. With Managed Instances, the function is attached to the
+capacity provider, published to LATEST_PUBLISHED, and given a scaling config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.build import Artifact
+
+RUNTIME = "provided.al2023"
+ARCHITECTURE = "arm64"
+HANDLER = "bootstrap"
+
+
+@dataclass(frozen=True)
+class ManagedInstancesAttachment:
+    """How the function runs on a capacity provider (validated in components.config)."""
+
+    capacity_provider_arn: pulumi.Input[str]
+    memory_gib_per_vcpu: int
+    max_concurrency: int
+    min_environments: int
+    max_environments: int
+
+
+@dataclass(frozen=True)
+class RustFunctionArgs:
+    function_name: str
+    description: str
+    artifact: Artifact
+    memory: int
+    timeout: int
+    account_id: pulumi.Input[str]
+    log_retention_days: int
+    tracing: bool
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Statements the contract implies (tables, buckets, secrets, queues), each on an exact ARN.
+    statements: Sequence[pulumi.Input[iam.Statement]] = ()
+    reserved_concurrency: int | None = None
+    # Async triggers (S3, EventBridge): failed events go to this queue after Lambda's retries.
+    on_failure_queue_arn: pulumi.Input[str] | None = None
+    managed_instances: ManagedInstancesAttachment | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class RustFunction(pulumi.ComponentResource):
+    function: aws.lambda_.Function
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    # What triggers invoke: the function itself, or its published version on Managed Instances.
+    invoke_target_arn: pulumi.Output[str]
+    role: aws.iam.Role
+    role_policy: aws.iam.RolePolicy
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(self, name: str, args: RustFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("rustlambda:index:RustFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            # Named under the project prefix, which the CI deploy role may manage.
+            name=f"{args.function_name}-role"[-64:],
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.lambda_trust_policy),
+            description=f"Execution role of {args.function_name}",
+            tags=dict(args.tags),
+            opts=child,
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{args.function_name}",
+            retention_in_days=args.log_retention_days,
+            tags=dict(args.tags),
+            opts=child,
+        )
+        statements: list[pulumi.Input[iam.Statement]] = [
+            self.log_group.arn.apply(iam.log_statement),
+            *args.statements,
+        ]
+        if args.tracing:
+            statements.append(iam.xray_statement())
+        if args.on_failure_queue_arn is not None:
+            statements.append(
+                pulumi.Output.from_input(args.on_failure_queue_arn).apply(
+                    lambda arn: iam.send_message_statement("SendFailedEvents", arn)
+                )
+            )
+        self.role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=pulumi.Output.all(*statements).apply(iam.document),
+            opts=child,
+        )
+
+        mi = args.managed_instances
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            name=args.function_name,
+            description=args.description,
+            role=self.role.arn,
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            handler=HANDLER,
+            code=args.artifact.archive(),
+            memory_size=args.memory,
+            timeout=args.timeout,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
+            if args.environment
+            else None,
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON",
+                log_group=self.log_group.name,
+                application_log_level="INFO",
+                system_log_level="WARN",
+            ),
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if args.tracing else "PassThrough"),
+            reserved_concurrent_executions=args.reserved_concurrency,
+            capacity_provider_config=None
+            if mi is None
+            else aws.lambda_.FunctionCapacityProviderConfigArgs(
+                lambda_managed_instances_capacity_provider_config=aws.lambda_.FunctionCapacityProviderConfigLambdaManagedInstancesCapacityProviderConfigArgs(
+                    capacity_provider_arn=mi.capacity_provider_arn,
+                    execution_environment_memory_gib_per_vcpu=mi.memory_gib_per_vcpu,
+                    per_execution_environment_max_concurrency=mi.max_concurrency,
+                )
+            ),
+            publish=True if mi is not None else None,
+            publish_to="LATEST_PUBLISHED" if mi is not None else None,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[self.role_policy, self.log_group],
+                # A capacity provider cannot be attached to or detached from an existing
+                # function: turning Managed Instances on or off replaces the function.
+                replace_on_changes=["capacityProviderConfig"],
+            ),
+        )
+        self.function_name = self.function.name
+        self.function_arn = self.function.arn
+        self.invoke_target_arn = self.function.qualified_arn if mi is not None else self.function.arn
+
+        if mi is not None:
+            aws.lambda_.FunctionScalingConfig(
+                f"{name}-scaling",
+                function_name=self.function.name,
+                qualifier="$LATEST.PUBLISHED",
+                function_scaling_config=aws.lambda_.FunctionScalingConfigFunctionScalingConfigArgs(
+                    min_execution_environments=mi.min_environments,
+                    max_execution_environments=mi.max_environments,
+                ),
+                opts=child,
+            )
+        if args.on_failure_queue_arn is not None:
+            aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-async",
+                function_name=self.function.name,
+                maximum_retry_attempts=2,
+                destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                    on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                        destination=args.on_failure_queue_arn
+                    )
+                ),
+                opts=child,
+            )
+        self.register_outputs(
+            {
+                "function_name": self.function_name,
+                "function_arn": self.function_arn,
+                "role_arn": self.role.arn,
+                "log_group_name": self.log_group.name,
+            }
+        )

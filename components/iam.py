@@ -1,0 +1,78 @@
+"""IAM policy documents as small pure functions (no Pulumi, easy to test).
+
+Every statement names exact actions on exact resources. The only `*` resource is for X-Ray's
+PutTraceSegments/PutTelemetryRecords, which AWS does not scope to any resource.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+Statement = dict[str, Any]
+
+# Actions AWS offers no resource-level scoping for; each is allowed on "*" and named in a test.
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+
+
+def document(statements: Sequence[Statement]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
+
+
+def lambda_trust_policy(account_id: str) -> str:
+    """Only the Lambda service may assume the role, and only for functions of this account."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+def allow(sid: str, actions: Sequence[str], resources: Sequence[str]) -> Statement:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
+
+
+def log_statement(log_group_arn: str) -> Statement:
+    """Write to the function's own log group only (`<arn>:*` covers its log streams)."""
+    return allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{log_group_arn}:*"])
+
+
+def xray_statement() -> Statement:
+    return allow("XRayTracing", XRAY_ACTIONS, ["*"])
+
+
+def table_statement(table_name: str, table_arn: str, actions: Sequence[str]) -> Statement:
+    return allow(f"Table{_sid(table_name)}", actions, [table_arn])
+
+
+def bucket_statement(bucket_name: str, bucket_arn: str, actions: Sequence[str]) -> Statement:
+    """Object-level actions on the bucket's objects (`<arn>/*`)."""
+    return allow(f"Bucket{_sid(bucket_name)}", actions, [f"{bucket_arn}/*"])
+
+
+def secret_statement(secret_name: str, secret_arn: str) -> Statement:
+    return allow(f"Secret{_sid(secret_name)}", ["secretsmanager:GetSecretValue"], [secret_arn])
+
+
+def kms_decrypt_statement(key_arn: str) -> Statement:
+    return allow("DecryptSecrets", ["kms:Decrypt"], [key_arn])
+
+
+def queue_consumer_statement(queue_arn: str) -> Statement:
+    """What an SQS event source mapping needs on its queue."""
+    return allow("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [queue_arn])
+
+
+def send_message_statement(sid: str, queue_arn: str) -> Statement:
+    return allow(sid, ["sqs:SendMessage"], [queue_arn])
+
+
+def _sid(name: str) -> str:
+    """`manifest-signing-key` -> `ManifestSigningKey` (Sids are alphanumeric)."""
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))

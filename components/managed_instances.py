@@ -1,0 +1,136 @@
+"""ManagedInstances: the Lambda Managed Instances capacity provider and what it needs to run.
+
+Owns: the operator role Lambda uses to launch and manage the provider's EC2 instances (trusted by
+lambda.amazonaws.com for this account only, with the AWS managed policy
+AWSLambdaManagedEC2ResourceOperator attached), the capacity provider itself (arm64 instances in
+the configured subnets and security groups, scaled up to the configured vCPU count), and a
+DynamoDB gateway endpoint on the subnets' route tables.
+
+Functions on the provider run in its VPC: they reach an AWS service only through a VPC endpoint or
+a NAT gateway. The stack provides the DynamoDB gateway endpoint only, because lmi-worker (its one
+Managed Instances function) uses only DynamoDB; a function that needs other AWS services needs
+interface endpoints for them, or a NAT gateway, in that VPC. The endpoint keeps AWS's default
+(full access) endpoint policy: the route tables may be shared with other workloads of the VPC, and
+each function's access is already limited by its own role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.config import ManagedInstancesSettings
+
+ARCHITECTURE = "arm64"
+OPERATOR_POLICY_ARN = "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"
+# CapacityProviderName: letters, digits, hyphens and underscores (Lambda API reference).
+_PROVIDER_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+# The operator role is named `<provider_name>-operator`, and IAM role names have at most 64 characters.
+OPERATOR_SUFFIX = "-operator"
+MAX_PROVIDER_NAME = 64 - len(OPERATOR_SUFFIX)
+
+
+def dynamodb_service_name(region: str) -> str:
+    return f"com.amazonaws.{region}.dynamodb"
+
+
+@dataclass(frozen=True)
+class ManagedInstancesArgs:
+    provider_name: str
+    settings: ManagedInstancesSettings  # validated by components.config (enabled=True)
+    account_id: pulumi.Input[str]
+    region: pulumi.Input[str]
+    tags: Mapping[str, str]
+
+
+class ManagedInstances(pulumi.ComponentResource):
+    operator_role: aws.iam.Role
+    capacity_provider: aws.lambda_.CapacityProvider
+    dynamodb_endpoint: aws.ec2.VpcEndpoint
+    arn: pulumi.Output[str]
+    operator_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ManagedInstancesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("rustlambda:index:ManagedInstances", name, None, opts)
+        settings = args.settings
+        if not _PROVIDER_NAME.match(args.provider_name) or len(args.provider_name) > MAX_PROVIDER_NAME:
+            raise ValueError(
+                f"provider_name {args.provider_name!r} is invalid: use letters, digits, '-' and '_', "
+                f"at most {MAX_PROVIDER_NAME} characters"
+            )
+        if not settings.enabled:
+            raise ValueError("settings.enabled is false: create ManagedInstances only when Managed Instances are on")
+        vpc_id = settings.vpc_id
+        if vpc_id is None:
+            raise ValueError("settings.vpc_id is not set: the DynamoDB gateway endpoint needs the subnets' VPC")
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Named after the provider (not auto-named) so that it carries the project prefix the CI
+        # deploy role may manage (components.deploy_role).
+        self.operator_role = aws.iam.Role(
+            f"{name}-operator-role",
+            name=f"{args.provider_name}{OPERATOR_SUFFIX}",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.lambda_trust_policy),
+            description=f"Lambda's operator role for the capacity provider {args.provider_name}",
+            tags=dict(args.tags),
+            opts=child,
+        )
+        operator_access = aws.iam.RolePolicyAttachment(
+            f"{name}-operator-access",
+            role=self.operator_role.name,
+            policy_arn=OPERATOR_POLICY_ARN,
+            opts=child,
+        )
+        self.capacity_provider = aws.lambda_.CapacityProvider(
+            f"{name}-provider",
+            name=args.provider_name,
+            vpc_config=aws.lambda_.CapacityProviderVpcConfigArgs(
+                subnet_ids=list(settings.subnet_ids),
+                security_group_ids=list(settings.security_group_ids),
+            ),
+            permissions_config=aws.lambda_.CapacityProviderPermissionsConfigArgs(
+                capacity_provider_operator_role_arn=self.operator_role.arn,
+            ),
+            # The SDK types every field of these blocks as required, but the provider's schema
+            # takes them as optional (an object-typed list): None leaves a field unset.
+            instance_requirements=[
+                aws.lambda_.CapacityProviderInstanceRequirementArgs(
+                    architectures=[ARCHITECTURE],
+                    allowed_instance_types=None,  # type: ignore[arg-type]
+                    excluded_instance_types=None,  # type: ignore[arg-type]
+                )
+            ],
+            capacity_provider_scaling_configs=[
+                aws.lambda_.CapacityProviderCapacityProviderScalingConfigArgs(
+                    max_vcpu_count=settings.max_vcpu,
+                    scaling_mode=settings.scaling_mode,
+                    scaling_policies=None,  # type: ignore[arg-type]
+                )
+            ],
+            tags=dict(args.tags),
+            # Lambda checks the operator role's permissions when it creates the provider.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_access]),
+        )
+        self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
+            f"{name}-dynamodb-endpoint",
+            vpc_id=vpc_id,
+            service_name=pulumi.Output.from_input(args.region).apply(dynamodb_service_name),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=list(settings.route_table_ids),
+            tags=dict(args.tags),
+            opts=child,
+        )
+        self.arn = self.capacity_provider.arn
+        self.operator_role_arn = self.operator_role.arn
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "operator_role_arn": self.operator_role_arn,
+                "dynamodb_endpoint_id": self.dynamodb_endpoint.id,
+            }
+        )

@@ -1,0 +1,238 @@
+"""Runs the real Pulumi program under Pulumi's mock monitor and records every resource it registers.
+
+The mock monitor stands in for the engine and the cloud only: the program, its components and the
+workspace build run for real (the `command:local:run` invoke executes the requested command, as
+pulumi-command would). Each registration keeps the raw wire-format inputs (camelCase keys,
+secrets wrapped in Pulumi's secret signature, unknowns as the unknown sentinel), its parent, and
+its dependencies per property, which is what the policy pack and the plan need.
+
+Run one program per process (Pulumi's runtime state is global):
+    python -m offline.engine --stack dev --out plan.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "rustlambda"
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    replace_on_changes: list[str] = field(default_factory=list)
+
+
+def _arn(service: str, resource: str, region: bool = True) -> str:
+    return f"arn:aws:{service}:{REGION if region else ''}:{ACCOUNT_ID}:{resource}"
+
+
+def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs AWS would compute, shaped like the real provider's (for ARNs and names)."""
+    given = inputs.get("name") or name
+    state: dict[str, Any] = {}
+    if type_ == "aws:iam/role:Role":
+        state = {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{given}", "name": given}
+    elif type_ == "aws:lambda/function:Function":
+        arn = _arn("lambda", f"function:{given}")
+        state = {
+            "arn": arn,
+            "qualifiedArn": f"{arn}:1",
+            "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
+            "version": "1",
+        }
+    elif type_ == "aws:cloudwatch/logGroup:LogGroup":
+        state = {"arn": _arn("logs", f"log-group:{given}")}
+    elif type_ == "aws:sqs/queue:Queue":
+        state = {"arn": _arn("sqs", given), "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{given}"}
+    elif type_ == "aws:s3/bucket:Bucket":
+        # With a prefix, AWS-side autonaming appends a unique suffix: a fixed one here.
+        bucket = inputs.get("bucket") or (inputs["bucketPrefix"] + "20261127" if "bucketPrefix" in inputs else name)
+        state = {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket}
+    elif type_ == "aws:dynamodb/table:Table":
+        state = {"arn": _arn("dynamodb", f"table/{given}")}
+    elif type_ == "aws:secretsmanager/secret:Secret":
+        state = {"arn": _arn("secretsmanager", f"secret:{given}-AbCdEf")}
+    elif type_ == "aws:sns/topic:Topic":
+        state = {"arn": _arn("sns", given)}
+    elif type_ == "aws:cloudwatch/eventRule:EventRule":
+        state = {"arn": _arn("events", f"rule/{given}")}
+    elif type_ == "aws:apigatewayv2/api:Api":
+        state = {
+            "apiEndpoint": f"https://{name}.execute-api.{REGION}.amazonaws.com",
+            "executionArn": _arn("execute-api", name),
+            "arn": f"arn:aws:apigateway:{REGION}::/apis/{name}",
+        }
+    elif type_ == "aws:lambda/functionUrl:FunctionUrl":
+        state = {"functionUrl": f"https://{name}.lambda-url.{REGION}.on.aws/"}
+    elif type_ == "aws:lambda/capacityProvider:CapacityProvider":
+        state = {"arn": _arn("lambda", f"capacity-provider:{given}")}
+    elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        state = {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"}
+    return {**inputs, **state}
+
+
+class ProgramMocks(mocks.Mocks):
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"{args.name}-id", _computed_state(args.typ, args.name, args.inputs)
+
+    def call(self, args: mocks.MockCallArgs) -> Any:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline", "userId": "offline"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": REGION, "region": REGION, "id": REGION}
+        if args.token == "command:local:run":
+            return _run_command(args.args)
+        raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
+
+
+def _run_command(args: dict[str, Any]) -> dict[str, Any]:
+    """Runs a pulumi-command `local.run` for real, with the program's working directory. Its
+    stderr (the build's progress) streams to ours; a failure raises with its last lines, as
+    pulumi-command's error carries the command's output."""
+    process = subprocess.Popen(
+        args["command"],
+        shell=True,
+        cwd=args.get("dir") or os.getcwd(),
+        env={**os.environ, **(args.get("environment") or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None and process.stdout is not None
+    tail: list[str] = []
+    for line in process.stderr:
+        sys.stderr.write(line)
+        tail = [*tail[-39:], line]
+    stdout = process.stdout.read()
+    if process.wait() != 0:
+        raise RuntimeError(
+            f"local.run {args['command']!r} failed with exit code {process.returncode}:\n{''.join(tail)}"
+        )
+    return {"stdout": stdout, "stderr": "".join(tail), "command": args["command"]}
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The mock monitor, keeping each raw RegisterResourceRequest."""
+
+    def __init__(self, program_mocks: mocks.Mocks) -> None:
+        super().__init__(program_mocks)
+        self.registrations: list[Registration] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=request.custom,
+                inputs=json_format.MessageToDict(request.object),
+                # Sets in the protocol; sorted so that two runs compare equal.
+                dependencies=sorted(request.dependencies),
+                property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
+                replace_on_changes=list(request.replaceOnChanges),
+            )
+        )
+        return response
+
+
+def stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The stack file's config, namespaced keys as Pulumi stores them."""
+    import yaml  # PyYAML comes with the Pulumi SDK
+
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no stack file {path.name}: create it or pick another stack")
+    loaded = yaml.safe_load(path.read_text()) or {}
+    return dict(loaded.get("config") or {})
+
+
+def run_callable(
+    program: Callable[[], None], stack: str, config: dict[str, Any], preview: bool = True, project: str = PROJECT
+) -> tuple[list[Registration], dict[str, Any]]:
+    """Runs `program` as a Pulumi program once; returns its registrations and stack outputs.
+    `config` holds namespaced keys; structured values are sent as JSON, as the CLI does.
+    `project` is the Pulumi project the program runs as (another project, e.g. bootstrap/)."""
+    # The loop first: set_mocks registers the root stack on the current event loop.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = RecordingMonitor(ProgramMocks())
+    wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    pulumi.runtime.set_all_config(wire_config, secret_keys=[])
+    mocks.set_mocks(ProgramMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
+    # set_mocks opens a root stack of its own; run_in_stack opens the one the program's
+    # exports land on, as the CLI's entry point does.
+    settings.set_root_resource(None)  # type: ignore[arg-type]  # None clears it
+    try:
+        loop.run_until_complete(pulumi.runtime.stack.run_in_stack(program))
+    finally:
+        loop.close()
+    return monitor.registrations, monitor.stack_outputs
+
+
+def run_program(
+    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True
+) -> tuple[list[Registration], dict[str, Any]]:
+    """Runs the project's `__main__.py` (from the project directory, as the CLI would)."""
+
+    def program() -> None:
+        os.chdir(project_dir)
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    return run_callable(program, stack, config, preview)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run the Pulumi program under the mock monitor")
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--config-json", help="extra config (JSON object of namespaced keys)")
+    parser.add_argument("--out", required=True, help="where to write the registrations (JSON)")
+    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="the Pulumi project to run")
+    args = parser.parse_args()
+    project_dir = args.project_dir.resolve()
+    config = stack_config(project_dir, args.stack)
+    if args.config_json:
+        config.update(json.loads(args.config_json))
+    registrations, outputs = run_program(project_dir, args.stack, config)
+    Path(args.out).write_text(
+        json.dumps({"registrations": [asdict(r) for r in registrations], "outputs": outputs}, indent=1)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

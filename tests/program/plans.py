@@ -1,0 +1,75 @@
+"""Runs the real program under Pulumi's mock monitor (offline.engine, one process per run) and gives
+tests its registrations by type and name."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# The value the tests give the stack's secret config: it must never appear outside a secret.
+TEST_SECRET = "test-signing-key-9f8e7d6c5b4a"
+SECRET_CONFIG = {"rustlambda:manifestSigningKey": TEST_SECRET}
+
+
+@dataclass(frozen=True)
+class Plan:
+    registrations: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.registrations if r["type"] == type_]
+
+    def named(self, name: str) -> dict[str, Any]:
+        found = [r for r in self.registrations if r["name"] == name]
+        assert len(found) == 1, f"{len(found)} resources named {name!r}"
+        return found[0]
+
+    def inputs(self, name: str) -> dict[str, Any]:
+        inputs: dict[str, Any] = self.named(name)["inputs"]
+        return inputs
+
+    def counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for r in self.registrations:
+            if r["type"] != "pulumi:pulumi:Stack":
+                result[r["type"]] = result.get(r["type"], 0) + 1
+        return dict(sorted(result.items()))
+
+
+def run_plan(
+    stack: str, tmp_dir: Path, project_dir: Path = REPO_ROOT, extra_config: dict[str, Any] | None = None
+) -> Plan:
+    out = tmp_dir / f"plan-{stack}.json"
+    config = {**SECRET_CONFIG, **(extra_config or {})}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "offline.engine",
+            "--stack",
+            stack,
+            "--project-dir",
+            str(project_dir),
+            "--config-json",
+            json.dumps(config),
+            "--out",
+            str(out),
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+        timeout=1800,
+    )
+    data = json.loads(out.read_text())
+    # set_mocks opens a root stack of its own before the program's: keep one.
+    registrations = []
+    seen = set()
+    for r in data["registrations"]:
+        if r["urn"] not in seen:
+            seen.add(r["urn"])
+            registrations.append(r)
+    return Plan(registrations, data["outputs"])
