@@ -10,6 +10,7 @@ import pytest
 from components.contract import FunctionContract
 from tests.harness import functions
 from tests.harness.moto import MotoServer
+from tests.program import copies
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,15 @@ def arm64_binaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def contracts() -> dict[str, FunctionContract]:
     return functions.contracts()
+
+
+@pytest.fixture(scope="session")
+def memory_edited_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with scheduled-job's memory setting changed in its Cargo.toml."""
+    return copies.copy_with_edit(tmp_path_factory.mktemp("memory-edit") / "repo", copies.MEMORY_EDIT)
+
+
+@pytest.fixture(scope="session")
+def source_edited_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with one string in sqs-processor's source changed."""
+    return copies.copy_with_edit(tmp_path_factory.mktemp("source-edit") / "repo", copies.SOURCE_EDIT)

@@ -1,0 +1,111 @@
+"""A readable plan from the program's registrations: one line per resource with the properties that
+matter for review, and the checks only the offline preview can make (it sees Pulumi's secret
+markers, which the policy pack does not).
+
+Pure: takes registration dicts as offline.engine writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# Per resource type, the inputs a reviewer looks at first (wire names).
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "aws:lambda/function:Function": (
+        "runtime",
+        "architectures",
+        "memorySize",
+        "timeout",
+        "reservedConcurrentExecutions",
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "retentionInDays"),
+    "aws:dynamodb/table:Table": ("name", "hashKey", "billingMode"),
+    "aws:sqs/queue:Queue": ("name", "visibilityTimeoutSeconds"),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": ("batchSize", "functionResponseTypes"),
+    "aws:lambda/permission:Permission": ("principal", "sourceArn"),
+    "aws:cloudwatch/eventRule:EventRule": ("scheduleExpression",),
+    "aws:apigatewayv2/route:Route": ("routeKey", "authorizationType"),
+    "aws:lambda/functionUrl:FunctionUrl": ("authorizationType",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "threshold"),
+    "aws:lambda/capacityProvider:CapacityProvider": ("name",),
+    "aws:secretsmanager/secret:Secret": ("name",),
+}
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    type: str
+    name: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SecretInEnv:
+    """A secret-marked value that reaches a function's environment variables."""
+
+    resource: str
+    env_var: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.resource}: env var {self.env_var} holds a value marked secret in Pulumi; "
+            "store it in Secrets Manager and pass its ARN in the env var instead"
+        )
+
+
+def render_value(value: Any) -> Any:
+    if isinstance(value, dict) and SECRET_SIGNATURE in value:
+        return "[secret]" if value[SECRET_SIGNATURE] == SECRET_VALUE_SIG else value.get("path", "[asset]")
+    if value == UNKNOWN:
+        return "(known after apply)"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [render_value(v) for v in value]
+    return value
+
+
+def plan_lines(registrations: Iterable[dict[str, Any]]) -> list[PlanLine]:
+    lines = []
+    for r in registrations:
+        if not r["custom"]:
+            continue
+        wanted = KEY_PROPERTIES.get(r["type"], ())
+        properties = {k: render_value(r["inputs"][k]) for k in wanted if k in r["inputs"]}
+        lines.append(PlanLine(r["type"], r["name"], properties))
+    return sorted(lines, key=lambda line: (line.type, line.name))
+
+
+def secrets_in_env(registrations: Iterable[dict[str, Any]]) -> list[SecretInEnv]:
+    found = []
+    for r in registrations:
+        if r["type"] not in ("aws:lambda/function:Function", "aws-native:lambda:Function"):
+            continue
+        environment = r["inputs"].get("environment")
+        if isinstance(environment, dict) and SECRET_SIGNATURE in environment:
+            found.append(SecretInEnv(r["name"], "(the whole environment is secret)"))
+            continue
+        variables = (environment or {}).get("variables") or {}
+        if isinstance(variables, dict) and SECRET_SIGNATURE in variables:
+            found.append(SecretInEnv(r["name"], "(all variables)"))
+            continue
+        for key, value in sorted(variables.items()):
+            if isinstance(value, dict) and value.get(SECRET_SIGNATURE) == SECRET_VALUE_SIG:
+                found.append(SecretInEnv(r["name"], key))
+    return found
+
+
+def format_plan(lines: list[PlanLine]) -> str:
+    out = []
+    width = max((len(line.type) for line in lines), default=0)
+    for line in lines:
+        props = ", ".join(f"{k}={v}" for k, v in line.properties.items())
+        out.append(f"  + {line.type:<{width}}  {line.name}" + (f"  ({props})" if props else ""))
+    return "\n".join(out)

@@ -1,0 +1,159 @@
+"""The offline preview: the README's main job. No cloud credentials, no Pulumi CLI.
+
+1. Runs the real program for a stack under Pulumi's mock monitor (offline.engine); the program's
+   build invoke compiles every function for arm64 (with progress) unless the sources are unchanged.
+2. Sends every resource to the real policy pack, started as the Pulumi engine starts it and spoken
+   to over the Analyzer gRPC protocol: Analyze per resource and one AnalyzeStack.
+3. Prints the plan (type, name, key properties) and the policy report; `--json` writes both.
+4. Flags any value marked secret in Pulumi that reaches a function's env vars: the pack cannot
+   see secret markers (the SDK unwraps them before policies run), this preview can.
+
+Exit code 1 when any mandatory policy is violated or a secret reaches an env var.
+
+    python -m offline.preview --stack dev [--json plan.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from components.config import secret_config_key
+from components.contract import load_contracts
+from components.secrets import declared_secrets
+from offline import plan
+from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
+from offline.engine import REPO_ROOT, run_program, stack_config
+
+PLACEHOLDER_SECRET = "offline-preview-placeholder"
+LIMITS = """What an offline preview cannot see:
+  - values only AWS knows (ARNs, ids, URLs above are the mock engine's stand-ins);
+  - provider defaults and the provider's own input checks (the engine's Check step);
+  - the diff against the resources that exist: every resource shows as created.
+For those, run with the Pulumi CLI and credentials: pulumi preview --diff --policy-pack policies"""
+
+
+def log(message: str) -> None:
+    print(f"[preview] {message}", file=sys.stderr, flush=True)
+
+
+def offline_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[str]]:
+    """The stack file's config, plus a placeholder for each secret the stack file cannot hold
+    (secret values live encrypted in real stacks); returns the placeholder keys too."""
+    config = stack_config(project_dir, stack)
+    placeholders = []
+    for secret in declared_secrets(load_contracts(project_dir / "functions")):
+        key = f"rustlambda:{secret_config_key(secret)}"
+        if key not in config:
+            config[key] = PLACEHOLDER_SECRET
+            placeholders.append(key)
+    return config, placeholders
+
+
+def with_archive_hashes(inputs: Any, project_dir: Path) -> Any:
+    """Archives carry the sha256 of their file, so a plan diff shows which code changed."""
+    if isinstance(inputs, dict):
+        if plan.SECRET_SIGNATURE in inputs and "path" in inputs:
+            path = project_dir / inputs["path"]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            return {"path": inputs["path"], "sha256": digest}
+        return {k: with_archive_hashes(v, project_dir) for k, v in inputs.items()}
+    if isinstance(inputs, list):
+        return [with_archive_hashes(v, project_dir) for v in inputs]
+    return inputs
+
+
+def unique_by_urn(registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """set_mocks registers a root stack before the program's own: keep the first of each URN."""
+    seen: set[str] = set()
+    unique = []
+    for r in registrations:
+        if r["urn"] not in seen:
+            seen.add(r["urn"])
+            unique.append(r)
+    return unique
+
+
+def analyze(registrations: list[dict[str, Any]], pack_dir: Path) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    with PolicyPackClient(pack_dir) as pack:
+        pack.configure({})
+        for r in registrations:
+            if r["custom"]:
+                diagnostics += pack.analyze(r["type"], r["name"], r["urn"], r["inputs"])
+        diagnostics += pack.analyze_stack(registrations_to_resources(registrations))
+    return diagnostics
+
+
+def format_report(diagnostics: list[Diagnostic], secrets: list[plan.SecretInEnv]) -> str:
+    if not diagnostics and not secrets:
+        return "Policy report: no violations."
+    lines = ["Policy report:"]
+    for d in sorted(diagnostics, key=lambda d: (d.enforcement_level, d.policy_name, d.urn)):
+        lines.append(f"  [{d.enforcement_level}] {d.policy_name}: {d.urn.split('::')[-1]}: {d.message}")
+    for s in secrets:
+        lines.append(f"  [mandatory] offline-preview-secret-in-env: {s.message}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Offline preview: program under mocks + policy pack")
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--json", type=Path, help="write the plan and the report as JSON here")
+    parser.add_argument("--project-dir", type=Path, default=REPO_ROOT)
+    args = parser.parse_args()
+    project_dir = args.project_dir.resolve()
+
+    started = time.monotonic()
+    config, placeholders = offline_config(project_dir, args.stack)
+    for key in placeholders:
+        log(f"{key} is a secret set per stack (pulumi config set --secret): using a placeholder")
+    log(f"running the program for stack {args.stack!r} under the mock engine (the build runs first)")
+    raw, outputs = run_program(project_dir, args.stack, config)
+    registrations = unique_by_urn([asdict(r) for r in raw])
+    program_done = time.monotonic()
+    log(f"program done in {program_done - started:.1f}s: {sum(r['custom'] for r in registrations)} resources")
+
+    diagnostics = analyze(registrations, project_dir / "policies")
+    secrets = plan.secrets_in_env(registrations)
+    log(f"policy pack done in {time.monotonic() - program_done:.1f}s")
+
+    print(f"Plan for stack {args.stack} (offline):")
+    print(plan.format_plan(plan.plan_lines(registrations)))
+    print()
+    print(format_report(diagnostics, secrets))
+    print()
+    print(LIMITS)
+    mandatory = [d for d in diagnostics if d.enforcement_level == "mandatory"]
+    if args.json:
+        resources = [
+            {
+                "urn": r["urn"],
+                "type": r["type"],
+                "name": r["name"],
+                "inputs": with_archive_hashes(r["inputs"], project_dir),
+            }
+            for r in registrations
+            if r["custom"]
+        ]
+        report = {
+            "stack": args.stack,
+            "resources": resources,
+            "outputs": outputs,
+            "diagnostics": [asdict(d) for d in diagnostics],
+            "secrets_in_env": [s.message for s in secrets],
+            "placeholders": placeholders,
+        }
+        args.json.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+        log(f"wrote {args.json}")
+    return 1 if mandatory or secrets else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The CrossGuard policy pack `rustlambda-guardrails` (assembled in __main__.py)."""

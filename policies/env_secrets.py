@@ -1,0 +1,196 @@
+"""Secrets in function configuration: literal credentials in environment variables, and values that
+flow into `environment` from resources that hold secrets.
+
+Why two policies: pulumi-policy unwraps secret values before a policy sees them, so a policy cannot
+tell a secret-marked env value from a plain one. `lambda-function-no-secrets-in-env` therefore
+judges each env var by its key and value (policies.secret_detection). It catches credentials typed
+into code or config; it cannot recognise a random-looking value that looks like nothing in
+particular (a short generated password under an innocent key). `lambda-function-secret-provenance`
+looks at where `environment` comes from instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.common import is_unknown, judged_at_update, plain, string_list
+from policies.lambda_ import FUNCTION_TYPES, function_name
+from policies.secret_detection import find_secret
+
+# --- lambda-function-no-secrets-in-env ----------------------------------------------------------
+
+
+def _validate_env(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in FUNCTION_TYPES:
+        return
+    props = plain(args.props)
+    name = function_name(args, props)
+    environment = props.get("environment")
+    if is_unknown(environment):
+        judged_at_update(f"the environment of function {name}")
+    variables = environment.get("variables") if isinstance(environment, Mapping) else None
+    if is_unknown(variables):
+        judged_at_update(f"the environment variables of function {name}")
+    if not isinstance(variables, Mapping):
+        return
+    allowed_keys = string_list(args.get_config().get("allowedKeys", []))
+    unknown: list[str] = []
+    for key, value in variables.items():
+        if is_unknown(value):
+            unknown.append(key)
+            continue
+        finding = find_secret(key, "" if value is None else str(value), allowed_keys)
+        if finding is not None:
+            report_violation(f"Function {name}, environment variable {finding.key}: {finding.reason}", None)
+    if unknown:
+        judged_at_update(f"the environment variables {', '.join(unknown)} of function {name}")
+
+
+no_secrets_in_env = ResourceValidationPolicy(
+    name="lambda-function-no-secrets-in-env",
+    description="Checks whether any Lambda function environment variable holds a plaintext credential.",
+    validate=_validate_env,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedKeys": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Environment variable names never reported (values known not to be secrets).",
+            }
+        }
+    ),
+)
+
+
+# --- lambda-function-secret-provenance ----------------------------------------------------------
+#
+# What it sees: the engine records, per top-level input property, the resources whose outputs the
+# value was built from (propertyDependencies). A function whose `environment` depends on a resource
+# that holds a secret value is reported, whether the dependency is direct or runs through other
+# resources (their inputs depending on a secret holder, followed transitively; a dependency on a
+# component stands for the resources under it).
+#
+# What it cannot see:
+# - Which env var carries the value: the dependency is recorded for `environment` as a whole.
+# - Which output of the dependency was used: `SecretVersion.arn` and `SecretVersion.secret_string`
+#   record the same dependency. Pass references from the Secret (`aws.secretsmanager.Secret.arn`),
+#   which holds no value, not from the SecretVersion.
+# - Values that belong to no resource: `config.require_secret(...)`, `Output.secret(...)`, invokes
+#   such as `aws.secretsmanager.get_secret_version`, literals. Those reach the function with no
+#   dependency at all; lambda-function-no-secrets-in-env judges their values.
+# - Flows through another Lambda function: a function's env holding another function's name or ARN
+#   is not followed into that function's own environment (that function is judged on its own).
+
+# Types whose outputs hold a secret value, with the condition on their inputs where one applies.
+SECRET_HOLDERS: dict[str, tuple[str, str] | None] = {
+    "aws:secretsmanager/secretVersion:SecretVersion": None,
+    "aws:ssm/parameter:Parameter": ("type", "SecureString"),
+    "aws:iam/accessKey:AccessKey": None,
+    "random:index/randomPassword:RandomPassword": None,
+    "tls:index/privateKey:PrivateKey": None,
+    # CloudFormation's Secret holds the value itself when the program supplies it (there is no
+    # separate version resource); one generated by AWS (generateSecretString) never leaves AWS.
+    "aws-native:secretsmanager:Secret": ("secretString", "*"),
+    # CloudFormation creates only String and StringList parameters today; listed for completeness.
+    "aws-native:ssm:Parameter": ("type", "SecureString"),
+}
+
+
+def _holds_secret(resource: PolicyResource, extra_types: Sequence[str]) -> bool:
+    if resource.resource_type in extra_types:
+        return True
+    if resource.resource_type not in SECRET_HOLDERS:
+        return False
+    condition = SECRET_HOLDERS[resource.resource_type]
+    if condition is None:
+        return True
+    prop, expected = condition
+    value = plain(resource.props).get(prop)
+    return value is not None and value != "" and (expected == "*" or value == expected or is_unknown(value))
+
+
+def _children(resources: Sequence[PolicyResource]) -> dict[str, list[PolicyResource]]:
+    children: dict[str, list[PolicyResource]] = {}
+    for r in resources:
+        if r.parent is not None:
+            children.setdefault(r.parent.urn, []).append(r)
+    return children
+
+
+def _secret_sources(
+    function: PolicyResource, children: Mapping[str, list[PolicyResource]], extra_types: Sequence[str]
+) -> list[tuple[PolicyResource, list[PolicyResource]]]:
+    """Each secret holder the function's environment depends on, with the resources in between
+    (empty for a direct dependency). Breadth first, so each holder comes with a shortest path."""
+    found: list[tuple[PolicyResource, list[PolicyResource]]] = []
+    seen = {function.urn}
+    queue: list[tuple[PolicyResource, list[PolicyResource]]] = [
+        (d, []) for d in function.property_dependencies.get("environment", [])
+    ]
+    while queue:
+        resource, path = queue.pop(0)
+        if resource.urn in seen:
+            continue
+        seen.add(resource.urn)
+        if _holds_secret(resource, extra_types):
+            found.append((resource, path))
+            continue
+        if resource.resource_type in FUNCTION_TYPES:
+            continue  # judged on its own
+        further = [d for deps in resource.property_dependencies.values() for d in deps]
+        further += children.get(resource.urn, [])  # a component stands for what is under it
+        queue += [(d, [*path, resource]) for d in further]
+    return found
+
+
+def _describe(resource: PolicyResource) -> str:
+    return f"{resource.resource_type} {resource.name!r}"
+
+
+def _validate_provenance(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    extra_types = string_list(args.get_config().get("additionalSecretTypes", []))
+    children = _children(args.resources)
+    for function in args.resources:
+        if function.resource_type not in FUNCTION_TYPES:
+            continue
+        props = plain(function.props)
+        name = next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), function.name)
+        for holder, path in _secret_sources(function, children, extra_types):
+            through = f", through {' and '.join(_describe(r) for r in path)}," if path else ""
+            report_violation(
+                f"Function {name}: its environment depends{through} on {_describe(holder)}, which holds a secret "
+                "value, so the value would sit in plain text in the function's configuration: pass a reference "
+                "instead (the Secret's ARN or the parameter's name) and read the value at runtime.",
+                function.urn,
+            )
+
+
+secret_provenance = StackValidationPolicy(
+    name="lambda-function-secret-provenance",
+    description=(
+        "Checks whether any Lambda function's environment is built from a resource that holds a secret value "
+        "(a SecretVersion, a SecureString parameter, a generated password or key)."
+    ),
+    validate=_validate_provenance,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "additionalSecretTypes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "More resource type tokens whose outputs hold secret values.",
+            }
+        }
+    ),
+)

@@ -1,0 +1,437 @@
+"""Lambda policies: runtime, architecture (declared and built), Managed Instances capacity providers,
+invoke permissions, Function URLs and SQS event source mappings.
+
+Each policy matches both providers' type tokens and reads each one's property names: pulumi-aws
+(`aws:lambda/...`, e.g. Function `name`, FunctionUrl `authorizationType`) and aws-native
+(`aws-native:lambda:...`, CloudFormation's properties in camelCase, e.g. Function `functionName`,
+Url `authType`).
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policies.common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list
+
+FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
+CAPACITY_PROVIDER_TYPES = frozenset(
+    {"aws:lambda/capacityProvider:CapacityProvider", "aws-native:lambda:CapacityProvider"}
+)
+PERMISSION_TYPES = frozenset({"aws:lambda/permission:Permission", "aws-native:lambda:Permission"})
+EVENT_SOURCE_MAPPING_TYPES = frozenset(
+    {"aws:lambda/eventSourceMapping:EventSourceMapping", "aws-native:lambda:EventSourceMapping"}
+)
+# The URL resource and the property holding its auth type, per provider.
+FUNCTION_URL_AUTH_PROPERTY = {
+    "aws:lambda/functionUrl:FunctionUrl": "authorizationType",
+    "aws-native:lambda:Url": "authType",
+}
+
+DEFAULT_RUNTIMES = ["provided.al2023"]
+ARCHITECTURE = "arm64"
+# Lambda's architecture when a function (or a capacity provider) names none.
+AWS_DEFAULT_ARCHITECTURE = "x86_64"
+RUST_TARGETS = {"arm64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-linux-gnu"}
+# ELF e_machine values (the System V ABI's registry) of the two architectures Lambda runs.
+ELF_MACHINES = {183: "arm64", 62: "x86_64"}
+
+
+def function_name(args: ResourceValidationArgs, props: Mapping[str, Any]) -> str:
+    """The function's AWS name where it is known (either provider), else the resource's name."""
+    for key in ("name", "functionName"):
+        value = props.get(key)
+        if isinstance(value, str) and value and not is_unknown(value):
+            return value
+    return args.name
+
+
+def _is_image(props: Mapping[str, Any]) -> bool:
+    return props.get("packageType") == "Image"
+
+
+def _architectures(props: Mapping[str, Any], what: str) -> list[str]:
+    value = props.get("architectures")
+    if is_unknown(value) or any(is_unknown(v) for v in value or []):
+        judged_at_update(f"the architectures of {what}")
+    return string_list(value)
+
+
+# --- lambda-function-runtime --------------------------------------------------------------------
+
+
+def _validate_runtime(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in FUNCTION_TYPES:
+        return
+    props = plain(args.props)
+    if _is_image(props):
+        return  # a container image brings its own runtime
+    allowed = string_list(args.get_config().get("allowedRuntimes", DEFAULT_RUNTIMES))
+    runtime = props.get("runtime")
+    name = function_name(args, props)
+    if is_unknown(runtime):
+        judged_at_update(f"the runtime of function {name}")
+    if not runtime:
+        report_violation(f"Function {name} sets no runtime: set runtime to {one_of(allowed)}.", None)
+    elif runtime not in allowed:
+        report_violation(f"Function {name} uses the runtime {runtime!r}: set runtime to {one_of(allowed)}.", None)
+
+
+function_runtime = ResourceValidationPolicy(
+    name="lambda-function-runtime",
+    description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
+    validate=_validate_runtime,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedRuntimes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": DEFAULT_RUNTIMES,
+                "description": "Runtimes functions may use.",
+            }
+        }
+    ),
+)
+
+
+# --- lambda-function-architecture ---------------------------------------------------------------
+
+
+def _validate_architecture(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in FUNCTION_TYPES:
+        return
+    props = plain(args.props)
+    name = function_name(args, props)
+    architectures = _architectures(props, f"function {name}")
+    if not architectures:
+        report_violation(
+            f"Function {name} sets no architectures, so AWS runs it on {AWS_DEFAULT_ARCHITECTURE}: "
+            f"set architectures to [{ARCHITECTURE!r}].",
+            None,
+        )
+    elif architectures != [ARCHITECTURE]:
+        report_violation(
+            f"Function {name} has architectures {architectures!r}: set architectures to [{ARCHITECTURE!r}].", None
+        )
+
+
+function_architecture = ResourceValidationPolicy(
+    name="lambda-function-architecture",
+    description="Checks whether every Lambda function runs on arm64 (AWS's default when none is set is x86_64).",
+    validate=_validate_architecture,
+)
+
+
+# --- lambda-capacity-provider-architecture ------------------------------------------------------
+
+
+def _validate_capacity_provider(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in CAPACITY_PROVIDER_TYPES:
+        return
+    props = plain(args.props)
+    name = props.get("name") or props.get("capacityProviderName") or args.name
+    requirements = props.get("instanceRequirements")
+    if is_unknown(requirements):
+        judged_at_update(f"the instance requirements of capacity provider {name}")
+    # pulumi-aws has a list of one block; aws-native (CloudFormation) has one object.
+    blocks = [requirements] if isinstance(requirements, Mapping) else list(requirements or [])
+    architectures: list[str] = []
+    for block in blocks:
+        if is_unknown(block):
+            judged_at_update(f"the instance requirements of capacity provider {name}")
+        architectures += _architectures(block, f"capacity provider {name}")
+    if not architectures:
+        report_violation(
+            f"Capacity provider {name} sets no instance architectures, so AWS launches "
+            f"{AWS_DEFAULT_ARCHITECTURE} instances: set instanceRequirements architectures to [{ARCHITECTURE!r}].",
+            None,
+        )
+    elif set(architectures) != {ARCHITECTURE}:
+        report_violation(
+            f"Capacity provider {name} allows {architectures!r} instances: "
+            f"set instanceRequirements architectures to [{ARCHITECTURE!r}].",
+            None,
+        )
+
+
+capacity_provider_architecture = ResourceValidationPolicy(
+    name="lambda-capacity-provider-architecture",
+    description="Checks whether every Lambda Managed Instances capacity provider requires arm64 instances.",
+    validate=_validate_capacity_provider,
+)
+
+
+# --- lambda-function-code-architecture ----------------------------------------------------------
+
+
+PROJECT_DIR_HINT = "set the policy's projectDir to the Pulumi project's directory"
+
+
+class _Unreadable(Exception):
+    """The code archive cannot be read from here: the policy does not apply."""
+
+
+def _read_head(path: Path, size: int) -> bytes:
+    with path.open("rb") as f:
+        return f.read(size)
+
+
+def _bootstrap_head(code: object, project_dir: Path) -> tuple[str, bytes | None]:
+    """Where the code comes from (for messages) and the first 64 bytes of its `bootstrap`, or None
+    when the archive has no `bootstrap` at its root. Raises _Unreadable when the code is not a
+    local archive this process can read."""
+    if isinstance(code, pulumi.AssetArchive):
+        asset = code.assets.get("bootstrap")
+        if asset is None:
+            return "the asset archive", None
+        if isinstance(asset, pulumi.StringAsset):
+            return "the asset archive", asset.text.encode()[:64]
+        if isinstance(asset, pulumi.FileAsset):
+            path = project_dir / str(asset.path)
+            try:
+                return str(asset.path), _read_head(path, 64)
+            except OSError as e:
+                raise _Unreadable(
+                    f"the bootstrap asset {path} is not readable ({e.strerror}); {PROJECT_DIR_HINT}"
+                ) from e
+        raise _Unreadable("the archive's bootstrap is not a local file")
+    if not isinstance(code, pulumi.FileArchive):
+        raise _Unreadable("the code is not a local archive (S3 object, image or remote archive)")
+    source = str(code.path)
+    path = project_dir / source
+    if not path.exists():
+        raise _Unreadable(f"the code archive {path} does not exist; {PROJECT_DIR_HINT}")
+    try:
+        if path.is_dir():
+            bootstrap = path / "bootstrap"
+            return source, _read_head(bootstrap, 64) if bootstrap.is_file() else None
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                if "bootstrap" not in archive.namelist():
+                    return source, None
+                with archive.open("bootstrap") as f:
+                    return source, f.read(64)
+        if tarfile.is_tarfile(path):
+            with tarfile.open(path) as archive:
+                member = next((m for m in archive.getmembers() if m.name.removeprefix("./") == "bootstrap"), None)
+                extracted = archive.extractfile(member) if member is not None else None
+                return source, extracted.read(64) if extracted is not None else None
+    except OSError as e:
+        raise _Unreadable(f"the code archive {path} is not readable ({e.strerror or e})") from e
+    raise _Unreadable(f"the code archive {path} is not a zip, tar or directory")
+
+
+def elf_architecture(head: bytes) -> str | None:
+    """The architecture an ELF header declares ("arm64", "x86_64" or "ELF machine N"), or None when
+    `head` is not ELF. Read by hand: the pack needs two header fields (EI_DATA for byte order and
+    e_machine at offset 18), not an ELF library in its requirements."""
+    if len(head) < 20 or head[:4] != b"\x7fELF":
+        return None
+    machine = int.from_bytes(head[18:20], "big" if head[5] == 2 else "little")
+    return ELF_MACHINES.get(machine, f"ELF machine {machine}")
+
+
+def _validate_code_architecture(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in FUNCTION_TYPES:
+        return
+    props = plain(args.props)
+    name = function_name(args, props)
+    code = props.get("code")
+    if _is_image(props) or code is None or isinstance(code, Mapping):
+        # aws-native's `code` is CloudFormation's (S3 object, image, inline text): nothing local.
+        not_applicable(args, "the function's code is not a local archive")
+    if is_unknown(code):
+        judged_at_update(f"the code archive of function {name}")
+    architectures = _architectures(props, f"function {name}")
+    declared = architectures[0] if architectures else AWS_DEFAULT_ARCHITECTURE
+    project_dir = Path(str(args.get_config().get("projectDir") or os.getcwd()))
+    try:
+        source, head = _bootstrap_head(code, project_dir)
+    except _Unreadable as e:
+        not_applicable(args, str(e))
+    if head is None:
+        report_violation(
+            f"The code of function {name} ({source}) has no bootstrap at its root: package the Rust binary "
+            "as an executable named bootstrap at the root of the archive.",
+            None,
+        )
+        return
+    built = elf_architecture(head)
+    if built is None:
+        not_applicable(args, f"the bootstrap in {source} is not an ELF binary")
+    if built != declared:
+        target = RUST_TARGETS.get(declared, declared)
+        report_violation(
+            f"The bootstrap of function {name} ({source}) is built for {built}, but the function runs on "
+            f"{declared}: build it for {target} (or set architectures to match the binary).",
+            None,
+        )
+
+
+function_code_architecture = ResourceValidationPolicy(
+    name="lambda-function-code-architecture",
+    description=(
+        "Checks whether the bootstrap binary in each function's code archive is built for the architecture "
+        "the function declares."
+    ),
+    validate=_validate_code_architecture,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "projectDir": {
+                "type": "string",
+                "default": "",
+                "description": (
+                    "Directory that relative code archive paths are resolved against; empty means the pack's "
+                    "working directory (the engine runs the pack in the Pulumi project's directory)."
+                ),
+            }
+        }
+    ),
+)
+
+
+# --- lambda-permission-source-arn ---------------------------------------------------------------
+
+
+def _is_set(value: object) -> bool:
+    """Set, or unknown at preview (an unknown value will be set at update)."""
+    return value is not None and value != ""
+
+
+def _validate_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in PERMISSION_TYPES:
+        return
+    props = plain(args.props)
+    principal = props.get("principal")
+    if is_unknown(principal):
+        judged_at_update("the permission's principal")
+    if not isinstance(principal, str) or not principal.endswith(".amazonaws.com"):
+        return
+    function = props.get("function") or props.get("functionName")
+    target = args.name if not isinstance(function, str) or is_unknown(function) else function
+    service = principal.removesuffix(".amazonaws.com")
+    if not _is_set(props.get("sourceArn")):
+        report_violation(
+            f"Permission {args.name} lets {principal} invoke {target} on behalf of any {service} resource, in any "
+            f"account: set sourceArn to the ARN of the resource that invokes the function.",
+            None,
+        )
+    if principal == "s3.amazonaws.com" and not _is_set(props.get("sourceAccount")):
+        report_violation(
+            f"Permission {args.name} lets s3.amazonaws.com invoke {target} without a sourceAccount, and bucket ARNs "
+            "carry no account id, so a bucket of that name in another account could invoke it: set sourceAccount "
+            "to the bucket owner's account id.",
+            None,
+        )
+
+
+permission_source_arn = ResourceValidationPolicy(
+    name="lambda-permission-source-arn",
+    description=(
+        "Checks whether every Lambda permission for an AWS service principal names its source ARN "
+        "(and, for S3, its source account)."
+    ),
+    validate=_validate_permission,
+)
+
+
+# --- lambda-function-url-auth -------------------------------------------------------------------
+
+
+def _plain_function_name(reference: str) -> str:
+    """`arn:aws:lambda:us-east-1:123456789012:function:name[:qualifier]` or `name` -> `name`."""
+    if reference.startswith("arn:"):
+        parts = reference.split(":")
+        return parts[6] if len(parts) > 6 else reference
+    return reference
+
+
+def _validate_function_url(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    auth_property = FUNCTION_URL_AUTH_PROPERTY.get(args.resource_type)
+    if auth_property is None:
+        return
+    props = plain(args.props)
+    auth = props.get(auth_property)
+    if is_unknown(auth):
+        judged_at_update(f"the function URL's {auth_property}")
+    if auth == "AWS_IAM":
+        return
+    reference = props.get("functionName") or props.get("targetFunctionArn")
+    allowed = string_list(args.get_config().get("allowedPublicFunctions", []))
+    if is_unknown(reference):
+        if allowed:
+            judged_at_update("the function URL's function name")
+        function, allowlist = "its function", "the function's name"
+    else:
+        function = _plain_function_name(str(reference)) if reference else args.name
+        if function in allowed:
+            return
+        allowlist = repr(function)
+    setting = f"uses {auth_property} {auth!r}" if auth else f"sets no {auth_property}"
+    report_violation(
+        f"Function URL {args.name} {setting}, so anyone on the internet can invoke {function}: "
+        f"set {auth_property} to 'AWS_IAM', or add {allowlist} to allowedPublicFunctions if it is meant to be public.",
+        None,
+    )
+
+
+function_url_auth = ResourceValidationPolicy(
+    name="lambda-function-url-auth",
+    description="Checks whether every Lambda function URL requires AWS_IAM auth, unless its function is allowlisted.",
+    validate=_validate_function_url,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedPublicFunctions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Function names whose URLs may be public (auth NONE).",
+            }
+        }
+    ),
+)
+
+
+# --- lambda-event-source-mapping-batch-failures -------------------------------------------------
+
+
+def _validate_event_source_mapping(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in EVENT_SOURCE_MAPPING_TYPES:
+        return
+    props = plain(args.props)
+    source = props.get("eventSourceArn")
+    if is_unknown(source):
+        judged_at_update("the event source mapping's eventSourceArn")
+    # arn:<partition>:sqs:<region>:<account>:<queue>
+    if not isinstance(source, str) or source.split(":")[2:3] != ["sqs"]:
+        return
+    response_types = props.get("functionResponseTypes")
+    if is_unknown(response_types):
+        judged_at_update("the event source mapping's functionResponseTypes")
+    if "ReportBatchItemFailures" in string_list(response_types):
+        return
+    report_violation(
+        f"SQS event source mapping {args.name} does not report batch item failures, so one failed message makes "
+        "Lambda retry the whole batch: set functionResponseTypes to ['ReportBatchItemFailures'] and return the "
+        "failed message ids.",
+        None,
+    )
+
+
+event_source_mapping_batch_failures = ResourceValidationPolicy(
+    name="lambda-event-source-mapping-batch-failures",
+    description="Checks whether every SQS event source mapping reports batch item failures.",
+    validate=_validate_event_source_mapping,
+)

@@ -1,0 +1,107 @@
+"""The offline preview end to end (program under mocks + the real pack over gRPC), and the plan
+diff between two previews: one memory setting, one function's source (copies: tests/program/copies.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offline.diff import PropertyChange, diff_plans, format_markdown
+from offline.plan import SECRET_SIGNATURE, SECRET_VALUE_SIG, secrets_in_env
+from tests.program.plans import REPO_ROOT
+
+
+def preview(stack: str, out: Path, project_dir: Path = REPO_ROOT) -> tuple[int, dict[str, Any], str]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "offline.preview",
+            "--stack",
+            stack,
+            "--json",
+            str(out),
+            "--project-dir",
+            str(project_dir),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    return result.returncode, json.loads(out.read_text()), result.stdout
+
+
+@pytest.fixture(scope="module")
+def dev_preview(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], str]:
+    return preview("dev", tmp_path_factory.mktemp("preview") / "dev.json")
+
+
+def test_dev_preview_passes_and_prints_plan_and_report(dev_preview: tuple[int, dict[str, Any], str]) -> None:
+    code, report, stdout = dev_preview
+    assert code == 0
+    assert report["diagnostics"] == [] and report["secrets_in_env"] == []
+    assert report["placeholders"] == ["rustlambda:manifestSigningKey"]
+    assert "Policy report: no violations." in stdout
+    assert "  + aws:lambda/function:Function" in stdout
+    functions = [r for r in report["resources"] if r["type"] == "aws:lambda/function:Function"]
+    assert len(functions) == 5
+    assert all(len(f["inputs"]["code"]["sha256"]) == 64 for f in functions)
+
+
+def test_prod_preview_passes(tmp_path: Path) -> None:
+    code, report, _ = preview("prod", tmp_path / "prod.json")
+    assert (code, report["diagnostics"]) == (0, [])
+
+
+def functions_of(report: dict[str, Any]) -> dict[str, Any]:
+    return {r["name"]: r for r in report["resources"]}
+
+
+def test_the_diff_shows_a_memory_edit_as_that_one_property(
+    dev_preview: tuple[int, dict[str, Any], str], memory_edited_copy: Path, tmp_path: Path
+) -> None:
+    _, edited, _ = preview("dev", tmp_path / "memory.json", memory_edited_copy)
+    diffs = diff_plans(dev_preview[1], edited)
+    assert [(d.kind, d.name, d.changes) for d in diffs] == [
+        ("change", "scheduled-job-fn-function", (PropertyChange("memorySize", 128.0, 256.0),))
+    ]
+
+
+def test_the_diff_shows_a_source_edit_as_that_functions_code_alone(
+    dev_preview: tuple[int, dict[str, Any], str], source_edited_copy: Path, tmp_path: Path
+) -> None:
+    _, edited, _ = preview("dev", tmp_path / "code.json", source_edited_copy)
+    diffs = diff_plans(dev_preview[1], edited)
+    assert [(d.kind, d.name, [c.path for c in d.changes]) for d in diffs] == [
+        ("change", "sqs-processor-fn-function", ["code.sha256"])
+    ]
+    assert "| ~ | `sqs-processor-fn-function` (aws:lambda/function:Function) | `code.sha256` |" in format_markdown(
+        diffs
+    )
+
+
+def test_a_secret_marked_value_in_env_is_flagged() -> None:
+    secret = {SECRET_SIGNATURE: SECRET_VALUE_SIG, "value": "s3cr3t"}
+    registrations = [
+        {
+            "type": "aws:lambda/function:Function",
+            "name": "leaky",
+            "inputs": {"environment": {"variables": {"DB_PASSWORD": secret, "RUST_LOG": "info"}}},
+        },
+        {
+            "type": "aws:lambda/function:Function",
+            "name": "clean",
+            "inputs": {"environment": {"variables": {"RUST_LOG": "info"}}},
+        },
+    ]
+    (finding,) = secrets_in_env(registrations)
+    assert finding.message == (
+        "leaky: env var DB_PASSWORD holds a value marked secret in Pulumi; store it in Secrets Manager and pass "
+        "its ARN in the env var instead"
+    )

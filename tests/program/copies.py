@@ -1,0 +1,40 @@
+"""Copies of the project with one edit each, for tests that compare plans before and after an edit.
+
+Each copy shares the venv and the build caches with the repo, so it costs only what the edit
+changes: a memory setting costs no compilation; a source edit relinks one function. Copies are
+made once per session (conftest.py) and never edited after: tests share them without ordering.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.program.plans import REPO_ROOT
+
+# The edits: (file, old text, new text).
+MEMORY_EDIT = ("functions/scheduled-job/Cargo.toml", "memory = 128", "memory = 256")
+SOURCE_EDIT = ("functions/sqs-processor/src/main.rs", '"the name of the orders table"', '"the orders table name"')
+BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "#[tokio::main]", "fn broken( {}\n#[tokio::main]")
+
+
+def copy_with_edit(destination: Path, edit: tuple[str, str, str]) -> Path:
+    """The working tree's tracked and new files in `destination`, with `edit` applied once."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = REPO_ROOT / relative
+        if source.is_file():
+            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / relative)
+    (destination / ".venv").symlink_to((REPO_ROOT / ".venv").resolve())
+    path, old, new = edit
+    text = (destination / path).read_text()
+    assert old in text, f"{path} no longer contains {old!r}: update the edit"
+    (destination / path).write_text(text.replace(old, new, 1))
+    return destination
