@@ -208,6 +208,11 @@ class PolicyPackClient:
             raise
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
+    @property
+    def pid(self) -> int:
+        """The pack process's id (for measurements)."""
+        return self._process.pid
+
     # --- process plumbing ---
 
     def _read_stdout(self) -> None:

@@ -80,9 +80,11 @@ def unique_by_urn(registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return unique
 
 
-def analyze(registrations: list[dict[str, Any]], pack_dir: Path) -> list[Diagnostic]:
+def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diagnostic]:
+    """Analyze per resource and one AnalyzeStack; the pack runs in the project directory, as the
+    engine runs it, so it can read the function archives."""
     diagnostics: list[Diagnostic] = []
-    with PolicyPackClient(pack_dir) as pack:
+    with PolicyPackClient(project_dir / "policies", cwd=project_dir) as pack:
         pack.configure({})
         for r in registrations:
             if r["custom"]:
@@ -120,7 +122,7 @@ def main() -> int:
     program_done = time.monotonic()
     log(f"program done in {program_done - started:.1f}s: {sum(r['custom'] for r in registrations)} resources")
 
-    diagnostics = analyze(registrations, project_dir / "policies")
+    diagnostics = analyze(registrations, project_dir)
     secrets = plan.secrets_in_env(registrations)
     log(f"policy pack done in {time.monotonic() - program_done:.1f}s")
 
