@@ -98,6 +98,10 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
     return {**inputs, **state}
 
 
+class UnansweredInvoke(RuntimeError):
+    """The program called an invoke the mock engine has no answer for."""
+
+
 class ProgramMocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         return f"{args.name}-id", _computed_state(args.typ, args.name, args.inputs)
@@ -109,7 +113,9 @@ class ProgramMocks(mocks.Mocks):
             return {"name": REGION, "region": REGION, "id": REGION}
         if args.token == "command:local:run":
             return _run_command(args.args)
-        raise NotImplementedError(f"the offline engine does not answer the invoke {args.token}")
+        raise UnansweredInvoke(
+            f"the offline engine does not answer the invoke {args.token}: add it to ProgramMocks.call"
+        )
 
 
 def _run_command(args: dict[str, Any]) -> dict[str, Any]:
