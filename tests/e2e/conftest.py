@@ -1,4 +1,4 @@
-"""Starts a function's real bootstrap under aws-lambda-rie, native or arm64 (qemu)."""
+"""Starts a function's real bootstrap under aws-lambda-rie: native, arm64 (qemu) or the Python baseline."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ StartFunction = Callable[[str, dict[str, str]], Emulator]
 @pytest.fixture(params=functions.FLAVOURS)
 def flavour(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def python_binaries() -> Path:
+    """The Python baselines of bench/ (the `python` flavour)."""
+    return functions.python_baselines()
 
 
 @pytest.fixture

@@ -25,6 +25,12 @@ from tests.harness.processes import stop
 from tests.harness.runtime_api import TestRuntimeApi
 
 CONCURRENCY = 64
+# The Managed Instances tests (many invocations in flight in one process) run on the Rust builds
+# only: the Python baseline (bench/baselines/lmi-worker) is sequential, as awslambdaric serves one
+# invocation at a time, so it takes part in the one-at-a-time scenario only.
+concurrent_flavours = pytest.mark.parametrize(
+    "flavour", [f for f in functions.FLAVOURS if f != "python"], indirect=True
+)
 
 
 def put_items(moto: MotoServer, table: str, count: int) -> None:
@@ -115,6 +121,7 @@ def worker_factory(
     gate.close()
 
 
+@concurrent_flavours
 def test_64_invocations_in_flight_together(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
     worker = start()
@@ -130,6 +137,7 @@ def test_64_invocations_in_flight_together(worker_factory: tuple[GateProxy, Star
     assert worker.process.poll() is None
 
 
+@concurrent_flavours
 def test_a_panicking_request_fails_alone(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
     gate.open()
@@ -146,6 +154,7 @@ def test_a_panicking_request_fails_alone(worker_factory: tuple[GateProxy, StartW
     assert worker.process.poll() is None
 
 
+@concurrent_flavours
 def test_sigterm_finishes_every_invocation_in_flight(worker_factory: tuple[GateProxy, StartWorker]) -> None:
     gate, start = worker_factory
     worker = start()

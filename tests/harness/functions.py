@@ -1,8 +1,10 @@
 """The function binaries the e2e tests run, and the env each one gets from its contract.
 
-Two flavours of the same sources:
+Three flavours: two builds of the same sources, and the Python baselines the benchmarks compare them with:
 - `native`: the x86_64 debug binaries `cargo test` already built (fast, for most scenarios);
-- `arm64`: the release zips of scripts/build-functions, run under qemu-user (the real artifacts).
+- `arm64`: the release zips of scripts/build-functions, run under qemu-user (the real artifacts);
+- `python`: bench/baselines/<function>/bootstrap, the same handlers in Python on awslambdaric
+  (they must pass the same scenarios, so that the benchmarks compare like with like).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = REPO_ROOT / "functions"
 CACHE_ROOT = Path(os.environ.get("RUSTLAMBDA_CACHE_ROOT", Path.home() / ".cache" / "rustlambda"))
 NATIVE_TARGET_DIR = Path(os.environ.get("RUSTLAMBDA_NATIVE_TARGET_DIR", CACHE_ROOT / "target-native"))
-FLAVOURS = ("native", "arm64")
+BASELINES = REPO_ROOT / "bench" / "baselines"
+FLAVOURS = ("native", "arm64", "python")
 
 
 def contracts() -> dict[str, FunctionContract]:
@@ -49,9 +52,19 @@ def build_arm64(unpack_dir: Path) -> Path:
     return unpack_dir
 
 
+def python_baselines() -> Path:
+    """The Python baselines' directory (their bootstraps find the venv's interpreter themselves)."""
+    for bootstrap in BASELINES.glob("*/bootstrap"):
+        if not os.access(bootstrap, os.X_OK):
+            raise RuntimeError(f"{bootstrap} is not executable")
+    return BASELINES
+
+
 def command(flavour: str, name: str, binaries: Path) -> list[str]:
     if flavour == "native":
         return [str(binaries / name)]
+    if flavour == "python":
+        return [str(binaries / name / "bootstrap")]
     qemu = shutil.which("qemu-aarch64-static")
     if qemu is None:
         raise RuntimeError("qemu-aarch64-static is not installed: run scripts/setup")
