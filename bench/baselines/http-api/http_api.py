@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import sys
 import time
-from datetime import UTC, datetime
 from typing import Any
 
-import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
 import boto3
+from runtime_support import REGION, Logger, required_env
 
 MAX_BODY_BYTES = 64 * 1024
 ID_RULE = "a string of 1 to 64 letters, digits, '-' or '_'"
@@ -28,35 +25,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROUTES = "GET /health, GET /items/{id} and POST /items"
 
 
-def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
-    """The error response as the Rust functions send it (lambda_runtime's Diagnostic): errorType
-    and errorMessage only; awslambdaric would add requestId and a stack trace of source lines."""
-    return {"errorType": error_type or "", "errorMessage": message or ""}
-
-
-ric.make_error = error_response
-
-# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-_request_id = ""
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout; every line of an invocation carries its request id."""
-    line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
-    line.update(fields)
-    line["target"] = "http_api"
-    if _request_id:
-        line["span"] = {"requestId": _request_id, "name": "Lambda runtime invoke"}
-    sys.stdout.write(json.dumps(line, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def required_env(name: str, hint: str) -> str:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        raise RuntimeError(f"environment variable {name} is not set: {hint}")
-    return value
+log = Logger("http_api")
 
 
 TABLE = required_env("ITEMS_TABLE", "the name of the items table")
@@ -195,8 +164,7 @@ def response(status: int, body: dict[str, Any], extra: dict[str, str] | None = N
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _request_id
-    _request_id = context.aws_request_id
+    log.request_id = context.aws_request_id
     http = event.get("requestContext", {}).get("http", {})
     method = str(http.get("method", "GET")).upper()
     path = str(event.get("rawPath") or http.get("path") or "/")

@@ -8,49 +8,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import time
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
 import boto3
+from runtime_support import REGION, Logger, required_env
 
 MAX_IDS = 100
 MAX_ENTRIES = 10_000
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
-    """The error response as the Rust functions send it (lambda_runtime's Diagnostic): errorType
-    and errorMessage only; awslambdaric would add requestId and a stack trace of source lines."""
-    return {"errorType": error_type or "", "errorMessage": message or ""}
-
-
-ric.make_error = error_response
-
-# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-_request_id = ""
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout; every line of an invocation carries its request id."""
-    line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
-    line.update(fields)
-    line["target"] = "lmi_worker"
-    if _request_id:
-        line["span"] = {"requestId": _request_id, "name": "Lambda runtime invoke"}
-    sys.stdout.write(json.dumps(line, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def required_env(name: str, hint: str) -> str:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        raise RuntimeError(f"environment variable {name} is not set: {hint}")
-    return value
+log = Logger("lmi_worker")
 
 
 TABLE = required_env("ITEMS_TABLE", "the name of the items table")
@@ -105,8 +75,7 @@ def lookup(item_id: str) -> dict[str, Any] | None:
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    global _request_id
-    _request_id = context.aws_request_id
+    log.request_id = context.aws_request_id
     if not isinstance(event, dict) or set(event) != {"item_ids"} or not isinstance(event["item_ids"], list):
         raise InvalidRequest("the request must be a JSON object with exactly one field, 'item_ids' (a list of ids)")
     ids: list[Any] = event["item_ids"]

@@ -10,48 +10,18 @@ import hashlib
 import hmac
 import json
 import os
-import sys
 import time
 import urllib.parse
-from datetime import UTC, datetime
 from typing import Any
 
-import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
 import boto3
 from botocore.config import Config  # type: ignore[import-untyped]
+from runtime_support import REGION, Logger, required_env
 
 CHUNK_BYTES = 64 * 1024
 
 
-def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
-    """The error response as the Rust functions send it (lambda_runtime's Diagnostic): errorType
-    and errorMessage only; awslambdaric would add requestId and a stack trace of source lines."""
-    return {"errorType": error_type or "", "errorMessage": message or ""}
-
-
-ric.make_error = error_response
-
-# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-_request_id = ""
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout; every line of an invocation carries its request id."""
-    line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
-    line.update(fields)
-    line["target"] = "s3_processor"
-    if _request_id:
-        line["span"] = {"requestId": _request_id, "name": "Lambda runtime invoke"}
-    sys.stdout.write(json.dumps(line, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def required_env(name: str, hint: str) -> str:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        raise RuntimeError(f"environment variable {name} is not set: {hint}")
-    return value
+log = Logger("s3_processor")
 
 
 def seconds_env(name: str, default: int) -> int:
@@ -220,8 +190,7 @@ def process(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _request_id
-    _request_id = context.aws_request_id
+    log.request_id = context.aws_request_id
     try:
         result = process(event)
     except Exception as error:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
 import boto3
+from runtime_support import REGION, Logger, required_env
 
 SECONDS_PER_DAY = 86_400
 MAX_BATCH = 25
@@ -21,35 +20,7 @@ RETRY_BASE_DELAY_S = 0.05
 FILTER_EXPRESSION = "attribute_type(created_at, :number) AND created_at < :cutoff"
 
 
-def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
-    """The error response as the Rust functions send it (lambda_runtime's Diagnostic): errorType
-    and errorMessage only; awslambdaric would add requestId and a stack trace of source lines."""
-    return {"errorType": error_type or "", "errorMessage": message or ""}
-
-
-ric.make_error = error_response
-
-# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-_request_id = ""
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout; every line of an invocation carries its request id."""
-    line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
-    line.update(fields)
-    line["target"] = "scheduled_job"
-    if _request_id:
-        line["span"] = {"requestId": _request_id, "name": "Lambda runtime invoke"}
-    sys.stdout.write(json.dumps(line, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def required_env(name: str, hint: str) -> str:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        raise RuntimeError(f"environment variable {name} is not set: {hint}")
-    return value
+log = Logger("scheduled_job")
 
 
 TABLE = required_env("ITEMS_TABLE", "the name of the items table")
@@ -123,8 +94,7 @@ def delete(keys: list[dict[str, Any]], summary: dict[str, int]) -> str | None:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    global _request_id
-    _request_id = context.aws_request_id
+    log.request_id = context.aws_request_id
     summary = {
         "cutoff": cutoff(event),
         "retention_days": RETENTION_DAYS,

@@ -6,46 +6,15 @@ writes up to 32 at once)."""
 from __future__ import annotations
 
 import json
-import os
-import sys
-from datetime import UTC, datetime
 from typing import Any
 
-import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
 import boto3
+from runtime_support import REGION, Logger, required_env
 
 MAX_ID_CHARS = 128
 
 
-def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
-    """The error response as the Rust functions send it (lambda_runtime's Diagnostic): errorType
-    and errorMessage only; awslambdaric would add requestId and a stack trace of source lines."""
-    return {"errorType": error_type or "", "errorMessage": message or ""}
-
-
-ric.make_error = error_response
-
-# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
-REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-_request_id = ""
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout; every line of an invocation carries its request id."""
-    line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
-    line.update(fields)
-    line["target"] = "sqs_processor"
-    if _request_id:
-        line["span"] = {"requestId": _request_id, "name": "Lambda runtime invoke"}
-    sys.stdout.write(json.dumps(line, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def required_env(name: str, hint: str) -> str:
-    value = os.environ.get(name, "")
-    if not value.strip():
-        raise RuntimeError(f"environment variable {name} is not set: {hint}")
-    return value
+log = Logger("sqs_processor")
 
 
 TABLE = required_env("ORDERS_TABLE", "the name of the orders table")
@@ -149,8 +118,7 @@ def put_once(message_id: str, order: dict[str, Any]) -> bool:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _request_id
-    _request_id = context.aws_request_id
+    log.request_id = context.aws_request_id
     records = event.get("Records") or []
     ids: list[str] = []
     for index, record in enumerate(records):

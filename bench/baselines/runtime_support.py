@@ -1,0 +1,51 @@
+"""What every Python baseline shares: error responses shaped like the Rust functions' (so the same
+e2e assertions hold), JSON log lines carrying the request id, and required env settings.
+
+Importing it replaces awslambdaric's error formatter: awslambdaric would add requestId and a stack
+trace of source lines to every error response, where lambda_runtime sends errorType and
+errorMessage only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import awslambdaric.bootstrap as ric  # type: ignore[import-untyped]
+
+# Lambda sets AWS_REGION (boto3 reads AWS_DEFAULT_REGION, which Lambda also sets).
+REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: Any = None) -> dict[str, Any]:
+    return {"errorType": error_type or "", "errorMessage": message or ""}
+
+
+ric.make_error = error_response
+
+
+class Logger:
+    """One JSON line on stdout per call; every line of an invocation carries its request id."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.request_id = ""
+
+    def __call__(self, level: str, message: str, **fields: Any) -> None:
+        line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
+        line.update(fields)
+        line["target"] = self.target
+        if self.request_id:
+            line["span"] = {"requestId": self.request_id, "name": "Lambda runtime invoke"}
+        sys.stdout.write(json.dumps(line, default=str) + "\n")
+        sys.stdout.flush()
+
+
+def required_env(name: str, hint: str) -> str:
+    value = os.environ.get(name, "")
+    if not value.strip():
+        raise RuntimeError(f"environment variable {name} is not set: {hint}")
+    return value
