@@ -9,7 +9,7 @@ use lambda_http::{Adapter, LambdaEvent, request::LambdaRequest, service_fn};
 async fn main() -> Result<(), lambda_http::Error> {
     common::telemetry::init();
     let table = common::settings::required(env::ITEMS_TABLE, "the name of the items table")?;
-    let config = common::aws::sdk_config().await;
+    let config = common::aws::sdk_config().await?;
     let store = DynamoItemStore::new(aws_sdk_dynamodb::Client::new(&config), table);
     // What lambda_http::run(router) does, with the guard around lambda_http's event conversion.
     let adapter = Adapter::from(app::router(store, app::system_clock));

@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Duration::from_secs(60),
         "a whole number of seconds",
     )?;
-    let config = common::aws::sdk_config().await;
+    let config = common::aws::sdk_config().await?;
     let state = Arc::new(AppState {
         reader: DynamoItemReader::new(aws_sdk_dynamodb::Client::new(&config), table),
         cache: ItemCache::new(ttl),

@@ -12,7 +12,7 @@ use s3_processor::{config::Config, env, handler::handle, store::s3_client};
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
     let config = Config::from_env().map_err(init_failed)?;
-    let sdk = common::aws::sdk_config().await;
+    let sdk = common::aws::sdk_config().await.map_err(init_failed)?;
     let secret = CachedSecret::from_env(
         aws_sdk_secretsmanager::Client::new(&sdk),
         env::SIGNING_KEY_SECRET_ARN,

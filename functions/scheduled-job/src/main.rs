@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         DEFAULT_RETENTION_DAYS,
         "a positive whole number of days to keep items",
     )?;
-    let client = aws_sdk_dynamodb::Client::new(&common::aws::sdk_config().await);
+    let client = aws_sdk_dynamodb::Client::new(&common::aws::sdk_config().await?);
     let table = DynamoTable::new(client, table_name);
     let config = Config::new(retention_days);
     let (table, config) = (&table, &config);

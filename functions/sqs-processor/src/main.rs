@@ -9,7 +9,7 @@ use sqs_processor::{env, handler, store::DynamoOrderStore};
 async fn main() -> Result<(), Error> {
     common::telemetry::init();
     let table = common::settings::required(env::ORDERS_TABLE, "the name of the orders table")?;
-    let config = common::aws::sdk_config().await;
+    let config = common::aws::sdk_config().await?;
     let store = DynamoOrderStore::new(aws_sdk_dynamodb::Client::new(&config), table);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         handler::handle(&store, event.payload)
