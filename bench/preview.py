@@ -22,7 +22,7 @@ from pathlib import Path
 
 from offline.analyzer import PolicyPackClient, registrations_to_resources
 from offline.engine import REPO_ROOT, run_program
-from offline.preview import offline_config, unique_by_urn
+from offline.preview import offline_config
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -57,7 +57,7 @@ def bench_preview(runs: int) -> None:
 def bench_pack(count: int) -> None:
     config, _ = offline_config(REPO_ROOT, "dev")
     raw, _ = run_program(REPO_ROOT, "dev", config)
-    base = [r for r in unique_by_urn([asdict(r) for r in raw]) if r["custom"]]
+    base = [asdict(r) for r in raw if r.custom]
     resources = []
     for i in range(count):
         r = dict(base[i % len(base)])

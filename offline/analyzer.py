@@ -372,14 +372,9 @@ class PolicyPackClient:
 
 def registrations_to_resources(registrations: Iterable[Mapping[str, Any]]) -> list[StackResource]:
     """offline.engine registrations (dicts: urn, type, name, inputs, parent, dependencies,
-    property_dependencies) as AnalyzeStack resources, each URN once (set_mocks registers a root
-    stack of its own before the program's)."""
+    property_dependencies) as AnalyzeStack resources."""
     resources: list[StackResource] = []
-    seen: set[str] = set()
     for r in registrations:
-        if r["urn"] in seen:
-            continue
-        seen.add(r["urn"])
         resources.append(
             StackResource(
                 urn=r["urn"],

@@ -32,8 +32,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "rustlambda"
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
-SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 @dataclass
@@ -159,6 +157,9 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if any(r.urn == response.urn for r in self.registrations):
+            # set_mocks registers a root stack of its own before the program's: record it once.
+            return response
         self.registrations.append(
             Registration(
                 type=request.type,

@@ -69,17 +69,6 @@ def with_archive_hashes(inputs: Any, project_dir: Path) -> Any:
     return inputs
 
 
-def unique_by_urn(registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """set_mocks registers a root stack before the program's own: keep the first of each URN."""
-    seen: set[str] = set()
-    unique = []
-    for r in registrations:
-        if r["urn"] not in seen:
-            seen.add(r["urn"])
-            unique.append(r)
-    return unique
-
-
 def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diagnostic]:
     """Analyze per resource and one AnalyzeStack; the pack runs in the project directory, as the
     engine runs it, so it can read the function archives."""
@@ -118,7 +107,7 @@ def main() -> int:
         log(f"{key} is a secret set per stack (pulumi config set --secret): using a placeholder")
     log(f"running the program for stack {args.stack!r} under the mock engine (the build runs first)")
     raw, outputs = run_program(project_dir, args.stack, config)
-    registrations = unique_by_urn([asdict(r) for r in raw])
+    registrations = [asdict(r) for r in raw]
     program_done = time.monotonic()
     log(f"program done in {program_done - started:.1f}s: {sum(r['custom'] for r in registrations)} resources")
 

@@ -65,11 +65,4 @@ def run_plan(
         timeout=1800,
     )
     data = json.loads(out.read_text())
-    # set_mocks opens a root stack of its own before the program's: keep one.
-    registrations = []
-    seen = set()
-    for r in data["registrations"]:
-        if r["urn"] not in seen:
-            seen.add(r["urn"])
-            registrations.append(r)
-    return Plan(registrations, data["outputs"])
+    return Plan(data["registrations"], data["outputs"])
