@@ -1,5 +1,5 @@
 //! What every function in the workspace shares. Each module owns one capability:
-//! - [`telemetry`]: JSON logs filtered by `RUST_LOG`, each line carrying the invocation's request id.
+//! - [`telemetry`]: JSON logs at Lambda's log level (or `RUST_LOG`), each line carrying the request id.
 //! - [`settings`]: typed reads of the env vars a function's contract declares.
 //! - [`aws`]: the one AWS SDK config a function builds at init.
 //! - [`secrets`]: a Secrets Manager secret read by ARN, cached with a TTL, failures never cached.
