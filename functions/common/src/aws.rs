@@ -14,7 +14,6 @@ use aws_smithy_http_client::{
     Builder,
     tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode},
 };
-use base64::Engine;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the TLS settings of the AWS SDK client are invalid: {0}")]
@@ -35,41 +34,44 @@ pub async fn sdk_config() -> Result<SdkConfig, TlsSetupError> {
         .await)
 }
 
-/// Mozilla's roots, as the PEM the SDK's trust store takes.
-fn compiled_in_roots() -> TrustStore {
-    let mut store = TrustStore::empty().with_native_roots(false);
-    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        store.add_pem_certificate(pem(cert.as_ref()));
-    }
-    store
-}
+/// Mozilla's roots (webpki-root-certs), as the PEM bundle build.rs wrote.
+const MOZILLA_ROOTS_PEM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mozilla-roots.pem"));
 
-fn pem(der: &[u8]) -> Vec<u8> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::with_capacity(encoded.len() + encoded.len() / 64 + 64);
-    out.push_str("-----BEGIN CERTIFICATE-----\n");
-    for line in encoded.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out.into_bytes()
+fn compiled_in_roots() -> TrustStore {
+    TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(MOZILLA_ROOTS_PEM)
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     #[test]
-    fn the_compiled_in_roots_are_valid_pem() {
-        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
-        assert!(roots.len() > 100, "Mozilla's store has well over 100 roots");
-        let pem = String::from_utf8(pem(roots[0].as_ref())).unwrap();
+    fn the_bundle_holds_exactly_mozillas_roots() {
+        let bundle = std::str::from_utf8(MOZILLA_ROOTS_PEM).unwrap();
+        let decoded: Vec<Vec<u8>> = bundle
+            .split("-----END CERTIFICATE-----\n")
+            .filter(|block| !block.is_empty())
+            .map(|block| {
+                let body = block.strip_prefix("-----BEGIN CERTIFICATE-----\n").unwrap();
+                assert!(body.lines().all(|line| line.len() <= 64));
+                base64::engine::general_purpose::STANDARD
+                    .decode(body.replace('\n', ""))
+                    .unwrap()
+            })
+            .collect();
+        let expected: Vec<Vec<u8>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|cert| cert.as_ref().to_vec())
+            .collect();
         assert!(
-            pem.starts_with("-----BEGIN CERTIFICATE-----\n")
-                && pem.ends_with("-----END CERTIFICATE-----\n")
+            expected.len() > 100,
+            "Mozilla's store has well over 100 roots"
         );
-        assert!(pem.lines().all(|line| line.len() <= 64));
+        assert_eq!(decoded, expected);
     }
 
     #[test]
