@@ -5,7 +5,8 @@ use http_api::{
 };
 use lambda_http::{Adapter, LambdaEvent, request::LambdaRequest, service_fn};
 
-#[tokio::main]
+// One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     common::telemetry::init();
     let table = common::settings::required(env::ITEMS_TABLE, "the name of the items table")?;

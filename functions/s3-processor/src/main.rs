@@ -8,7 +8,8 @@ use common::secrets::CachedSecret;
 use lambda_runtime::{LambdaEvent, service_fn};
 use s3_processor::{config::Config, env, handler::handle, store::s3_client};
 
-#[tokio::main]
+// One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
     let config = Config::from_env().map_err(init_failed)?;

@@ -10,7 +10,8 @@ use scheduled_job::{
     store::DynamoTable,
 };
 
-#[tokio::main]
+// One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
     let table_name = settings::required(env::ITEMS_TABLE, "the name of the items table")?;

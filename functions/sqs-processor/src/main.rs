@@ -5,7 +5,8 @@ use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use sqs_processor::{env, handler, store::DynamoOrderStore};
 
-#[tokio::main]
+// One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     common::telemetry::init();
     let table = common::settings::required(env::ORDERS_TABLE, "the name of the orders table")?;
