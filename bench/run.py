@@ -3,6 +3,7 @@ peak memory, and the size of what is deployed.
 
     .venv/bin/python -m bench.run [--cold 20] [--warm 1000] [--only http-api,...] [--skip-build]
     .venv/bin/python -m bench.run --report-only    # sizes and report again from bench/results.json
+    .venv/bin/python -m bench.run --builds         # the long mode: clean builds of HEAD (bench/builds.py)
 
 1. Builds the functions/ workspace and bench/hello (a bare lambda_runtime "hello world", the floor
    any Rust function starts from) for x86_64 in release (the same profile as the arm64 artifacts, but
@@ -47,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench import builds
 from tests.harness import functions
 from tests.harness.aws import create_bucket, create_table
 from tests.harness.emulator import INVOKE_PATH, Emulator
@@ -70,6 +72,7 @@ REPORT = re.compile(
 )
 # Every request loop stops at its count or at this many seconds, whichever comes first.
 LOOP_BUDGET_S = 300.0
+WARM_UP_INVOCATIONS = 20
 INVOKE_TIMEOUT_S = 30.0
 
 
@@ -403,7 +406,10 @@ def cold_starts(runtime: str, name: str, env: dict[str, str], payload: Any, runs
 
 
 def warm_loop(emulator: Emulator, payload: Any, count: int) -> dict[str, Any]:
-    invoke(emulator, payload)  # warm-up, not counted (e.g. the secret's first read)
+    # Warm-up, not counted: the first calls fault in code pages and fill caches (e.g. the secret's
+    # first read, the SDK's first connection), which is cold-start work, not warm latency.
+    for _ in range(WARM_UP_INVOCATIONS):
+        invoke(emulator, payload)
     ids, round_trips = [], []
     budget_end = time.monotonic() + LOOP_BUDGET_S
     for _ in range(count):
@@ -709,6 +715,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{fmt(share * 100 if share is not None else None, 0)}% | "
             f"{fmt(scaled(s.get('python_source_bytes'), 1024), 1)} |"
         )
+    lines += builds_markdown(report.get("builds"))
     lines += ["", "## Targets", "", "| Function | Target | Measured | Met |", "| --- | --- | --- | --- |"]
     for row in report["targets"]:
         lines.append(f"| {row['function']} | {row['target']} | {row['value']} | {'yes' if row['met'] else '**no**'} |")
@@ -717,6 +724,36 @@ def markdown(report: dict[str, Any]) -> str:
     if notes:
         lines += ["## Notes", "", *[f"- {note}" for note in notes], ""]
     return "\n".join(lines)
+
+
+def builds_markdown(builds: dict[str, Any] | None) -> list[str]:
+    """The build figures of `--builds` (bench/builds.py), when they were measured."""
+    if not builds:
+        return ["", "## Builds", "", "Not measured in this run: `python -m bench.run --builds` measures them."]
+    lines = [
+        "",
+        "## Builds",
+        "",
+        f"`python -m bench.run --builds` on {builds['date']}, commit `{builds['commit'][:12]}`: two clones at "
+        "different paths, each built by scripts/build-functions against an empty cache (target dir, "
+        "mirrored sources, zig cache), then the first one again with nothing changed.",
+        "",
+        "| Build | Clone | Time (s) | cargo invocations | Skipped as unchanged |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    runs = [("clean 1", builds["clean_builds"][0]), ("no-op rebuild", builds["no_op_rebuild"])]
+    runs.append(("clean 2", builds["clean_builds"][1]))
+    for label, run in runs:
+        lines.append(
+            f"| {label} | `{run['clone']}` | {run['seconds']} | {run['cargo_invocations']} | "
+            f"{'yes' if run['skipped_as_unchanged'] else 'no'} |"
+        )
+    verdict = "byte-identical" if builds["identical_zips"] else "**different**"
+    lines += ["", f"The two clean builds' zips are {verdict}:", ""]
+    first, second = builds["clean_builds"][0]["sha256"], builds["clean_builds"][1]["sha256"]
+    for name, sha in first.items():
+        lines.append(f"- {name}: `{sha}`" + ("" if second.get(name) == sha else f" vs `{second.get(name)}`"))
+    return lines
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
@@ -847,10 +884,17 @@ def main() -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="measure nothing: redo sizes and the report from results.json"
     )
+    parser.add_argument(
+        "--builds",
+        action="store_true",
+        help="the long mode: two clean arm64 builds of HEAD at different paths and a no-op rebuild (bench/builds.py)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where results.json, RESULTS.md, chart.png go")
     args = parser.parse_args()
-    if args.report_only:
+    if args.report_only or args.builds:
         measured: dict[str, Any] = json.loads((args.out / "results.json").read_text())
+        if args.builds:
+            measured["builds"] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), **builds.measure()}
         write_report(measured, [n for n in measured["results"] if n != "hello"], args.out)
         return
     if shutil.which("aws-lambda-rie") is None:
@@ -886,6 +930,9 @@ def main() -> None:
         "settings": {"cold_runs": args.cold, "warm_runs": args.warm, "loop_budget_s": LOOP_BUDGET_S},
         "results": results,
     }
+    previous = args.out / "results.json"
+    if previous.is_file() and "builds" in (earlier := json.loads(previous.read_text())):
+        report["builds"] = earlier["builds"]  # measured by --builds, for the commit it names
     write_report(report, names, args.out)
 
 
