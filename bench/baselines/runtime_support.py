@@ -27,14 +27,23 @@ def error_response(message: Any, error_type: Any, stack_trace: Any, invoke_id: A
 ric.make_error = error_response
 
 
+# Lambda's log levels, lowest first; AWS_LAMBDA_LOG_LEVEL (set from the function's logging config)
+# drops the lines below it, as the Rust functions do.
+LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+
+
 class Logger:
     """One JSON line on stdout per call; every line of an invocation carries its request id."""
 
     def __init__(self, target: str) -> None:
         self.target = target
         self.request_id = ""
+        level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO").strip().upper()
+        self.threshold = LEVELS.index(level) if level in LEVELS else LEVELS.index("INFO")
 
     def __call__(self, level: str, message: str, **fields: Any) -> None:
+        if LEVELS.index(level) < self.threshold:
+            return
         line: dict[str, Any] = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "message": message}
         line.update(fields)
         line["target"] = self.target

@@ -93,3 +93,28 @@ def test_every_log_line_of_an_invocation_carries_its_request_id(api: Emulator) -
     for line in ours:
         assert line["span"]["requestId"] == invocation.request_id, line
     assert re.search(rf"REPORT RequestId: {invocation.request_id}\s+Init Duration: [0-9.]+ ms\s+Duration", api.logs())
+
+
+def request_handled_lines(function: Emulator, request_id: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in function.logs().splitlines() if line.startswith("{")]
+    return [
+        line
+        for line in lines
+        if line.get("span", {}).get("requestId") == request_id and line.get("message") == "request handled"
+    ]
+
+
+def test_the_log_level_follows_lambdas_logging_config(
+    api: Emulator, start_function: StartFunction, moto: MotoServer, unique: str
+) -> None:
+    """Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's ApplicationLogLevel: at WARN, the INFO
+    line each request logs is dropped; by default (INFO) it is written."""
+    invocation = api.invoke(request(APIGW_POST, "GET", "/items/missing"))
+    [line] = request_handled_lines(api, invocation.request_id)
+    assert (line["level"], line["status"]) == ("INFO", 404)
+
+    table = create_table(moto, f"items-warn-{unique}", "id")
+    quiet = start_function("http-api", {"ITEMS_TABLE": table, "AWS_LAMBDA_LOG_LEVEL": "WARN"})
+    invocation = quiet.invoke(request(APIGW_POST, "GET", "/items/missing"))
+    assert invocation.status == 200 and invocation.body["statusCode"] == 404
+    assert request_handled_lines(quiet, invocation.request_id) == []
