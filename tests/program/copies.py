@@ -16,7 +16,7 @@ from tests.program.plans import REPO_ROOT
 # The edits: (file, old text, new text).
 MEMORY_EDIT = ("functions/scheduled-job/Cargo.toml", "memory = 128", "memory = 256")
 SOURCE_EDIT = ("functions/sqs-processor/src/main.rs", '"the name of the orders table"', '"the orders table name"')
-BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "#[tokio::main]", "fn broken( {}\n#[tokio::main]")
+BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "async fn main()", "fn broken( {}\nasync fn main()")
 
 
 def copy_with_edit(destination: Path, edit: tuple[str, str, str]) -> Path:
