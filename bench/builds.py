@@ -19,18 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.harness import functions
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What scripts/build_functions.py logs once per cargo invocation, and when it skips the build.
 CARGO_CALL = "[build-functions] $ cargo lambda build"
 SKIPPED = "[build-functions] sources unchanged"
 BUILD_TIMEOUT_S = 40 * 60
-
-
-def default_cache_root() -> Path:
-    """The cache root scripts/lib.sh uses, where scripts/setup recorded the arm64 compiler."""
-    if "RUSTLAMBDA_CACHE" in os.environ:
-        return Path(os.environ["RUSTLAMBDA_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rustlambda"
 
 
 def clone_head(destination: Path) -> Path:
@@ -78,7 +73,7 @@ def measure() -> dict[str, Any]:
     ).stdout.strip()
     if dirty:
         print("builds: the working tree has uncommitted changes; the clean builds are of HEAD only", flush=True)
-    compiler_from = default_cache_root()
+    compiler_from = functions.CACHE_ROOT
     with tempfile.TemporaryDirectory(prefix="bench-builds-") as tmp:
         root = Path(tmp)
         # Two clone paths of different lengths and names: paths must not reach the binaries.

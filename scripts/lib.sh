@@ -8,9 +8,11 @@ TOOLS_BIN="$CACHE_ROOT/bin"
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export CARGO_HOME
 # Native builds (fmt, clippy, tests, benchmarks) and the arm64 release build use separate
-# target dirs: they are built by different compilers and never share artifacts.
+# target dirs (target-native here, target-arm64 in build_functions.py): they are built by
+# different compilers and never share artifacts.
 NATIVE_TARGET_DIR="$CACHE_ROOT/target-native"
-ARM64_TARGET_DIR="$CACHE_ROOT/target-arm64"
+# The Python the scripts run (build_functions.py, the test harness, bench/) reads the same cache.
+export RUSTLAMBDA_CACHE_ROOT="$CACHE_ROOT" RUSTLAMBDA_NATIVE_TARGET_DIR="$NATIVE_TARGET_DIR"
 export ZIG_GLOBAL_CACHE_DIR="$CACHE_ROOT/zig"
 AWS_LAMBDA_RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 export PATH="$TOOLS_BIN:$CARGO_HOME/bin:$PATH"
