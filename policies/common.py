@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from pulumi_policy import ResourceValidationArgs
+from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -114,3 +114,12 @@ def string_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value]
+
+
+def string_list_config(key: str, default: Sequence[str], description: str) -> PolicyConfigSchema:
+    """The config schema of a policy whose one setting, `key`, is a list of strings."""
+    return PolicyConfigSchema(
+        properties={
+            key: {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+        }
+    )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pulumi_policy import (
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -23,7 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, plain, string_list
+from policies.common import is_unknown, judged_at_update, plain, string_list, string_list_config
 from policies.lambda_ import FUNCTION_TYPES, function_name
 from policies.secret_detection import find_secret
 
@@ -60,15 +59,8 @@ no_secrets_in_env = ResourceValidationPolicy(
     name="lambda-function-no-secrets-in-env",
     description="Checks whether any Lambda function environment variable holds a plaintext credential.",
     validate=_validate_env,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "allowedKeys": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Environment variable names never reported (values known not to be secrets).",
-            }
-        }
+    config_schema=string_list_config(
+        "allowedKeys", [], "Environment variable names never reported (values known not to be secrets)."
     ),
 )
 
@@ -183,14 +175,7 @@ secret_provenance = StackValidationPolicy(
         "(a SecretVersion, a SecureString parameter, a generated password or key)."
     ),
     validate=_validate_provenance,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "additionalSecretTypes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "More resource type tokens whose outputs hold secret values.",
-            }
-        }
+    config_schema=string_list_config(
+        "additionalSecretTypes", [], "More resource type tokens whose outputs hold secret values."
     ),
 )

@@ -16,13 +16,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import (
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from policies.common import contains_unknown, is_unknown, judged_at_update, plain, quoted, string_list
+from policies.common import (
+    contains_unknown,
+    is_unknown,
+    judged_at_update,
+    plain,
+    quoted,
+    string_list,
+    string_list_config,
+)
 
 # Resources with one document in a property.
 SINGLE_DOCUMENT_PROPERTY = {
@@ -202,14 +209,7 @@ no_admin_policies = ResourceValidationPolicy(
     name="iam-role-no-admin-policies",
     description="Checks whether roles are given broad AWS managed policies such as AdministratorAccess.",
     validate=_validate_admin_policies,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "deniedManagedPolicies": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_DENIED_MANAGED_POLICIES,
-                "description": "Names of AWS managed policies no role may be given.",
-            }
-        }
+    config_schema=string_list_config(
+        "deniedManagedPolicies", DEFAULT_DENIED_MANAGED_POLICIES, "Names of AWS managed policies no role may be given."
     ),
 )

@@ -24,7 +24,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list
+from policies.common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list, string_list_config
 
 FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
 CAPACITY_PROVIDER_TYPES = frozenset(
@@ -93,16 +93,7 @@ function_runtime = ResourceValidationPolicy(
     name="lambda-function-runtime",
     description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
     validate=_validate_runtime,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "allowedRuntimes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_RUNTIMES,
-                "description": "Runtimes functions may use.",
-            }
-        }
-    ),
+    config_schema=string_list_config("allowedRuntimes", DEFAULT_RUNTIMES, "Runtimes functions may use."),
 )
 
 
@@ -391,15 +382,8 @@ function_url_auth = ResourceValidationPolicy(
     name="lambda-function-url-auth",
     description="Checks whether every Lambda function URL requires AWS_IAM auth, unless its function is allowlisted.",
     validate=_validate_function_url,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "allowedPublicFunctions": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Function names whose URLs may be public (auth NONE).",
-            }
-        }
+    config_schema=string_list_config(
+        "allowedPublicFunctions", [], "Function names whose URLs may be public (auth NONE)."
     ),
 )
 

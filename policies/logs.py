@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pulumi_policy import (
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, plain, string_list
+from policies.common import is_unknown, judged_at_update, plain, string_list, string_list_config
 
 # The property that holds the log group's name, per provider (pulumi-aws also has namePrefix).
 LOG_GROUP_NAME_PROPERTIES = {
@@ -45,14 +44,7 @@ log_group_retention = ResourceValidationPolicy(
     name="logs-log-group-retention",
     description="Checks whether every Lambda function's log group sets a retention period.",
     validate=_validate_retention,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "logGroupPrefixes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_PREFIXES,
-                "description": "Name prefixes of the log groups that must set retentionInDays.",
-            }
-        }
+    config_schema=string_list_config(
+        "logGroupPrefixes", DEFAULT_PREFIXES, "Name prefixes of the log groups that must set retentionInDays."
     ),
 )
