@@ -87,8 +87,7 @@ def test_create_read_and_errors(api: Emulator, moto: MotoServer, template: dict[
 def test_every_log_line_of_an_invocation_carries_its_request_id(api: Emulator) -> None:
     invocation = api.invoke(request(APIGW_POST, "GET", "/items/missing"))
     assert invocation.status == 200
-    lines = [json.loads(line) for line in api.logs().splitlines() if line.startswith("{")]
-    ours = [line for line in lines if invocation.request_id in json.dumps(line)]
+    ours = [line for line in api.json_logs() if invocation.request_id in json.dumps(line)]
     assert ours, "the invocation logged nothing"
     for line in ours:
         assert line["span"]["requestId"] == invocation.request_id, line
@@ -96,10 +95,9 @@ def test_every_log_line_of_an_invocation_carries_its_request_id(api: Emulator) -
 
 
 def request_handled_lines(function: Emulator, request_id: str) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in function.logs().splitlines() if line.startswith("{")]
     return [
         line
-        for line in lines
+        for line in function.json_logs()
         if line.get("span", {}).get("requestId") == request_id and line.get("message") == "request handled"
     ]
 

@@ -93,6 +93,10 @@ class Emulator:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
+    def json_logs(self) -> list[dict[str, Any]]:
+        """The function's JSON log lines (the emulator's own lines, START/END/REPORT, are plain text)."""
+        return [json.loads(line) for line in self.logs().splitlines() if line.startswith("{")]
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
