@@ -896,8 +896,8 @@ def notes(results: dict[str, Any], size_info: dict[str, Any], names: list[str]) 
         out.append(
             f"Init: the functions take {min(inits):.1f}-{max(inits):.1f} ms (P50), {min(inits) / hello_init:.1f}-"
             f"{max(inits) / hello_init:.1f}x the hello world's {hello_init:.1f} ms, with no network calls. "
-            "What they add (perf over 150 starts of sqs-processor): rustls building its store of the "
-            "~150 compiled-in Mozilla roots (PEM decode and certificate parse, about a quarter of init CPU); "
+            "What they add (perf over 200 starts of sqs-processor): rustls building its store of the "
+            "~150 compiled-in Mozilla roots (PEM decode and certificate parse, about a third of init CPU); "
             "aws-config's loader, which reads every AWS_* setting a user may set (FIPS, retries, endpoints); "
             "the SDK clients' construction (s3-processor builds two); and page faults of a 6x larger binary. "
             "Trusting only Amazon's roots would cut the first, at the price of pinning AWS's CA: not done."
