@@ -785,30 +785,29 @@ def markdown(report: dict[str, Any]) -> str:
 def builds_markdown(builds: dict[str, Any] | None) -> list[str]:
     """The build figures of `--builds` (bench/builds.py), when they were measured."""
     if not builds:
-        return ["", "## Builds", "", "Not measured in this run: `python -m bench.run --builds` measures them."]
+        return ["", "## Builds", "", "Not measured yet: `scripts/bench --builds` measures them."]
     lines = [
         "",
         "## Builds",
         "",
-        f"`python -m bench.run --builds` on {builds['date']}, commit `{builds['commit'][:12]}`: two clones at "
+        f"`scripts/bench --builds` on {builds['date']}, commit `{builds['commit'][:12]}`: two clones at "
         "different paths, each built by scripts/build-functions against an empty cache (target dir, "
         "mirrored sources, zig cache), then the first one again with nothing changed.",
         "",
         "| Build | Clone | Time (s) | cargo invocations | Skipped as unchanged |",
         "| --- | --- | --- | --- | --- |",
     ]
-    runs = [("clean 1", builds["clean_builds"][0]), ("no-op rebuild", builds["no_op_rebuild"])]
-    runs.append(("clean 2", builds["clean_builds"][1]))
-    for label, run in runs:
+    first, second = builds["clean_builds"]
+    for label, run in (("clean 1", first), ("no-op rebuild", builds["no_op_rebuild"]), ("clean 2", second)):
         lines.append(
             f"| {label} | `{run['clone']}` | {run['seconds']} | {run['cargo_invocations']} | "
             f"{'yes' if run['skipped_as_unchanged'] else 'no'} |"
         )
     verdict = "byte-identical" if builds["identical_zips"] else "**different**"
     lines += ["", f"The two clean builds' zips are {verdict}:", ""]
-    first, second = builds["clean_builds"][0]["sha256"], builds["clean_builds"][1]["sha256"]
-    for name, sha in first.items():
-        lines.append(f"- {name}: `{sha}`" + ("" if second.get(name) == sha else f" vs `{second.get(name)}`"))
+    for name, sha in first["sha256"].items():
+        other = second["sha256"].get(name)
+        lines.append(f"- {name}: `{sha}`" + ("" if other == sha else f" vs `{other}`"))
     return lines
 
 
@@ -857,8 +856,8 @@ def chart(report: dict[str, Any], path: Path) -> None:
 
 
 def notes(results: dict[str, Any], size_info: dict[str, Any], names: list[str]) -> list[str]:
-    """What the figures mean, with the figures computed from this run. The reasons quoted were
-    measured with perf on the functions' init (see the README's Benchmarks section)."""
+    """What the figures mean, with the figures computed from this run. The reasons quoted for the
+    init figures were measured separately, with perf over repeated starts of the release binaries."""
     out = [
         "Rust runs here as native x86_64 release builds; the deployed artifacts are the arm64 builds, "
         "whose sizes are reported but which were not timed (under qemu the emulator would be timed, not "
