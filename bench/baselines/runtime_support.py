@@ -58,3 +58,13 @@ def required_env(name: str, hint: str) -> str:
     if not value.strip():
         raise RuntimeError(f"environment variable {name} is not set: {hint}")
     return value
+
+
+def whole_number_env(name: str, default: int, hint: str) -> int:
+    """An optional whole number, `default` when unset; otherwise an error naming the variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if not value.strip().isdigit():
+        raise RuntimeError(f"environment variable {name} is {json.dumps(value)}: {hint}")
+    return int(value)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import boto3
-from runtime_support import REGION, Logger, required_env
+from runtime_support import REGION, Logger, required_env, whole_number_env
 
 MAX_IDS = 100
 MAX_ENTRIES = 10_000
@@ -24,10 +24,7 @@ log = Logger("lmi_worker")
 
 
 TABLE = required_env("ITEMS_TABLE", "the name of the items table")
-_ttl = os.environ.get("CACHE_TTL_SECONDS", "60")
-if not _ttl.strip().isdigit():
-    raise RuntimeError(f"environment variable CACHE_TTL_SECONDS is {json.dumps(_ttl)}: a whole number of seconds")
-CACHE_TTL = int(_ttl)
+CACHE_TTL = whole_number_env("CACHE_TTL_SECONDS", 60, "a whole number of seconds")
 PANIC_ON_ID = os.environ.get("LMI_PANIC_ON_ITEM_ID")
 DYNAMODB = boto3.client("dynamodb", region_name=REGION)
 CACHE: dict[str, tuple[dict[str, Any], float]] = {}

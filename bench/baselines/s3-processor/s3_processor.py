@@ -16,24 +16,12 @@ from typing import Any
 
 import boto3
 from botocore.config import Config  # type: ignore[import-untyped]
-from runtime_support import REGION, Logger, required_env
+from runtime_support import REGION, Logger, required_env, whole_number_env
 
 CHUNK_BYTES = 64 * 1024
 
 
 log = Logger("s3_processor")
-
-
-def seconds_env(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    if not value.strip().isdigit():
-        raise RuntimeError(
-            f"environment variable {name} is {json.dumps(value)}: a whole number of seconds to reuse the "
-            "signing key before reading it again"
-        )
-    return int(value)
 
 
 def quoted(value: str) -> str:
@@ -50,7 +38,9 @@ if INPUT_BUCKET == OUTPUT_BUCKET:
         "would re-trigger the function; set OUTPUT_BUCKET to a separate bucket"
     )
 MANIFEST_PREFIX = os.environ.get("MANIFEST_PREFIX", "manifests/")
-SECRET_TTL = seconds_env("SECRET_TTL_SECONDS", 300)
+SECRET_TTL = whole_number_env(
+    "SECRET_TTL_SECONDS", 300, "a whole number of seconds to reuse the signing key before reading it again"
+)
 SECRET_ENV = "SIGNING_KEY_SECRET_ARN"
 SECRET_ARN = required_env(SECRET_ENV, "it must hold the ARN of the secret to read")
 # A custom endpoint (a local S3 emulator) gets path-style addressing, as in the Rust function.

@@ -4,14 +4,12 @@ page and deleting in batches of 25 (unprocessed keys retried up to 5 attempts wi
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from datetime import datetime
 from typing import Any
 
 import boto3
-from runtime_support import REGION, Logger, required_env
+from runtime_support import REGION, Logger, required_env, whole_number_env
 
 SECONDS_PER_DAY = 86_400
 MAX_BATCH = 25
@@ -24,10 +22,7 @@ log = Logger("scheduled_job")
 
 
 TABLE = required_env("ITEMS_TABLE", "the name of the items table")
-_retention = os.environ.get("RETENTION_DAYS", "30")
-if not _retention.strip().isdigit():
-    raise RuntimeError(f"environment variable RETENTION_DAYS is {json.dumps(_retention)}: a whole number of days")
-RETENTION_DAYS = int(_retention)
+RETENTION_DAYS = whole_number_env("RETENTION_DAYS", 30, "a whole number of days")
 DYNAMODB = boto3.client("dynamodb", region_name=REGION)
 
 
