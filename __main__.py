@@ -6,15 +6,15 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components import config as stack_config
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
 from components.build import WorkspaceBuild, WorkspaceBuildArgs
-from components.contract import load_contracts
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
 from components.secrets import Secrets, SecretsArgs, declared_secrets
 from components.service import LambdaService, LambdaServiceArgs, SharedResources
 from components.tables import Tables, TablesArgs
+from model import stack_config
+from model.contract import load_contracts
 
 PROJECT_DIR = Path(__file__).resolve().parent
 

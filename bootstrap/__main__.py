@@ -2,7 +2,7 @@
 
 A separate Pulumi project, run once per AWS account by someone with IAM admin rights; the main
 project's stacks are then deployed from CI with the role it exports. It owns no resources of its
-own beyond components.deploy_role.GithubDeployRole (the OIDC provider, unless one exists, and the
+own beyond bootstrap.deploy_role.GithubDeployRole (the OIDC provider, unless one exists, and the
 role with its permissions), for the account and region it runs in:
 
     cd bootstrap
@@ -18,19 +18,15 @@ workflow the exported roleArn (aws-actions/configure-aws-credentials, `role-to-a
 `permissions: id-token: write`.
 """
 
-import sys
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 import yaml  # PyYAML comes with the Pulumi SDK
 
-# The CLI runs this file from bootstrap/: make the repository's `components` importable.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from bootstrap.deploy_role import GithubDeployRole, GithubDeployRoleArgs
 
-from components.deploy_role import GithubDeployRole, GithubDeployRoleArgs  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # The role manages the resources of the main project, which are all named after it.
 MANAGED_PROJECT = str(yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["name"])

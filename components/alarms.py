@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config import AlarmSettings
+from model.stack_config import AlarmSettings
 
 PERIOD_SECONDS = 300
 COMPARISON = "GreaterThanOrEqualToThreshold"

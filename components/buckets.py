@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import FunctionContract
+from model.contract import FunctionContract
 
 
 def declared_buckets(contracts: Sequence[FunctionContract]) -> list[str]:

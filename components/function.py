@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
 from components.build import Artifact
+from model import iam
 
 RUNTIME = "provided.al2023"
 ARCHITECTURE = "arm64"
@@ -26,7 +26,7 @@ HANDLER = "bootstrap"
 
 @dataclass(frozen=True)
 class ManagedInstancesAttachment:
-    """How the function runs on a capacity provider (validated in components.config)."""
+    """How the function runs on a capacity provider (validated in model.stack_config)."""
 
     capacity_provider_arn: pulumi.Input[str]
     memory_gib_per_vcpu: int

@@ -11,7 +11,7 @@ changes data (POST, PUT, PATCH, DELETE) or only reads (GET, HEAD, OPTIONS). `jwt
 authorizer on every route and `iam` puts AWS_IAM (SigV4) on every route; reads are not opened up
 just because they do not write, since what a route returns may be as sensitive as what it takes.
 `none` leaves every route open, and is only accepted with the explicit opt-out
-`http.allowUnauthenticatedWrites` (checked in components.config, and again here).
+`http.allowUnauthenticatedWrites` (checked in model.stack_config, and again here).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config import HttpSettings
+from model.stack_config import HttpSettings
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
-from components.config import ManagedInstancesSettings
+from model import iam
+from model.stack_config import ManagedInstancesSettings
 
 ARCHITECTURE = "arm64"
 OPERATOR_POLICY_ARN = "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"
@@ -42,7 +42,7 @@ def dynamodb_service_name(region: str) -> str:
 @dataclass(frozen=True)
 class ManagedInstancesArgs:
     provider_name: str
-    settings: ManagedInstancesSettings  # validated by components.config (enabled=True)
+    settings: ManagedInstancesSettings  # validated by model.stack_config (enabled=True)
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
     tags: Mapping[str, str]
@@ -71,7 +71,7 @@ class ManagedInstances(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # Named after the provider (not auto-named) so that it carries the project prefix the CI
-        # deploy role may manage (components.deploy_role).
+        # deploy role may manage (bootstrap.deploy_role).
         self.operator_role = aws.iam.Role(
             f"{name}-operator-role",
             name=f"{args.provider_name}{OPERATOR_SUFFIX}",

@@ -17,17 +17,17 @@ from functools import partial
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
 from components.alarms import FunctionAlarms, FunctionAlarmsArgs
 from components.build import Artifact
-from components.config import FunctionSettings, StackSettings
-from components.contract import FunctionContract
 from components.function import ManagedInstancesAttachment, RustFunction, RustFunctionArgs
 from components.http_api import HttpApi, HttpApiArgs
 from components.queues import WorkQueue, WorkQueueArgs
 from components.s3_trigger import S3Trigger, S3TriggerArgs
 from components.schedule import ScheduleTrigger, ScheduleTriggerArgs
 from components.sqs_trigger import SqsTrigger, SqsTriggerArgs
+from model import iam
+from model.contract import FunctionContract
+from model.stack_config import FunctionSettings, StackSettings
 
 # An SQS queue's visibility timeout must cover the function's retries of a batch: AWS recommends
 # at least six times the function timeout.

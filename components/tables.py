@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import ContractError, FunctionContract
+from model.contract import ContractError, FunctionContract
 
 
 def declared_tables(contracts: Sequence[FunctionContract]) -> dict[str, str]:

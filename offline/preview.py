@@ -24,9 +24,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from components.config import secret_config_key
-from components.contract import load_contracts
 from components.secrets import declared_secrets
+from model.contract import load_contracts
+from model.stack_config import secret_config_key
 from offline import plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
 from offline.engine import REPO_ROOT, run_program, stack_config

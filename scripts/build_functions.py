@@ -33,10 +33,9 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make the repo's packages importable
+from model.contract import ContractError, load_contracts
 
-from components.contract import ContractError, load_contracts  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 WORKSPACE = REPO_ROOT / "functions"
 OUTPUT_DIR = REPO_ROOT / "build" / "lambda"

@@ -14,6 +14,7 @@ NATIVE_TARGET_DIR="$CACHE_ROOT/target-native"
 # The Python the scripts run (build_functions.py, the test harness, bench/) reads the same cache.
 export RUSTLAMBDA_CACHE_ROOT="$CACHE_ROOT" RUSTLAMBDA_NATIVE_TARGET_DIR="$NATIVE_TARGET_DIR"
 export ZIG_GLOBAL_CACHE_DIR="$CACHE_ROOT/zig"
+UV_VERSION="0.13.9"
 AWS_LAMBDA_RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 export PATH="$TOOLS_BIN:$CARGO_HOME/bin:$PATH"
 

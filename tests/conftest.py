@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.contract import FunctionContract
+from model.contract import FunctionContract
 from tests.harness import functions
 from tests.harness.moto import MotoServer
 from tests.program import copies

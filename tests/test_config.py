@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, StackSettings, load, secret_config_key
-from components.contract import FunctionContract
+from model.contract import FunctionContract
+from model.stack_config import ConfigError, StackSettings, load, secret_config_key
 
 
 class DictSource:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.contract import ContractError, FunctionContract, validate_metadata
+from model.contract import ContractError, FunctionContract, validate_metadata
 
 VALID: dict[str, Any] = {
     "lambda": {"deploy": {"memory": 128, "timeout": 10, "env": {"RUST_LOG": "info"}}},

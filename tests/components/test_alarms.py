@@ -14,7 +14,7 @@ from components.alarms import (
     FunctionAlarmsArgs,
     duration_threshold_ms,
 )
-from components.config import AlarmSettings
+from model.stack_config import AlarmSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:rl-dev-alarms"

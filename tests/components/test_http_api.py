@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config import HttpSettings
 from components.http_api import HttpApi, HttpApiArgs, access_log_format, is_write, route_authorization, route_role
+from model.stack_config import HttpSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:rl-dev-http-api"

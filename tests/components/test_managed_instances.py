@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config import ManagedInstancesSettings
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs, dynamodb_service_name
+from model.stack_config import ManagedInstancesSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 SETTINGS = ManagedInstancesSettings(

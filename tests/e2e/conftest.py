@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.contract import FunctionContract
+from model.contract import FunctionContract
 from tests.harness import functions
 from tests.harness.emulator import Emulator
 from tests.harness.moto import MotoServer

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from components.contract import FunctionContract
+from model.contract import FunctionContract
 from tests.e2e.conftest import StartFunction
 from tests.harness import functions
 from tests.harness.aws import create_table

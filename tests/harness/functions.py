@@ -15,7 +15,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from components.contract import FunctionContract, load_contracts
+from model.contract import FunctionContract, load_contracts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = REPO_ROOT / "functions"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from components.contract import FunctionContract
+from model.contract import FunctionContract
 from tests.program.plans import REPO_ROOT, TEST_SECRET, Plan
 
 ACCOUNT = "123456789012"

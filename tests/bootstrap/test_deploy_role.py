@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.deploy_role import (
+from bootstrap.deploy_role import (
     UNSCOPABLE_ACTIONS,
     GithubDeployRole,
     GithubDeployRoleArgs,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.deploy_role import deploy_policy
+from bootstrap.deploy_role import deploy_policy
 from offline.engine import ACCOUNT_ID, REGION, REPO_ROOT, Registration, run_callable
 
 BOOTSTRAP = REPO_ROOT / "bootstrap"
