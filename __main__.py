@@ -10,11 +10,13 @@ from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
 from components.build import WorkspaceBuild, WorkspaceBuildArgs
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
-from components.secrets import Secrets, SecretsArgs, declared_secrets
-from components.service import LambdaService, LambdaServiceArgs, SharedResources
+from components.secrets import Secrets, SecretsArgs
+from components.service import LambdaService, LambdaServiceArgs
 from components.tables import Tables, TablesArgs
+from components.triggers import TRIGGER_EXPORTS
+from components.triggers.base import SharedResources
 from model import stack_config
-from model.contract import load_contracts
+from model.contract import declared_secrets, load_contracts
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -22,37 +24,31 @@ config = pulumi.Config()
 contracts = load_contracts(PROJECT_DIR / "functions")
 settings = stack_config.load(config, contracts, pulumi.get_project(), pulumi.get_stack())
 prefix = f"{settings.project}-{settings.stack}"
-secret_values = {
-    name: config.require_secret(stack_config.secret_config_key(name)) for name in declared_secrets(contracts)
-}
+tags = settings.tags
 account_id = aws.get_caller_identity_output().account_id
-region = aws.get_region_output().region
 
 build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
-tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=settings.tags))
-buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=settings.tags))
+tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
+buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=tags))
+secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}
 secrets = Secrets(
-    "secrets",
-    SecretsArgs(name_prefix=prefix, values=secret_values, kms_key_arn=settings.secret_kms_key_arn, tags=settings.tags),
+    "secrets", SecretsArgs(name_prefix=prefix, values=secret_values, kms_key_arn=settings.secret_kms_key_arn, tags=tags)
 )
 topic = AlarmTopic(
-    "alarms",
-    AlarmTopicArgs(topic_name=f"{prefix}-alarms", existing_topic_arn=settings.alarms.topic_arn, tags=settings.tags),
+    "alarms", AlarmTopicArgs(topic_name=f"{prefix}-alarms", existing_topic_arn=settings.alarms.topic_arn, tags=tags)
 )
-capacity = (
-    ManagedInstances(
+capacity = None
+if settings.managed_instances.enabled:
+    capacity = ManagedInstances(
         "managed-instances",
         ManagedInstancesArgs(
             provider_name=prefix,
             settings=settings.managed_instances,
             account_id=account_id,
-            region=region,
-            tags=settings.tags,
+            region=aws.get_region_output().region,
+            tags=tags,
         ),
     )
-    if settings.managed_instances.enabled
-    else None
-)
 shared = SharedResources(
     account_id=account_id,
     tables=tables.tables,
@@ -77,10 +73,7 @@ services = {
 
 pulumi.export("functionNames", {name: s.function.function_name for name, s in services.items()})
 pulumi.export("functionArns", {name: s.function.invoke_target_arn for name, s in services.items()})
-pulumi.export("httpApiUrls", {name: s.http.api_endpoint for name, s in services.items() if s.http})
-pulumi.export(
-    "functionUrls", {name: s.http.function_url for name, s in services.items() if s.http and s.http.function_url}
-)
-pulumi.export("queueUrls", {name: s.queue.queue.url for name, s in services.items() if s.queue})
+for export in TRIGGER_EXPORTS:
+    pulumi.export(export, {name: s.exports[export] for name, s in services.items() if export in s.exports})
 pulumi.export("bucketNames", {name: b.bucket for name, b in buckets.buckets.items()})
 pulumi.export("tableNames", {name: t.name for name, t in tables.tables.items()})

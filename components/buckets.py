@@ -1,7 +1,7 @@
 """Buckets: the S3 buckets the function contracts declare, one per bucket name, all private.
 
 Each bucket blocks every kind of public access, enforces bucket-owner object ownership (no ACLs),
-and encrypts objects at rest (SSE-S3, or SSE-KMS under the stack's key). Bucket names are
+and encrypts objects at rest (SSE-S3). Bucket names are
 auto-named by Pulumi from the logical name, so they are globally unique per stack.
 """
 
@@ -13,18 +13,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from model.contract import FunctionContract
-
-
-def declared_buckets(contracts: Sequence[FunctionContract]) -> list[str]:
-    return sorted({bucket.name for contract in contracts for bucket in contract.buckets})
+from model.contract import FunctionContract, declared_buckets
 
 
 @dataclass(frozen=True)
 class BucketsArgs:
     name_prefix: str
     contracts: Sequence[FunctionContract]
-    kms_key_arn: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -61,10 +56,8 @@ class Buckets(pulumi.ComponentResource):
                 rules=[
                     aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                         apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                            sse_algorithm="aws:kms" if args.kms_key_arn else "AES256",
-                            kms_master_key_id=args.kms_key_arn,
+                            sse_algorithm="AES256",
                         ),
-                        bucket_key_enabled=True if args.kms_key_arn else None,
                     )
                 ],
                 opts=child,

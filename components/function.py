@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from components.build import Artifact
 from model import iam
+from model.naming import role_name
 
 RUNTIME = "provided.al2023"
 ARCHITECTURE = "arm64"
@@ -72,7 +73,7 @@ class RustFunction(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             # Named under the project prefix, which the CI deploy role may manage.
-            name=f"{args.function_name}-role"[-64:],
+            name=role_name(args.function_name),
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.lambda_trust_policy),
             description=f"Execution role of {args.function_name}",
             tags=dict(args.tags),

@@ -8,17 +8,11 @@ value, and may call secretsmanager:GetSecretValue on that ARN only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-
-from model.contract import FunctionContract
-
-
-def declared_secrets(contracts: Sequence[FunctionContract]) -> list[str]:
-    return sorted({secret.name for contract in contracts for secret in contract.secrets})
 
 
 @dataclass(frozen=True)

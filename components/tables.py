@@ -1,7 +1,7 @@
 """Tables: the DynamoDB tables the function contracts declare, one per table name.
 
 Each table is on-demand, with point-in-time recovery and server-side encryption under a KMS key
-(AWS managed unless the stack names one). Functions get item-level actions on exact table ARNs
+(AWS managed). Functions get item-level actions on exact table ARNs
 from their own contracts (components.service); this module only creates the tables.
 """
 
@@ -13,29 +13,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from model.contract import ContractError, FunctionContract
-
-
-def declared_tables(contracts: Sequence[FunctionContract]) -> dict[str, str]:
-    """Table name -> partition key, across every contract; the same table must agree on its key."""
-    keys: dict[str, tuple[str, str]] = {}
-    for contract in contracts:
-        for table in contract.tables:
-            seen = keys.setdefault(table.name, (table.partition_key, contract.name))
-            if seen[0] != table.partition_key:
-                raise ContractError(
-                    f"function crate {contract.name!r} declares table {table.name!r} with partition_key "
-                    f"{table.partition_key!r}, but {seen[1]!r} declares it with {seen[0]!r}: use the same key"
-                )
-    return {name: key for name, (key, _) in sorted(keys.items())}
+from model.contract import FunctionContract, declared_tables
 
 
 @dataclass(frozen=True)
 class TablesArgs:
     name_prefix: str
     contracts: Sequence[FunctionContract]
-    kms_key_arn: str | None = None
-    deletion_protection: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -52,10 +36,11 @@ class Tables(pulumi.ComponentResource):
                 hash_key=partition_key,
                 attributes=[aws.dynamodb.TableAttributeArgs(name=partition_key, type="S")],
                 point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
-                server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
-                    enabled=True, kms_key_arn=args.kms_key_arn
-                ),
-                deletion_protection_enabled=args.deletion_protection,
+                # AWS managed KMS key (aws/dynamodb).
+                server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+                # Off, so that `pulumi destroy` can remove a stack's tables; point-in-time recovery
+                # keeps 35 days of each table.
+                deletion_protection_enabled=False,
                 tags=dict(args.tags),
                 opts=pulumi.ResourceOptions(parent=self),
             )

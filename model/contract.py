@@ -1,175 +1,369 @@
-"""The function contract: what each function crate declares in its Cargo.toml.
+"""The function contract: what each function crate declares in its Cargo.toml, as one typed model.
 
-Reads `cargo metadata` for the workspace, keeps the crates that carry a `[package.metadata.stack]`
-table, and validates each crate's `[package.metadata]` against `functions/contract.schema.json`
-(jsonschema), plus the cross-field rules a schema cannot say. Errors name the crate, the field and
-what is allowed. Pure: no Pulumi, no AWS.
+`[package.metadata.lambda.deploy]` is cargo-lambda's table (memory, timeout, tracing, env settings);
+`[package.metadata.stack]` is this project's (description, the trigger, the tables, buckets and
+secrets the function uses and the env var that carries each one's reference). Both are read from
+`cargo metadata` and validated here, once: types, bounds, defaults and the cross-field rules live in
+these models and nowhere else. The trigger is a union with one model per kind, selected by `type`;
+`components/triggers/` holds one module per kind that wires it. `functions/contract.schema.json`
+is generated from these models (`python -m model.contract --write-schema`) and a test keeps it
+current, so editors and other tools can check a Cargo.toml too.
+
+Errors name the crate, the field and what to set. Pure: no Pulumi, no AWS.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from model.validation import describe
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "functions" / "contract.schema.json"
+
+ENV_NAME_PATTERN = r"^(?!AWS_|_X_AMZN)[A-Z][A-Z0-9_]{0,63}$"
+RESOURCE_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+ROUTE_KEY_PATTERN = r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[A-Za-z0-9._~{}+-]*)+$"
+SCHEDULE_PATTERN = r"^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$"
+
+EnvName = Annotated[
+    str,
+    Field(
+        pattern=ENV_NAME_PATTERN,
+        description="an environment variable name: upper case letters, digits and underscores, at most 64 "
+        "characters, not starting with AWS_ or _X_AMZN (reserved by Lambda)",
+    ),
+]
+ResourceName = Annotated[
+    str,
+    Field(
+        pattern=RESOURCE_NAME_PATTERN,
+        description="a logical name: lower case letters, digits and hyphens, starting with a letter, at most 40 "
+        "characters",
+    ),
+]
+TableAction = Literal[
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+]
+BucketAction = Literal["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
 
 
 class ContractError(ValueError):
     """A function crate's contract is invalid; the message says where and what to set."""
 
 
-@dataclass(frozen=True)
-class TableUse:
-    name: str
-    partition_key: str
-    env: str
-    actions: tuple[str, ...]
+class _Table(BaseModel):
+    """A contract table: unknown keys are errors, values are not coerced ("128" is not 128)."""
+
+    # python-re: the env name pattern needs a look-ahead, which the default (Rust) engine lacks.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, regex_engine="python-re")
 
 
-@dataclass(frozen=True)
-class BucketUse:
-    name: str
-    env: str
-    actions: tuple[str, ...]
+# --- triggers: one model per kind ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SecretUse:
-    name: str
-    env: str
+class HttpTrigger(_Table):
+    """An API Gateway HTTP API (payload 2.0) in front of the function, and optionally a Function URL."""
+
+    type: Literal["http"]
+    routes: Annotated[
+        tuple[
+            Annotated[
+                str,
+                Field(
+                    pattern=ROUTE_KEY_PATTERN,
+                    description="an API Gateway v2 route key, METHOD /path, path parameters in braces "
+                    "(e.g. GET /items/{id})",
+                ),
+            ],
+            ...,
+        ],
+        Field(min_length=1, description="a list of route keys"),
+    ]
+    function_url: Annotated[bool, Field(description="also expose the function through a Lambda Function URL")] = False
+
+    @model_validator(mode="after")
+    def _routes_unique(self) -> HttpTrigger:
+        repeated = sorted({r for r in self.routes if self.routes.count(r) > 1})
+        if repeated:
+            raise ValueError(f"stack.trigger.routes lists {repeated} more than once: list each route once")
+        return self
+
+
+class SqsTrigger(_Table):
+    """A work queue the stack creates (with a dead-letter queue), read by an event source mapping."""
+
+    type: Literal["sqs"]
+    batch_size: Annotated[int, Field(ge=1, le=10000, description="messages per invocation")]
+    maximum_batching_window_seconds: Annotated[
+        int, Field(ge=0, le=300, description="seconds to gather a batch before invoking")
+    ] = 0
+    max_receive_count: Annotated[
+        int, Field(ge=1, le=1000, description="receives before a message moves to the dead-letter queue")
+    ] = 5
+
+
+class S3Trigger(_Table):
+    """Notifications of one of the contract's buckets."""
+
+    type: Literal["s3"]
+    bucket: Annotated[
+        str,
+        Field(
+            pattern=RESOURCE_NAME_PATTERN,
+            description="the name of an entry of stack.buckets whose notifications invoke this function",
+        ),
+    ]
+    events: Annotated[
+        tuple[
+            Annotated[
+                str,
+                Field(pattern=r"^s3:[A-Za-z]+:[A-Za-z*]+$", description="an S3 event type (e.g. s3:ObjectCreated:*)"),
+            ],
+            ...,
+        ],
+        Field(min_length=1, description="a list of S3 event types"),
+    ]
+    filter_prefix: (
+        Annotated[str, Field(max_length=1024, description="a key prefix, at most 1024 characters")] | None
+    ) = None
+    filter_suffix: (
+        Annotated[str, Field(max_length=1024, description="a key suffix, at most 1024 characters")] | None
+    ) = None
+
+
+class ScheduleTrigger(_Table):
+    """An EventBridge rule on a schedule."""
+
+    type: Literal["schedule"]
+    expression: Annotated[
+        str,
+        Field(pattern=SCHEDULE_PATTERN, description="an EventBridge schedule: rate(N unit) or cron(6 fields)"),
+    ]
+
+
+class ManagedInstancesTrigger(_Table):
+    """Invoked directly; runs on the stack's capacity provider when the stack enables Managed Instances."""
+
+    type: Literal["managed-instances"]
+    max_concurrency: Annotated[
+        int, Field(ge=1, le=1600, description="invocations one execution environment serves at once")
+    ]
+    memory_gib_per_vcpu: Annotated[
+        Literal[2, 4, 8], Field(description="memory per vCPU of an execution environment, in GiB")
+    ]
+
+
+Trigger = Annotated[
+    HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | ManagedInstancesTrigger,
+    Field(discriminator="type"),
+]
+
+
+# --- what the function uses ----------------------------------------------------------------------
+
+
+class TableUse(_Table):
+    """A DynamoDB table and the item-level actions the function needs on it."""
+
+    name: ResourceName
+    partition_key: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,254}$",
+            description="an attribute name: letters, digits and underscores, not starting with a digit",
+        ),
+    ]
+    env: EnvName
+    actions: Annotated[tuple[TableAction, ...], Field(min_length=1)]
+
+
+class BucketUse(_Table):
+    """An S3 bucket and the object-level actions the function needs on it."""
+
+    name: ResourceName
+    env: EnvName
+    actions: Annotated[tuple[BucketAction, ...], Field(min_length=1)]
+
+
+class SecretUse(_Table):
+    """A Secrets Manager secret whose ARN (never its value) the function gets in `env`."""
+
+    name: ResourceName
+    env: EnvName
+
+
+class Deploy(_Table):
+    """`[package.metadata.lambda.deploy]`: cargo-lambda's deploy settings this project reads."""
+
+    memory: Annotated[int, Field(ge=128, le=10240, description="memory size in MB")]
+    timeout: Annotated[int, Field(ge=1, le=900, description="timeout in seconds")]
+    tracing: Annotated[Literal["active", "passthrough"], Field(description="X-Ray tracing mode")] = "passthrough"
+    env: Annotated[
+        dict[EnvName, str],
+        Field(
+            description="non-secret settings only; references are wired through the env names in stack",
+            # pydantic's schema leaves dict key constraints out: state the key pattern for other tools.
+            json_schema_extra={"propertyNames": {"pattern": ENV_NAME_PATTERN}},
+        ),
+    ] = {}
+
+
+class LambdaTable(BaseModel):
+    """`[package.metadata.lambda]`: cargo-lambda may keep other tables (build, ...) beside deploy."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, regex_engine="python-re")
+    deploy: Deploy
+
+
+class Stack(_Table):
+    """`[package.metadata.stack]`: this project's table."""
+
+    description: Annotated[str, Field(min_length=1, max_length=256, description="1 to 256 characters")]
+    trigger: Trigger
+    tables: tuple[TableUse, ...] = ()
+    buckets: tuple[BucketUse, ...] = ()
+    secrets: tuple[SecretUse, ...] = ()
+
+
+class CrateMetadata(BaseModel):
+    """`[package.metadata]` of a function crate (other tools' tables are left alone)."""
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, strict=True, regex_engine="python-re", title="Function contract"
+    )
+    lambda_: Annotated[LambdaTable, Field(alias="lambda")]
+    stack: Stack
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> CrateMetadata:
+        stack = self.stack
+        envs: dict[str, str] = {}
+        references: tuple[tuple[str, tuple[TableUse | BucketUse | SecretUse, ...]], ...] = (
+            ("tables", stack.tables),
+            ("buckets", stack.buckets),
+            ("secrets", stack.secrets),
+        )
+        for kind, uses in references:
+            for index, use in enumerate(uses):
+                if use.env in envs:
+                    raise ValueError(
+                        f"stack.{kind}.{index}.env={use.env!r} is already used by {envs[use.env]}: "
+                        "give each reference its own env var"
+                    )
+                envs[use.env] = f"stack.{kind}.{index}"
+        for setting in self.lambda_.deploy.env:
+            if setting in envs:
+                raise ValueError(
+                    f"lambda.deploy.env.{setting} collides with the reference env of {envs[setting]}: "
+                    "rename the setting"
+                )
+        trigger = stack.trigger
+        if isinstance(trigger, S3Trigger):
+            buckets = {b.name: b for b in stack.buckets}
+            source = buckets.get(trigger.bucket)
+            if source is None:
+                raise ValueError(
+                    f"stack.trigger.bucket={trigger.bucket!r} is not declared in stack.buckets: declare it there "
+                    f"(declared: {', '.join(sorted(buckets)) or 'none'})"
+                )
+            if "s3:PutObject" in source.actions:
+                raise ValueError(
+                    f"stack.trigger.bucket={trigger.bucket!r} also has s3:PutObject: objects the function writes "
+                    "there would trigger it again; write to another bucket"
+                )
+        return self
+
+
+# --- the contract as the program uses it ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class FunctionContract:
-    """One function crate's deploy settings and the resources it needs."""
+    """One function crate's validated contract."""
 
     name: str
-    description: str
-    memory: int
-    timeout: int
-    tracing: str
-    settings: dict[str, str]
-    trigger: dict[str, Any]
-    tables: tuple[TableUse, ...] = ()
-    buckets: tuple[BucketUse, ...] = ()
-    secrets: tuple[SecretUse, ...] = ()
-    reference_envs: tuple[str, ...] = field(default=())
+    metadata: CrateMetadata
 
     @property
-    def trigger_type(self) -> str:
-        return str(self.trigger["type"])
+    def description(self) -> str:
+        return self.metadata.stack.description
+
+    @property
+    def deploy(self) -> Deploy:
+        return self.metadata.lambda_.deploy
+
+    @property
+    def memory(self) -> int:
+        return self.deploy.memory
+
+    @property
+    def timeout(self) -> int:
+        return self.deploy.timeout
+
+    @property
+    def tracing(self) -> str:
+        return self.deploy.tracing
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The non-secret settings, by env var name."""
+        return dict(self.deploy.env)
+
+    @property
+    def trigger(self) -> HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | ManagedInstancesTrigger:
+        return self.metadata.stack.trigger
+
+    @property
+    def tables(self) -> tuple[TableUse, ...]:
+        return self.metadata.stack.tables
+
+    @property
+    def buckets(self) -> tuple[BucketUse, ...]:
+        return self.metadata.stack.buckets
+
+    @property
+    def secrets(self) -> tuple[SecretUse, ...]:
+        return self.metadata.stack.secrets
+
+    @property
+    def reference_envs(self) -> tuple[str, ...]:
+        """The env names that carry references (table names, bucket names, secret ARNs), in order."""
+        uses: tuple[TableUse | BucketUse | SecretUse, ...] = (*self.tables, *self.buckets, *self.secrets)
+        return tuple(use.env for use in uses)
 
 
-# Trigger type -> the schema definition of that trigger (the schema's `oneOf` branches).
-TRIGGER_DEFINITIONS = {
-    "http": "httpTrigger",
-    "sqs": "sqsTrigger",
-    "s3": "s3Trigger",
-    "schedule": "scheduleTrigger",
-    "managed-instances": "managedInstancesTrigger",
-}
-
-
-def _describe(error: ValidationError, schema: dict[str, Any]) -> str:
-    """`stack.trigger.batch_size: 0 is less than the minimum of 1` style text."""
-    path = ".".join(str(p) for p in error.absolute_path) or "(root)"
-    if error.validator == "oneOf" and path == "stack.trigger" and isinstance(error.instance, dict):
-        # jsonschema reports "not valid under any of the given schemas"; validate against the
-        # branch the trigger's type selects instead, for an error that names the field.
-        kind = error.instance.get("type")
-        definition = TRIGGER_DEFINITIONS.get(str(kind))
-        if definition is None:
-            return f"{path}.type: {kind!r} is not a trigger type; allowed: {', '.join(TRIGGER_DEFINITIONS)}"
-        branch = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
-        sub = jsonschema.exceptions.best_match(branch.iter_errors(error.instance))
-        if sub is not None:
-            sub_path = ".".join(str(p) for p in sub.absolute_path)
-            return _describe_leaf(f"{path}.{sub_path}" if sub_path else path, sub)
-    return _describe_leaf(path, error)
-
-
-def _describe_leaf(path: str, error: ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}).keys())
-        return f"{path}: {error.message}; allowed fields: {', '.join(allowed)}"
-    description = error.schema.get("description") if isinstance(error.schema, dict) else None
-    hint = f" ({description})" if description and error.validator != "required" else ""
-    return f"{path}: {error.message}{hint}"
-
-
-def validate_metadata(crate: str, metadata: dict[str, Any]) -> None:
-    """Raises ContractError naming the crate and the first invalid field."""
-    schema = json.loads(SCHEMA_PATH.read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    best = jsonschema.exceptions.best_match(validator.iter_errors(metadata))
-    if best is not None:
-        raise ContractError(f"function crate {crate!r}, [package.metadata]: {_describe(best, schema)}")
-    _check_cross_field_rules(crate, metadata)
-
-
-def _check_cross_field_rules(crate: str, metadata: dict[str, Any]) -> None:
-    stack = metadata["stack"]
-    where = f"function crate {crate!r}, [package.metadata]"
-    envs: dict[str, str] = {}
-    for kind in ("tables", "buckets", "secrets"):
-        for index, entry in enumerate(stack.get(kind, [])):
-            env = entry["env"]
-            if env in envs:
-                raise ContractError(
-                    f"{where}: stack.{kind}[{index}].env {env!r} is already used by {envs[env]}; "
-                    "give each reference its own env var"
-                )
-            envs[env] = f"stack.{kind}[{index}]"
-    for setting in metadata["lambda"]["deploy"].get("env", {}):
-        if setting in envs:
-            raise ContractError(
-                f"{where}: lambda.deploy.env.{setting} collides with the reference env of {envs[setting]}; "
-                "rename the setting"
-            )
-    trigger = stack["trigger"]
-    if trigger["type"] == "s3":
-        buckets = {b["name"]: b for b in stack.get("buckets", [])}
-        source = buckets.get(trigger["bucket"])
-        if source is None:
-            raise ContractError(
-                f"{where}: stack.trigger.bucket {trigger['bucket']!r} is not declared in stack.buckets; "
-                f"declare it there (declared: {', '.join(sorted(buckets)) or 'none'})"
-            )
-        if "s3:PutObject" in source["actions"]:
-            raise ContractError(
-                f"{where}: stack.trigger.bucket {trigger['bucket']!r} also has s3:PutObject: "
-                "objects the function writes there would trigger it again; write to another bucket"
-            )
+def validate_metadata(crate: str, metadata: dict[str, Any]) -> CrateMetadata:
+    """The crate's `[package.metadata]` as a typed model; raises ContractError naming the crate and
+    every invalid field."""
+    try:
+        # JSON mode: the metadata comes from `cargo metadata` (lists for tuples), and strict types still
+        # hold (a string "128" is not a number).
+        return CrateMetadata.model_validate_json(json.dumps(metadata))
+    except ValidationError as error:
+        problems = describe(error, CrateMetadata)
+        where = f"function crate {crate!r}, [package.metadata]"
+        raise ContractError("\n".join(f"{where}: {problem}" for problem in problems)) from None
 
 
 def contract_from_metadata(crate: str, metadata: dict[str, Any]) -> FunctionContract:
-    validate_metadata(crate, metadata)
-    deploy = metadata["lambda"]["deploy"]
-    stack = metadata["stack"]
-    tables = tuple(
-        TableUse(t["name"], t["partition_key"], t["env"], tuple(t["actions"])) for t in stack.get("tables", [])
-    )
-    buckets = tuple(BucketUse(b["name"], b["env"], tuple(b["actions"])) for b in stack.get("buckets", []))
-    secrets = tuple(SecretUse(s["name"], s["env"]) for s in stack.get("secrets", []))
-    return FunctionContract(
-        name=crate,
-        description=stack["description"],
-        memory=deploy["memory"],
-        timeout=deploy["timeout"],
-        tracing=deploy.get("tracing", "passthrough"),
-        settings=dict(deploy.get("env", {})),
-        trigger=dict(stack["trigger"]),
-        tables=tables,
-        buckets=buckets,
-        secrets=secrets,
-        reference_envs=tuple([t.env for t in tables] + [b.env for b in buckets] + [s.env for s in secrets]),
-    )
+    return FunctionContract(crate, validate_metadata(crate, metadata))
 
 
 def cargo_metadata(workspace: Path) -> dict[str, Any]:
@@ -187,7 +381,8 @@ def cargo_metadata(workspace: Path) -> dict[str, Any]:
 
 
 def load_contracts(workspace: Path) -> list[FunctionContract]:
-    """Every function crate of the workspace, sorted by name."""
+    """Every function crate of the workspace (those with a `[package.metadata.stack]` table), sorted
+    by name."""
     packages = cargo_metadata(workspace)["packages"]
     contracts = [
         contract_from_metadata(package["name"], package["metadata"])
@@ -195,3 +390,51 @@ def load_contracts(workspace: Path) -> list[FunctionContract]:
         if (package.get("metadata") or {}).get("stack") is not None
     ]
     return sorted(contracts, key=lambda c: c.name)
+
+
+def declared_tables(contracts: Sequence[FunctionContract]) -> dict[str, str]:
+    """Table name -> partition key, across every contract; the same table must agree on its key."""
+    keys: dict[str, tuple[str, str]] = {}
+    for contract in contracts:
+        for table in contract.tables:
+            seen = keys.setdefault(table.name, (table.partition_key, contract.name))
+            if seen[0] != table.partition_key:
+                raise ContractError(
+                    f"function crate {contract.name!r} declares table {table.name!r} with partition_key "
+                    f"{table.partition_key!r}, but {seen[1]!r} declares it with {seen[0]!r}: use the same key"
+                )
+    return {name: key for name, (key, _) in sorted(keys.items())}
+
+
+def declared_buckets(contracts: Sequence[FunctionContract]) -> list[str]:
+    return sorted({bucket.name for contract in contracts for bucket in contract.buckets})
+
+
+def declared_secrets(contracts: Sequence[FunctionContract]) -> list[str]:
+    return sorted({secret.name for contract in contracts for secret in contract.secrets})
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `[package.metadata]`, generated from the models."""
+    schema = CrateMetadata.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$comment": "Generated by `python -m model.contract --write-schema` from model/contract.py: do not edit.",
+        **schema,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="The function contract's JSON Schema")
+    parser.add_argument("--write-schema", action="store_true", help=f"write {SCHEMA_PATH.name}")
+    args = parser.parse_args()
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if args.write_schema:
+        SCHEMA_PATH.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,50 +1,32 @@
 """The stack's configuration, read once and validated when the program starts.
 
-Every rule AWS would enforce at deploy time is checked here first, with a message that names the
-config key, the value and what is allowed. Pure: takes a `ConfigSource` (pulumi.Config in the
-program, a dict in tests), so the rules are testable without Pulumi.
+Typed models like the function contract's (model.contract), validated the same way, with the same
+messages: every rule AWS would enforce at deploy time is checked here first, and an error names the
+config key, the value and what to set. Defaults live in one place each: a top-level key's default
+is declared in Pulumi.yaml (where the Pulumi CLI needs it, and where the offline engine reads it
+too), the defaults inside an object value (alarms.errors, http.auth, ...) are these models'.
+
+Pure: reads a `ConfigSource` (pulumi.Config in the program, a dict in tests).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Annotated, Any, Literal, Protocol
 
-from model.contract import FunctionContract
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic.alias_generators import to_camel
 
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-HTTP_AUTH_MODES = ("jwt", "iam", "none")
-FUNCTION_URL_AUTH = ("AWS_IAM", "NONE")
+from model.contract import FunctionContract, ManagedInstancesTrigger
+from model.validation import describe
+
 # Lambda Managed Instances limits (Lambda API reference: CapacityProvider, Function).
 MI_MIN_FUNCTION_MEMORY_MB = 2048
-MI_MAX_VCPU = (2, 15000)
-# Manual scaling needs scaling policies this stack does not configure yet: Auto only.
-MI_SCALING_MODES = ("Auto",)
+PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 
 
 class ConfigError(ValueError):
@@ -52,10 +34,165 @@ class ConfigError(ValueError):
 
 
 class ConfigSource(Protocol):
+    """What the program reads config through: the raw value of a key of the project's namespace (as
+    the Pulumi CLI stores it: text, JSON for numbers, booleans and objects), or None."""
+
     def get(self, key: str) -> str | None: ...
-    def get_int(self, key: str) -> int | None: ...
-    def get_bool(self, key: str) -> bool | None: ...
-    def get_object(self, key: str) -> Any: ...
+
+
+class _Config(BaseModel):
+    """A config object: camelCase keys as users write them, unknown keys are errors, no coercion."""
+
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, extra="forbid", frozen=True, strict=True)
+
+
+Count = Annotated[int, Field(ge=1, le=1_000_000)]
+VpcId = Annotated[str, Field(pattern=r"^vpc-[0-9a-f]+$", description="the id (vpc-...) of the subnets' VPC")]
+Strings = tuple[Annotated[str, Field(min_length=1, description="a non-empty string")], ...]
+
+
+class FunctionOverride(_Config):
+    """A function's contract settings, overridden for this stack."""
+
+    memory: Annotated[int, Field(ge=128, le=10240, description="memory size in MB")] | None = None
+    timeout: Annotated[int, Field(ge=1, le=900, description="timeout in seconds")] | None = None
+    reserved_concurrency: Annotated[int, Field(ge=0, le=10000)] | None = None
+
+
+class AlarmSettings(_Config):
+    errors: Count = 1
+    throttles: Count = 1
+    # The p99 duration threshold, as a share of the function's timeout.
+    duration_p99_percent_of_timeout: Annotated[int, Field(ge=1, le=100)] = 80
+    dlq_depth: Count = 1
+    topic_arn: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$",
+                description="the ARN of an SNS topic (arn:aws:sns:...) or leave it unset",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class HttpSettings(_Config):
+    """Who may call the HTTP API and the Function URL: secure by default (IAM), opened only on purpose."""
+
+    auth: Literal["jwt", "iam", "none"] = "iam"
+    jwt_issuer: Annotated[str, Field(pattern=r"^https://\S+$", description="the issuer URL (https://...)")] | None = (
+        None
+    )
+    jwt_audience: Strings = ()
+    allow_unauthenticated_writes: bool = False
+    function_url_auth: Literal["AWS_IAM", "NONE"] = "AWS_IAM"
+
+    @model_validator(mode="after")
+    def _authorization_is_deliberate(self) -> HttpSettings:
+        if self.auth == "jwt" and self.jwt_issuer is None:
+            raise ValueError("http.jwtIssuer=None is invalid: http.auth is jwt: set the issuer URL (https://...)")
+        if self.auth == "jwt" and not self.jwt_audience:
+            raise ValueError("http.jwtAudience=[] is invalid: http.auth is jwt: set at least one audience")
+        if self.auth == "none" and not self.allow_unauthenticated_writes:
+            raise ValueError(
+                "http.auth='none' is invalid: routes that change data need an authorizer: set http.auth to jwt "
+                "or iam, or opt out explicitly with http.allowUnauthenticatedWrites=true"
+            )
+        if self.function_url_auth == "NONE" and not self.allow_unauthenticated_writes:
+            raise ValueError(
+                "http.functionUrlAuth='NONE' is invalid: a public Function URL needs the explicit opt-out "
+                "http.allowUnauthenticatedWrites=true"
+            )
+        return self
+
+
+class ManagedInstancesSettings(_Config):
+    """The Lambda Managed Instances capacity provider, for functions whose trigger is managed-instances."""
+
+    enabled: bool = False
+    vpc_id: (
+        Annotated[str, Field(pattern=r"^vpc-[0-9a-f]+$", description="the id (vpc-...) of the subnets' VPC")] | None
+    ) = None
+    subnet_ids: Strings = ()
+    security_group_ids: Strings = ()
+    route_table_ids: Strings = ()
+    max_vcpu: Annotated[int, Field(ge=2, le=15000)] = 16
+    # Manual scaling needs scaling policies this stack does not configure yet: Auto only.
+    scaling_mode: Literal["Auto"] = "Auto"
+    min_environments: Annotated[int, Field(ge=0, le=15000, alias="minExecutionEnvironments")] = 1
+    max_environments: Annotated[int, Field(ge=1, le=15000, alias="maxExecutionEnvironments")] = 4
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> ManagedInstancesSettings:
+        if not self.enabled:
+            return self
+        required = (
+            ("subnetIds", self.subnet_ids, "set the private subnets the capacity provider launches into"),
+            ("securityGroupIds", self.security_group_ids, "set at least one security group"),
+            (
+                "routeTableIds",
+                self.route_table_ids,
+                "set the subnets' route tables: the stack adds a DynamoDB gateway endpoint to them so the "
+                "functions reach DynamoDB without NAT",
+            ),
+        )
+        for key, value, hint in required:
+            if not value:
+                raise ValueError(f"managedInstances.{key}=[] is invalid: {hint}")
+        if self.vpc_id is None:
+            raise ValueError("managedInstances.vpcId=None is invalid: set the id (vpc-...) of the subnets' VPC")
+        if self.min_environments > self.max_environments:
+            raise ValueError(
+                f"managedInstances.minExecutionEnvironments={self.min_environments} is invalid: set at most "
+                f"managedInstances.maxExecutionEnvironments ({self.max_environments})"
+            )
+        return self
+
+
+LogRetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+]  # fmt: skip
+
+
+class StackConfig(_Config):
+    """Every key of the project's config namespace except the secret values (secret_config_key)."""
+
+    log_retention_days: Annotated[LogRetentionDays, Field(description="a CloudWatch Logs retention period, in days")]
+    xray_tracing: bool
+    functions: dict[str, FunctionOverride]
+    alarms: AlarmSettings
+    http: HttpSettings
+    managed_instances: ManagedInstancesSettings
+    secret_kms_key_arn: Annotated[
+        str,
+        Field(
+            pattern=r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/\S+)?$",
+            description="the ARN of a KMS key (arn:aws:kms:...) or leave it empty",
+        ),
+    ]
+    tags: dict[str, str]
+
+    @model_validator(mode="after")
+    def _fits_the_functions(self, info: ValidationInfo) -> StackConfig:
+        contracts: Sequence[FunctionContract] = (info.context or {}).get("contracts", ())
+        names = [c.name for c in contracts]
+        unknown = sorted(set(self.functions) - set(names))
+        if unknown:
+            raise ValueError(f"functions has unknown functions {unknown}: the functions are {', '.join(names)}")
+        if self.managed_instances.enabled:
+            for contract in contracts:
+                memory = self.functions.get(contract.name, FunctionOverride()).memory or contract.memory
+                if isinstance(contract.trigger, ManagedInstancesTrigger) and memory < MI_MIN_FUNCTION_MEMORY_MB:
+                    raise ValueError(
+                        f"functions.{contract.name}.memory={memory} is invalid: functions on Managed Instances "
+                        f"need at least {MI_MIN_FUNCTION_MEMORY_MB} MB: set functions.{contract.name}.memory to "
+                        f"{MI_MIN_FUNCTION_MEMORY_MB} or more"
+                    )
+        return self
+
+
+# --- the settings as the program uses them -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -65,38 +202,6 @@ class FunctionSettings:
     memory: int
     timeout: int
     reserved_concurrency: int | None = None
-
-
-@dataclass(frozen=True)
-class AlarmSettings:
-    errors: int = 1
-    throttles: int = 1
-    # p99 duration threshold as a share of the function's timeout.
-    duration_p99_percent_of_timeout: int = 80
-    dlq_depth: int = 1
-    topic_arn: str | None = None
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    auth: str = "iam"
-    jwt_issuer: str | None = None
-    jwt_audience: tuple[str, ...] = ()
-    allow_unauthenticated_writes: bool = False
-    function_url_auth: str = "AWS_IAM"
-
-
-@dataclass(frozen=True)
-class ManagedInstancesSettings:
-    enabled: bool = False
-    subnet_ids: tuple[str, ...] = ()
-    security_group_ids: tuple[str, ...] = ()
-    vpc_id: str | None = None
-    route_table_ids: tuple[str, ...] = ()
-    max_vcpu: int = 16
-    scaling_mode: str = "Auto"
-    min_environments: int = 1
-    max_environments: int = 4
 
 
 @dataclass(frozen=True)
@@ -113,228 +218,60 @@ class StackSettings:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _fail(key: str, value: object, allowed: str) -> ConfigError:
-    return ConfigError(f"config {key}={value!r} is invalid: {allowed}")
-
-
-def _int_in(key: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(key, value, f"set a whole number from {low} to {high}")
-    return value
-
-
-def _strings(key: str, value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(key, value, "set a list of non-empty strings")
-    return tuple(value)
-
-
-def _object(source: ConfigSource, key: str) -> dict[str, Any]:
-    value = source.get_object(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _fail(key, value, "set an object (pulumi config set --path)")
-    return value
-
-
-def _only_keys(key: str, value: Mapping[str, Any], allowed: Sequence[str]) -> None:
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise ConfigError(f"config {key} has unknown keys {unknown}: allowed keys are {', '.join(allowed)}")
-
-
-def _function_settings(overrides: dict[str, Any], contracts: Sequence[FunctionContract]) -> dict[str, FunctionSettings]:
-    names = [c.name for c in contracts]
-    unknown = sorted(set(overrides) - set(names))
-    if unknown:
-        raise ConfigError(f"config functions has unknown functions {unknown}: the functions are {', '.join(names)}")
-    result = {}
-    for contract in contracts:
-        override = overrides.get(contract.name) or {}
-        key = f"functions.{contract.name}"
-        if not isinstance(override, dict):
-            raise _fail(key, override, "set an object with memory, timeout or reservedConcurrency")
-        _only_keys(key, override, ("memory", "timeout", "reservedConcurrency"))
-        reserved = override.get("reservedConcurrency")
-        result[contract.name] = FunctionSettings(
-            memory=_int_in(f"{key}.memory", override.get("memory", contract.memory), 128, 10240),
-            timeout=_int_in(f"{key}.timeout", override.get("timeout", contract.timeout), 1, 900),
-            reserved_concurrency=None
-            if reserved is None
-            else _int_in(f"{key}.reservedConcurrency", reserved, 0, 10000),
-        )
-    return result
-
-
-def _alarm_settings(source: ConfigSource) -> AlarmSettings:
-    raw = _object(source, "alarms")
-    _only_keys("alarms", raw, ("errors", "throttles", "durationP99PercentOfTimeout", "dlqDepth", "topicArn"))
-    topic = raw.get("topicArn")
-    if topic is not None and not (isinstance(topic, str) and topic.startswith("arn:aws:sns:")):
-        raise _fail("alarms.topicArn", topic, "set the ARN of an SNS topic (arn:aws:sns:...) or leave it unset")
-    defaults = AlarmSettings()
-    return AlarmSettings(
-        errors=_int_in("alarms.errors", raw.get("errors", defaults.errors), 1, 1_000_000),
-        throttles=_int_in("alarms.throttles", raw.get("throttles", defaults.throttles), 1, 1_000_000),
-        duration_p99_percent_of_timeout=_int_in(
-            "alarms.durationP99PercentOfTimeout",
-            raw.get("durationP99PercentOfTimeout", defaults.duration_p99_percent_of_timeout),
-            1,
-            100,
-        ),
-        dlq_depth=_int_in("alarms.dlqDepth", raw.get("dlqDepth", defaults.dlq_depth), 1, 1_000_000),
-        topic_arn=topic,
-    )
-
-
-def _http_settings(source: ConfigSource) -> HttpSettings:
-    raw = _object(source, "http")
-    _only_keys("http", raw, ("auth", "jwtIssuer", "jwtAudience", "allowUnauthenticatedWrites", "functionUrlAuth"))
-    auth = raw.get("auth", "iam")
-    if auth not in HTTP_AUTH_MODES:
-        raise _fail("http.auth", auth, f"set one of {', '.join(HTTP_AUTH_MODES)}")
-    issuer = raw.get("jwtIssuer")
-    audience = _strings("http.jwtAudience", raw.get("jwtAudience"))
-    if auth == "jwt":
-        if not (isinstance(issuer, str) and issuer.startswith("https://")):
-            raise _fail("http.jwtIssuer", issuer, "http.auth is jwt: set the issuer URL (https://...)")
-        if not audience:
-            raise _fail("http.jwtAudience", list(audience), "http.auth is jwt: set at least one audience")
-    allow_open = raw.get("allowUnauthenticatedWrites", False)
-    if not isinstance(allow_open, bool):
-        raise _fail("http.allowUnauthenticatedWrites", allow_open, "set true or false")
-    if auth == "none" and not allow_open:
-        raise _fail(
-            "http.auth",
-            auth,
-            "routes that change data need an authorizer: set http.auth to jwt or iam, "
-            "or opt out explicitly with http.allowUnauthenticatedWrites=true",
-        )
-    url_auth = raw.get("functionUrlAuth", "AWS_IAM")
-    if url_auth not in FUNCTION_URL_AUTH:
-        raise _fail("http.functionUrlAuth", url_auth, "set AWS_IAM, or NONE together with allowUnauthenticatedWrites")
-    if url_auth == "NONE" and not allow_open:
-        raise _fail(
-            "http.functionUrlAuth",
-            url_auth,
-            "a public Function URL needs the explicit opt-out http.allowUnauthenticatedWrites=true",
-        )
-    return HttpSettings(
-        auth=auth,
-        jwt_issuer=issuer,
-        jwt_audience=audience,
-        allow_unauthenticated_writes=allow_open,
-        function_url_auth=url_auth,
-    )
-
-
-def _managed_instances(
-    source: ConfigSource, contracts: Sequence[FunctionContract], functions: dict[str, FunctionSettings]
-) -> ManagedInstancesSettings:
-    raw = _object(source, "managedInstances")
-    _only_keys(
-        "managedInstances",
-        raw,
-        (
-            "enabled",
-            "subnetIds",
-            "securityGroupIds",
-            "vpcId",
-            "routeTableIds",
-            "maxVcpu",
-            "scalingMode",
-            "minExecutionEnvironments",
-            "maxExecutionEnvironments",
-        ),
-    )
-    enabled = raw.get("enabled", False)
-    if not isinstance(enabled, bool):
-        raise _fail("managedInstances.enabled", enabled, "set true or false")
-    if not enabled:
-        return ManagedInstancesSettings()
-    subnets = _strings("managedInstances.subnetIds", raw.get("subnetIds"))
-    groups = _strings("managedInstances.securityGroupIds", raw.get("securityGroupIds"))
-    if not subnets:
-        raise _fail("managedInstances.subnetIds", [], "set the private subnets the capacity provider launches into")
-    if not groups:
-        raise _fail("managedInstances.securityGroupIds", [], "set at least one security group")
-    vpc_id = raw.get("vpcId")
-    if not (isinstance(vpc_id, str) and vpc_id.startswith("vpc-")):
-        raise _fail("managedInstances.vpcId", vpc_id, "set the id (vpc-...) of the subnets' VPC")
-    routes = _strings("managedInstances.routeTableIds", raw.get("routeTableIds"))
-    if not routes:
-        raise _fail(
-            "managedInstances.routeTableIds",
-            [],
-            "set the subnets' route tables: the stack adds a DynamoDB gateway endpoint to them "
-            "so the functions reach DynamoDB without NAT",
-        )
-    scaling_mode = raw.get("scalingMode", "Auto")
-    if scaling_mode not in MI_SCALING_MODES:
-        raise _fail("managedInstances.scalingMode", scaling_mode, f"set one of {', '.join(MI_SCALING_MODES)}")
-    low, high = MI_MAX_VCPU
-    max_vcpu = _int_in("managedInstances.maxVcpu", raw.get("maxVcpu", 16), low, high)
-    min_envs = _int_in("managedInstances.minExecutionEnvironments", raw.get("minExecutionEnvironments", 1), 0, 15000)
-    max_envs = _int_in("managedInstances.maxExecutionEnvironments", raw.get("maxExecutionEnvironments", 4), 1, 15000)
-    if min_envs > max_envs:
-        raise _fail(
-            "managedInstances.minExecutionEnvironments",
-            min_envs,
-            f"set at most managedInstances.maxExecutionEnvironments ({max_envs})",
-        )
-    for contract in contracts:
-        if contract.trigger_type != "managed-instances":
+def _raw_values(source: ConfigSource) -> dict[str, Any]:
+    """Each key's value as the CLI hands it over: text for string keys, JSON for the others."""
+    values: dict[str, Any] = {}
+    for name, info in StackConfig.model_fields.items():
+        key = info.alias or name
+        raw = source.get(key)
+        if raw is None or info.annotation is str:
+            values[key] = raw
             continue
-        memory = functions[contract.name].memory
-        if memory < MI_MIN_FUNCTION_MEMORY_MB:
-            raise _fail(
-                f"functions.{contract.name}.memory",
-                memory,
-                f"functions on Managed Instances need at least {MI_MIN_FUNCTION_MEMORY_MB} MB: "
-                f"set functions.{contract.name}.memory to {MI_MIN_FUNCTION_MEMORY_MB} or more",
-            )
-    return ManagedInstancesSettings(
-        enabled=True,
-        subnet_ids=subnets,
-        security_group_ids=groups,
-        vpc_id=vpc_id,
-        route_table_ids=routes,
-        max_vcpu=max_vcpu,
-        scaling_mode=scaling_mode,
-        min_environments=min_envs,
-        max_environments=max_envs,
-    )
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key] = raw  # the model reports it as the wrong type, naming the key
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: str, stack: str) -> StackSettings:
-    """Reads and validates every key; raises ConfigError on the first bad one."""
-    retention = source.get_int("logRetentionDays")
-    retention = 14 if retention is None else retention
-    if retention not in LOG_RETENTION_DAYS:
-        raise _fail("logRetentionDays", retention, f"set one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
-    xray = source.get_bool("xrayTracing")
-    functions = _function_settings(_object(source, "functions"), contracts)
-    kms_key = source.get("secretKmsKeyArn") or None
-    if kms_key is not None and not kms_key.startswith("arn:aws:kms:"):
-        raise _fail("secretKmsKeyArn", kms_key, "set the ARN of a KMS key (arn:aws:kms:...) or leave it unset")
-    tags = _object(source, "tags")
-    if not all(isinstance(v, str) for v in tags.values()):
-        raise _fail("tags", tags, "set string values only")
+    """Reads and validates every key; raises ConfigError naming every bad one."""
+    try:
+        config = StackConfig.model_validate_json(json.dumps(_raw_values(source)), context={"contracts": contracts})
+    except ValidationError as error:
+        raise ConfigError("\n".join(f"config {problem}" for problem in describe(error, StackConfig))) from None
+    functions = {}
+    for contract in contracts:
+        override = config.functions.get(contract.name, FunctionOverride())
+        functions[contract.name] = FunctionSettings(
+            memory=override.memory or contract.memory,
+            timeout=override.timeout or contract.timeout,
+            reserved_concurrency=override.reserved_concurrency,
+        )
     return StackSettings(
         project=project,
         stack=stack,
-        log_retention_days=retention,
-        xray_tracing=True if xray is None else xray,
+        log_retention_days=config.log_retention_days,
+        xray_tracing=config.xray_tracing,
         functions=functions,
-        alarms=_alarm_settings(source),
-        http=_http_settings(source),
-        managed_instances=_managed_instances(source, contracts, functions),
-        secret_kms_key_arn=kms_key,
-        tags={"project": project, "stack": stack, **tags},
+        alarms=config.alarms,
+        http=config.http,
+        managed_instances=config.managed_instances,
+        secret_kms_key_arn=config.secret_kms_key_arn or None,
+        tags={"project": project, "stack": stack, **config.tags},
     )
+
+
+def project_config_defaults(project_file: Path = PROJECT_FILE) -> dict[str, str]:
+    """The defaults Pulumi.yaml declares for the project's config keys, as the CLI hands them to the
+    program (text; JSON for numbers, booleans and objects)."""
+    declared: Mapping[str, Any] = (yaml.safe_load(project_file.read_text()) or {}).get("config") or {}
+    defaults: dict[str, str] = {}
+    for key, spec in declared.items():
+        if isinstance(spec, Mapping) and "default" in spec:
+            value = spec["default"]
+            defaults[key] = value if isinstance(value, str) else json.dumps(value)
+    return defaults
 
 
 def secret_config_key(secret_name: str) -> str:

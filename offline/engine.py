@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml  # PyYAML comes with the Pulumi SDK
 from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "rustlambda"
+# The account ARNs name when the stack's config allows none (aws:allowedAccountIds), and the region
+# of component tests that run without a stack; a program run takes its region from the stack.
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
@@ -47,52 +49,61 @@ class Registration:
     replace_on_changes: list[str] = field(default_factory=list)
 
 
-def _arn(service: str, resource: str, region: bool = True) -> str:
-    return f"arn:aws:{service}:{REGION if region else ''}:{ACCOUNT_ID}:{resource}"
+@dataclass(frozen=True)
+class World:
+    """Where the mock engine pretends to run: the answers of getCallerIdentity and getRegion, and
+    the account and region in the ARNs it computes."""
+
+    account_id: str = ACCOUNT_ID
+    region: str = REGION
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
 
-def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def _computed_state(world: World, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """The outputs AWS would compute, shaped like the real provider's (for ARNs and names)."""
     given = inputs.get("name") or name
+    account, region, arn = world.account_id, world.region, world.arn
     state: dict[str, Any] = {}
     if type_ == "aws:iam/role:Role":
-        state = {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{given}", "name": given}
+        state = {"arn": f"arn:aws:iam::{account}:role/{given}", "name": given}
     elif type_ == "aws:lambda/function:Function":
-        arn = _arn("lambda", f"function:{given}")
+        function_arn = arn("lambda", f"function:{given}")
         state = {
-            "arn": arn,
-            "qualifiedArn": f"{arn}:1",
-            "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
+            "arn": function_arn,
+            "qualifiedArn": f"{function_arn}:1",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
             "version": "1",
         }
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":
-        state = {"arn": _arn("logs", f"log-group:{given}")}
+        state = {"arn": arn("logs", f"log-group:{given}")}
     elif type_ == "aws:sqs/queue:Queue":
-        state = {"arn": _arn("sqs", given), "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{given}"}
+        state = {"arn": arn("sqs", given), "url": f"https://sqs.{region}.amazonaws.com/{account}/{given}"}
     elif type_ == "aws:s3/bucket:Bucket":
         # With a prefix, AWS-side autonaming appends a unique suffix: a fixed one here.
         bucket = inputs.get("bucket") or (inputs["bucketPrefix"] + "20261127" if "bucketPrefix" in inputs else name)
         state = {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket}
     elif type_ == "aws:dynamodb/table:Table":
-        state = {"arn": _arn("dynamodb", f"table/{given}")}
+        state = {"arn": arn("dynamodb", f"table/{given}")}
     elif type_ == "aws:secretsmanager/secret:Secret":
-        state = {"arn": _arn("secretsmanager", f"secret:{given}-AbCdEf")}
+        state = {"arn": arn("secretsmanager", f"secret:{given}-AbCdEf")}
     elif type_ == "aws:sns/topic:Topic":
-        state = {"arn": _arn("sns", given)}
+        state = {"arn": arn("sns", given)}
     elif type_ == "aws:cloudwatch/eventRule:EventRule":
-        state = {"arn": _arn("events", f"rule/{given}")}
+        state = {"arn": arn("events", f"rule/{given}")}
     elif type_ == "aws:apigatewayv2/api:Api":
         state = {
-            "apiEndpoint": f"https://{name}.execute-api.{REGION}.amazonaws.com",
-            "executionArn": _arn("execute-api", name),
-            "arn": f"arn:aws:apigateway:{REGION}::/apis/{name}",
+            "apiEndpoint": f"https://{name}.execute-api.{region}.amazonaws.com",
+            "executionArn": arn("execute-api", name),
+            "arn": f"arn:aws:apigateway:{region}::/apis/{name}",
         }
     elif type_ == "aws:lambda/functionUrl:FunctionUrl":
-        state = {"functionUrl": f"https://{name}.lambda-url.{REGION}.on.aws/"}
+        state = {"functionUrl": f"https://{name}.lambda-url.{region}.on.aws/"}
     elif type_ == "aws:lambda/capacityProvider:CapacityProvider":
-        state = {"arn": _arn("lambda", f"capacity-provider:{given}")}
+        state = {"arn": arn("lambda", f"capacity-provider:{given}")}
     elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-        state = {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"}
+        state = {"arn": f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"}
     return {**inputs, **state}
 
 
@@ -101,14 +112,18 @@ class UnansweredInvoke(RuntimeError):
 
 
 class ProgramMocks(mocks.Mocks):
+    def __init__(self, world: World) -> None:
+        self.world = world
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        return f"{args.name}-id", _computed_state(args.typ, args.name, args.inputs)
+        return f"{args.name}-id", _computed_state(self.world, args.typ, args.name, args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
+        account, region = self.world.account_id, self.world.region
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline", "userId": "offline"}
+            return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/offline", "userId": "offline"}
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": REGION, "region": REGION, "id": REGION}
+            return {"name": region, "region": region, "id": region}
         if args.token == "command:local:run":
             return _run_command(args.args)
         raise UnansweredInvoke(
@@ -177,30 +192,71 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
 
-def stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
-    """The stack file's config, namespaced keys as Pulumi stores them."""
-    import yaml  # PyYAML comes with the Pulumi SDK
+class OfflineConfigError(ValueError):
+    """The stack's config lacks what the Pulumi CLI or the AWS provider would require."""
 
+
+def project_file(project_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    return loaded
+
+
+def stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The stack's config as the CLI hands it to the program: the stack file's keys, plus the
+    defaults Pulumi.yaml declares for the project's keys that the stack does not set."""
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         raise FileNotFoundError(f"no stack file {path.name}: create it or pick another stack")
     loaded = yaml.safe_load(path.read_text()) or {}
-    return dict(loaded.get("config") or {})
+    project = project_file(project_dir)
+    defaults = {
+        f"{project['name']}:{key}": spec["default"]
+        for key, spec in (project.get("config") or {}).items()
+        if isinstance(spec, dict) and "default" in spec
+    }
+    return {**defaults, **(loaded.get("config") or {})}
+
+
+def check_required(project_dir: Path, stack: str, config: dict[str, Any]) -> None:
+    """What the CLI checks before it runs a program: every key Pulumi.yaml declares without a
+    default is set, and the AWS provider has a region."""
+    project = project_file(project_dir)
+    for key, spec in (project.get("config") or {}).items():
+        namespaced = f"{project['name']}:{key}"
+        if isinstance(spec, dict) and "default" not in spec and namespaced not in config:
+            raise OfflineConfigError(f"Stack '{stack}' is missing configuration value '{namespaced}'")
+    if "aws:region" not in config:
+        raise OfflineConfigError(
+            f"Stack '{stack}' sets no aws:region: set it in Pulumi.{stack}.yaml (pulumi config set aws:region ...)"
+        )
+
+
+def world_of(config: dict[str, Any]) -> World:
+    """The region the stack deploys to, and its account when the stack pins one (aws:allowedAccountIds)."""
+    allowed = config.get("aws:allowedAccountIds")
+    accounts = json.loads(allowed) if isinstance(allowed, str) else allowed
+    return World(
+        account_id=str(accounts[0]) if accounts else ACCOUNT_ID,
+        region=str(config.get("aws:region") or REGION),
+    )
 
 
 def run_callable(
-    program: Callable[[], None], stack: str, config: dict[str, Any], preview: bool = True, project: str = PROJECT
+    program: Callable[[], None], stack: str, config: dict[str, Any], preview: bool = True, project: str | None = None
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs `program` as a Pulumi program once; returns its registrations and stack outputs.
-    `config` holds namespaced keys; structured values are sent as JSON, as the CLI does.
-    `project` is the Pulumi project the program runs as (another project, e.g. bootstrap/)."""
+    `config` holds namespaced keys; structured values are sent as JSON, as the CLI does. `project`
+    is the Pulumi project the program runs as (default: the repository's, from its Pulumi.yaml).
+    The mock engine's account and region come from the config (world_of)."""
+    world = world_of(config)
     # The loop first: set_mocks registers the root stack on the current event loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = RecordingMonitor(ProgramMocks())
+    monitor = RecordingMonitor(ProgramMocks(world))
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     pulumi.runtime.set_all_config(wire_config, secret_keys=[])
-    mocks.set_mocks(ProgramMocks(), project=project, stack=stack, preview=preview, monitor=monitor)
+    project_name = project or str(project_file(REPO_ROOT)["name"])
+    mocks.set_mocks(ProgramMocks(world), project=project_name, stack=stack, preview=preview, monitor=monitor)
     # set_mocks opens a root stack of its own; run_in_stack opens the one the program's
     # exports land on, as the CLI's entry point does.
     settings.set_root_resource(None)  # type: ignore[arg-type]  # None clears it
@@ -214,13 +270,15 @@ def run_callable(
 def run_program(
     project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True
 ) -> tuple[list[Registration], dict[str, Any]]:
-    """Runs the project's `__main__.py` (from the project directory, as the CLI would)."""
+    """Runs the project's `__main__.py` (from the project directory, as the CLI would), as the
+    project its Pulumi.yaml names, after the CLI's checks of its config."""
+    check_required(project_dir, stack, config)
 
     def program() -> None:
         os.chdir(project_dir)
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_callable(program, stack, config, preview)
+    return run_callable(program, stack, config, preview, project=str(project_file(project_dir)["name"]))
 
 
 def main() -> int:

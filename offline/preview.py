@@ -24,12 +24,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from components.secrets import declared_secrets
-from model.contract import load_contracts
+from model.contract import declared_secrets, load_contracts
 from model.stack_config import secret_config_key
 from offline import plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
-from offline.engine import REPO_ROOT, run_program, stack_config
+from offline.engine import REPO_ROOT, project_file, run_program, stack_config
 
 PLACEHOLDER_SECRET = "offline-preview-placeholder"
 LIMITS = """What an offline preview cannot see:
@@ -47,9 +46,10 @@ def offline_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[
     """The stack file's config, plus a placeholder for each secret the stack file cannot hold
     (secret values live encrypted in real stacks); returns the placeholder keys too."""
     config = stack_config(project_dir, stack)
+    project = project_file(project_dir)["name"]
     placeholders = []
     for secret in declared_secrets(load_contracts(project_dir / "functions")):
-        key = f"rustlambda:{secret_config_key(secret)}"
+        key = f"{project}:{secret_config_key(secret)}"
         if key not in config:
             config[key] = PLACEHOLDER_SECRET
             placeholders.append(key)

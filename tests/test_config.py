@@ -3,33 +3,33 @@ key, the value and what is allowed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import yaml
 
 from model.contract import FunctionContract
-from model.stack_config import ConfigError, StackSettings, load, secret_config_key
+from model.stack_config import (
+    PROJECT_FILE,
+    ConfigError,
+    StackConfig,
+    StackSettings,
+    load,
+    project_config_defaults,
+    secret_config_key,
+)
 
 
 class DictSource:
-    """What the program reads through pulumi.Config, from a dict."""
+    """What the program reads through pulumi.Config, as the CLI hands it over: the stack's values over
+    Pulumi.yaml's defaults, as text (JSON for numbers, booleans and objects)."""
 
     def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
+        given = {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+        self.values = {**project_config_defaults(), **given}
 
     def get(self, key: str) -> str | None:
-        value = self.values.get(key)
-        return None if value is None else str(value)
-
-    def get_int(self, key: str) -> int | None:
-        value = self.values.get(key)
-        return None if value is None else int(value)
-
-    def get_bool(self, key: str) -> bool | None:
-        value = self.values.get(key)
-        return None if value is None else bool(value)
-
-    def get_object(self, key: str) -> Any:
         return self.values.get(key)
 
 
@@ -63,13 +63,19 @@ def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContr
     ("values", "message"),
     [
         ({"logRetentionDays": 10}, "config logRetentionDays=10 is invalid: set one of 1, 3, 5, 7, 14, 30"),
+        ({"logRetentionDays": "a week"}, "config logRetentionDays='a week' is invalid: set one of 1, 3, 5, 7, 14"),
+        ({"xrayTracing": "yes"}, "config xrayTracing='yes' is invalid: set true or false"),
         (
             {"functions": {"http-api": {"memory": 64}}},
-            "config functions.http-api.memory=64 is invalid: set a whole number from 128 to 10240",
+            "config functions.http-api.memory=64 is invalid: set a whole number from 128 to 10240 (memory size in MB)",
+        ),
+        (
+            {"functions": {"http-api": {"reservedConcurrency": -1}}},
+            "config functions.http-api.reservedConcurrency=-1 is invalid: set a whole number from 0 to 10000",
         ),
         (
             {"functions": {"http-api": {"timeout": 901}}},
-            "config functions.http-api.timeout=901 is invalid: set a whole number from 1 to 900",
+            "config functions.http-api.timeout=901 is invalid: set a whole number from 1 to 900 (timeout in seconds)",
         ),
         (
             {"functions": {"nope": {"memory": 256}}},
@@ -82,6 +88,12 @@ def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContr
             "reservedConcurrency",
         ),
         ({"http": {"auth": "basic"}}, "config http.auth='basic' is invalid: set one of jwt, iam, none"),
+        (
+            {"http": {"auth": "iam", "jwtIssuer": "http://x"}},
+            "config http.jwtIssuer='http://x' is invalid: set the issuer URL (https://...)",
+        ),
+        ({"alarms": {"errors": 0}}, "config alarms.errors=0 is invalid: set a whole number from 1 to 1000000"),
+        ({"tags": {"team": 7}}, "config tags.team=7 is invalid: set a string"),
         (
             {"http": {"auth": "none"}},
             "config http.auth='none' is invalid: routes that change data need an authorizer: set http.auth to jwt "
@@ -135,7 +147,7 @@ def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContr
         (
             {"secretKmsKeyArn": "alias/mine"},
             "config secretKmsKeyArn='alias/mine' is invalid: set the ARN of a KMS key (arn:aws:kms:...) or "
-            "leave it unset",
+            "leave it empty",
         ),
     ],
 )
@@ -150,3 +162,30 @@ def test_each_bad_value_names_its_key(
 def test_secret_config_keys_are_camel_case() -> None:
     assert secret_config_key("manifest-signing-key") == "manifestSigningKey"
     assert secret_config_key("token") == "token"
+
+
+def test_every_bad_value_is_reported_at_once(contracts: dict[str, FunctionContract]) -> None:
+    with pytest.raises(ConfigError) as error:
+        settings(contracts, logRetentionDays=10, alarms={"errors": 0, "dlqDepth": 0})
+    assert [line.split(" is invalid")[0] for line in str(error.value).splitlines()] == [
+        "config logRetentionDays=10",
+        "config alarms.errors=0",
+        "config alarms.dlqDepth=0",
+    ]
+
+
+def test_pulumi_yaml_declares_exactly_the_models_keys_and_only_top_level_defaults(
+    contracts: dict[str, FunctionContract],
+) -> None:
+    """Pulumi.yaml holds each top-level key's default (the CLI needs it there); defaults inside an
+    object value live in the models only, so Pulumi.yaml gives objects an empty default."""
+    declared = yaml.safe_load(PROJECT_FILE.read_text())["config"]
+    model_keys = {field.alias or name for name, field in StackConfig.model_fields.items()}
+    secret_keys = {key for key, spec in declared.items() if spec.get("secret")}
+    assert secret_keys == {"manifestSigningKey"}
+    assert set(declared) - secret_keys == model_keys
+    # Pulumi.yaml's types (the CLI checks them) are the JSON types of the model's keys.
+    for key, prop in StackConfig.model_json_schema(by_alias=True)["properties"].items():
+        expected = "object" if "$ref" in prop else prop["type"]
+        assert declared[key]["type"] == expected, key
+        assert declared[key].get("default") in (None, {}) or not isinstance(declared[key]["default"], dict), key

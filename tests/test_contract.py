@@ -1,14 +1,19 @@
-"""The function contract: the workspace's crates load, and each bad field gives its message."""
+"""The function contract: the workspace's crates load, each bad field gives its message, and the
+JSON Schema and the trigger registry agree with the model."""
 
 from __future__ import annotations
 
 import copy
+import json
+import typing
 from collections.abc import Callable
 from typing import Any
 
+import jsonschema
 import pytest
 
-from model.contract import ContractError, FunctionContract, validate_metadata
+from components.triggers import TRIGGER_KINDS
+from model.contract import SCHEMA_PATH, ContractError, FunctionContract, Trigger, json_schema, validate_metadata
 
 VALID: dict[str, Any] = {
     "lambda": {"deploy": {"memory": 128, "timeout": 10, "env": {"RUST_LOG": "info"}}},
@@ -26,7 +31,7 @@ PREFIX = "function crate 'demo', [package.metadata]: "
 
 def test_the_workspace_functions_load(contracts: dict[str, FunctionContract]) -> None:
     assert sorted(contracts) == ["http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor"]
-    assert {name: c.trigger_type for name, c in contracts.items()} == {
+    assert {name: c.trigger.type for name, c in contracts.items()} == {
         "http-api": "http",
         "lmi-worker": "managed-instances",
         "s3-processor": "s3",
@@ -34,7 +39,13 @@ def test_the_workspace_functions_load(contracts: dict[str, FunctionContract]) ->
         "sqs-processor": "sqs",
     }
     assert contracts["s3-processor"].reference_envs == ("INPUT_BUCKET", "OUTPUT_BUCKET", "SIGNING_KEY_SECRET_ARN")
-    assert contracts["http-api"].trigger["routes"] == ["GET /health", "GET /items/{id}", "POST /items"]
+    http = contracts["http-api"].trigger
+    assert http.type == "http"
+    assert (http.routes, http.function_url) == (("GET /health", "GET /items/{id}", "POST /items"), True)
+    sqs = contracts["sqs-processor"].trigger
+    assert sqs.type == "sqs"
+    # Declared values, and the model's default where the crate declares none.
+    assert (sqs.batch_size, sqs.maximum_batching_window_seconds, sqs.max_receive_count) == (10, 5, 5)
 
 
 def test_the_valid_metadata_passes() -> None:
@@ -89,65 +100,142 @@ def bad_memory_ratio(m: dict[str, Any]) -> None:
     m["stack"]["trigger"] = {"type": "managed-instances", "max_concurrency": 8, "memory_gib_per_vcpu": 3}
 
 
-@pytest.mark.parametrize(
-    ("edit", "message"),
-    [
-        (set_memory, "lambda.deploy.memory: 64 is less than the minimum of 128 (Memory size in MB.)"),
-        (drop_timeout, "lambda.deploy: 'timeout' is a required property"),
-        (
-            bad_trigger_type,
-            "stack.trigger.type: 'kafka' is not a trigger type; allowed: http, sqs, s3, schedule, managed-instances",
-        ),
-        (
-            misspelt_trigger_field,
-            "stack.trigger: Additional properties are not allowed ('filter_prefx' was unexpected); "
-            "allowed fields: bucket, events, filter_prefix, filter_suffix, type",
-        ),
-        (
-            reserved_env,
-            "stack.buckets.0.env: 'AWS_BUCKET' does not match '^(?!AWS_|_X_AMZN)[A-Z][A-Z0-9_]{0,63}$' "
-            "(An environment variable name: upper case, digits and underscores; not AWS_ or _X_AMZN "
-            "(reserved by Lambda).)",
-        ),
-        (
-            duplicate_env,
-            "stack.buckets[1].env 'INPUT_BUCKET' is already used by stack.buckets[0]; "
-            "give each reference its own env var",
-        ),
-        (
-            setting_collides,
-            "lambda.deploy.env.OUTPUT_BUCKET collides with the reference env of stack.buckets[1]; rename the setting",
-        ),
-        (
-            undeclared_trigger_bucket,
-            "stack.trigger.bucket 'other' is not declared in stack.buckets; declare it there (declared: in, out)",
-        ),
-        (
-            writes_trigger_bucket,
-            "stack.trigger.bucket 'in' also has s3:PutObject: objects the function writes there would "
-            "trigger it again; write to another bucket",
-        ),
-        (
-            bad_schedule,
-            "stack.trigger.expression: 'every hour' does not match "
-            "'^(rate\\\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\\\)|cron\\\\(\\\\S+ \\\\S+ \\\\S+ \\\\S+ "
-            "\\\\S+ \\\\S+\\\\))$' (An EventBridge schedule: rate(N unit) or cron(6 fields).)",
-        ),
-        (
-            bad_concurrency,
-            "stack.trigger.max_concurrency: 1601 is greater than the maximum of 1600 "
-            "(Invocations one execution environment serves at once.)",
-        ),
-        (
-            bad_memory_ratio,
-            "stack.trigger.memory_gib_per_vcpu: 3 is not one of [2, 4, 8] "
-            "(Memory per vCPU of an execution environment, in GiB.)",
-        ),
-    ],
-)
+def memory_as_text(m: dict[str, Any]) -> None:
+    m["lambda"]["deploy"]["memory"] = "128"
+
+
+def unknown_action(m: dict[str, Any]) -> None:
+    m["stack"]["buckets"][0]["actions"] = ["s3:ListBucket"]
+
+
+def lower_case_setting(m: dict[str, Any]) -> None:
+    m["lambda"]["deploy"]["env"]["log_level"] = "info"
+
+
+def no_trigger_type(m: dict[str, Any]) -> None:
+    del m["stack"]["trigger"]["type"]
+
+
+# (edit, message, whether the JSON Schema can see it too: cross-field rules are the model's only)
+CASES: list[tuple[Callable[[dict[str, Any]], None], str, bool]] = [
+    (set_memory, "lambda.deploy.memory=64 is invalid: set a whole number from 128 to 10240 (memory size in MB)", True),
+    (
+        memory_as_text,
+        "lambda.deploy.memory='128' is invalid: set a whole number from 128 to 10240 (memory size in MB)",
+        True,
+    ),
+    (drop_timeout, "lambda.deploy.timeout is not set: set a whole number from 1 to 900 (timeout in seconds)", True),
+    (
+        bad_trigger_type,
+        "stack.trigger.type='kafka' is invalid: set one of http, sqs, s3, schedule, managed-instances",
+        True,
+    ),
+    (no_trigger_type, "stack.trigger has no type: set type to one of http, sqs, s3, schedule, managed-instances", True),
+    (
+        misspelt_trigger_field,
+        "stack.trigger has unknown keys ['filter_prefx']: allowed keys are type, bucket, events, filter_prefix, "
+        "filter_suffix",
+        True,
+    ),
+    (
+        reserved_env,
+        "stack.buckets.0.env='AWS_BUCKET' is invalid: set an environment variable name: upper case letters, digits "
+        "and underscores, at most 64 characters, not starting with AWS_ or _X_AMZN (reserved by Lambda)",
+        True,
+    ),
+    (
+        lower_case_setting,
+        "lambda.deploy.env has the key 'log_level', which is invalid: use an environment variable name: upper "
+        "case letters, digits and underscores, at most 64 characters, not starting with AWS_ or _X_AMZN "
+        "(reserved by Lambda)",
+        True,
+    ),
+    (
+        unknown_action,
+        "stack.buckets.0.actions.0='s3:ListBucket' is invalid: set one of s3:GetObject, s3:PutObject, s3:DeleteObject",
+        True,
+    ),
+    (
+        duplicate_env,
+        "stack.buckets.1.env='INPUT_BUCKET' is already used by stack.buckets.0: give each reference its own env var",
+        False,
+    ),
+    (
+        setting_collides,
+        "lambda.deploy.env.OUTPUT_BUCKET collides with the reference env of stack.buckets.1: rename the setting",
+        False,
+    ),
+    (
+        undeclared_trigger_bucket,
+        "stack.trigger.bucket='other' is not declared in stack.buckets: declare it there (declared: in, out)",
+        False,
+    ),
+    (
+        writes_trigger_bucket,
+        "stack.trigger.bucket='in' also has s3:PutObject: objects the function writes there would trigger it again; "
+        "write to another bucket",
+        False,
+    ),
+    (
+        bad_schedule,
+        "stack.trigger.expression='every hour' is invalid: set an EventBridge schedule: rate(N unit) or cron(6 fields)",
+        True,
+    ),
+    (
+        bad_concurrency,
+        "stack.trigger.max_concurrency=1601 is invalid: set a whole number from 1 to 1600 (invocations one execution "
+        "environment serves at once)",
+        True,
+    ),
+    (
+        bad_memory_ratio,
+        "stack.trigger.memory_gib_per_vcpu=3 is invalid: set one of 2, 4, 8 (memory per vCPU of an execution "
+        "environment, in GiB)",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [(edit, message) for edit, message, _ in CASES])
 def test_each_bad_field_names_itself(edit: Callable[[dict[str, Any]], None], message: str) -> None:
     metadata = copy.deepcopy(VALID)
     edit(metadata)
     with pytest.raises(ContractError) as error:
         validate_metadata("demo", metadata)
     assert str(error.value) == PREFIX + message
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    metadata = copy.deepcopy(VALID)
+    set_memory(metadata)
+    drop_timeout(metadata)
+    misspelt_trigger_field(metadata)
+    with pytest.raises(ContractError) as error:
+        validate_metadata("demo", metadata)
+    assert str(error.value).splitlines() == [
+        PREFIX + "lambda.deploy.memory=64 is invalid: set a whole number from 128 to 10240 (memory size in MB)",
+        PREFIX + "lambda.deploy.timeout is not set: set a whole number from 1 to 900 (timeout in seconds)",
+        PREFIX + "stack.trigger has unknown keys ['filter_prefx']: allowed keys are type, bucket, events, "
+        "filter_prefix, filter_suffix",
+    ]
+
+
+def test_the_committed_json_schema_is_generated_from_the_model() -> None:
+    assert json.loads(SCHEMA_PATH.read_text()) == json_schema(), (
+        "functions/contract.schema.json is stale: run .venv/bin/python -m model.contract --write-schema"
+    )
+
+
+@pytest.mark.parametrize(("edit", "seen_by_schema"), [(edit, seen) for edit, _, seen in CASES])
+def test_the_json_schema_agrees_with_the_model(edit: Callable[[dict[str, Any]], None], seen_by_schema: bool) -> None:
+    schema = jsonschema.Draft202012Validator(json_schema())
+    assert list(schema.iter_errors(VALID)) == []
+    metadata = copy.deepcopy(VALID)
+    edit(metadata)
+    assert bool(list(schema.iter_errors(metadata))) is seen_by_schema
+
+
+def test_every_trigger_type_of_the_contract_has_a_kind() -> None:
+    union = typing.get_args(typing.get_args(Trigger)[0])
+    types = [typing.get_args(model.model_fields["type"].annotation)[0] for model in union]
+    assert sorted(types) == sorted(TRIGGER_KINDS)

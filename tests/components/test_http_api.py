@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.http_api import HttpApi, HttpApiArgs, access_log_format, is_write, route_authorization, route_role
+from components.triggers.http import HttpApi, HttpApiArgs, access_log_format, route_authorization, route_role
 from model.stack_config import HttpSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
@@ -19,7 +19,6 @@ HAPPY = HttpApiArgs(
     api_name="rl-dev-http",
     function_name="rl-dev-http-api",
     invoke_target_arn=FUNCTION_ARN,
-    qualifier=None,
     routes=ROUTES,
     settings=HttpSettings(auth="iam"),
     function_url=False,
@@ -134,25 +133,14 @@ def test_none_with_the_opt_out_leaves_every_route_open_and_adds_no_authorizer() 
     assert all("authorizerId" not in r for r in routes(children).values())
 
 
-def test_none_without_the_opt_out_is_refused_for_a_write_route() -> None:
-    with pytest.raises(ValueError, match=r"route 'POST /items' changes data and http.auth is none"):
-        run(with_settings(settings=HttpSettings(auth="none")))
-
-
-def test_jwt_without_an_audience_is_refused() -> None:
-    with pytest.raises(ValueError, match="auth jwt needs an issuer and at least one audience"):
-        run(with_settings(settings=dataclasses.replace(JWT, jwt_audience=())))
-
-
-def test_a_published_version_is_the_integration_target_and_the_permission_qualifier() -> None:
-    children, _ = run(with_settings(invoke_target_arn=f"{FUNCTION_ARN}:1", qualifier="1"))
+def test_a_published_version_is_the_integration_target() -> None:
+    children, _ = run(with_settings(invoke_target_arn=f"{FUNCTION_ARN}:1"))
     assert children["items-integration"].inputs["integrationUri"] == f"{FUNCTION_ARN}:1"
     assert children["items-invoke"].inputs == {
         "function": "rl-dev-http-api",
         "action": "lambda:InvokeFunction",
         "principal": "apigateway.amazonaws.com",
         "sourceArn": f"{EXECUTION_ARN}/*/*",
-        "qualifier": "1",
     }
 
 
@@ -164,35 +152,24 @@ def test_an_iam_function_url_has_no_public_permission() -> None:
     assert outputs["url"] == f"https://items-url.lambda-url.{REGION}.on.aws/"
 
 
-def test_a_public_function_url_gets_both_public_permissions_on_its_qualifier() -> None:
+def test_a_public_function_url_gets_both_public_permissions() -> None:
     settings = HttpSettings(auth="iam", allow_unauthenticated_writes=True, function_url_auth="NONE")
-    children, _ = run(with_settings(function_url=True, settings=settings, qualifier="1"))
-    assert children["items-url"].inputs == {
-        "functionName": "rl-dev-http-api",
-        "authorizationType": "NONE",
-        "qualifier": "1",
-    }
+    children, _ = run(with_settings(function_url=True, settings=settings))
+    assert children["items-url"].inputs == {"functionName": "rl-dev-http-api", "authorizationType": "NONE"}
     assert children["items-url-public"].inputs == {
         "function": "rl-dev-http-api",
         "action": "lambda:InvokeFunctionUrl",
         "principal": "*",
         "functionUrlAuthType": "NONE",
-        "qualifier": "1",
     }
     assert children["items-url-invoke"].inputs == {
         "function": "rl-dev-http-api",
         "action": "lambda:InvokeFunction",
         "principal": "*",
         "invokedViaFunctionUrl": True,
-        "qualifier": "1",
     }
     assert children["items-url-public"].dependencies == [children["items-url"].urn]
     assert children["items-url-invoke"].dependencies == [children["items-url"].urn]
-
-
-def test_a_public_function_url_without_the_opt_out_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"a public Function URL needs http\.allowUnauthenticatedWrites=true"):
-        run(with_settings(function_url=True, settings=HttpSettings(function_url_auth="NONE")))
 
 
 def test_without_a_function_url_there_is_no_url_output() -> None:
@@ -204,11 +181,12 @@ def test_route_names_and_reads_versus_writes() -> None:
     assert route_role("GET /items/{id}") == "route-get-items-id"
     assert route_role("GET /") == "route-get"
     assert route_role("DELETE /items/{proxy+}") == "route-delete-items-proxy"
-    assert [is_write(f"{m} /x") for m in ("GET", "HEAD", "OPTIONS")] == [False, False, False]
-    assert [is_write(f"{m} /x") for m in ("POST", "PUT", "PATCH", "DELETE")] == [True, True, True, True]
-    assert route_authorization("GET /x", HttpSettings(auth="none")) == "NONE"
-    with pytest.raises(ValueError, match="changes data"):
-        route_authorization("DELETE /x", HttpSettings(auth="none"))
+    open_routes = HttpSettings(auth="none", allow_unauthenticated_writes=True)
+    assert [route_authorization(open_routes), route_authorization(JWT), route_authorization(HAPPY.settings)] == [
+        "NONE",
+        "JWT",
+        "AWS_IAM",
+    ]
 
 
 def test_routes_whose_names_collide_or_that_are_malformed_are_refused() -> None:

@@ -99,9 +99,9 @@ def test_the_provider_runs_arm64_instances_in_the_configured_network() -> None:
 
 
 def test_the_scaling_settings_reach_the_provider() -> None:
-    settings = dataclasses.replace(SETTINGS, max_vcpu=64, scaling_mode="Manual")
+    settings = SETTINGS.model_copy(update={"max_vcpu": 64})
     provider = run(dataclasses.replace(HAPPY, settings=settings))[0]["lmi-provider"]
-    assert provider.inputs["capacityProviderScalingConfigs"] == [{"maxVcpuCount": 64.0, "scalingMode": "Manual"}]
+    assert provider.inputs["capacityProviderScalingConfigs"] == [{"maxVcpuCount": 64.0, "scalingMode": "Auto"}]
 
 
 def test_a_dynamodb_gateway_endpoint_serves_the_subnets_route_tables() -> None:

@@ -1,4 +1,5 @@
-"""HttpApi: the API Gateway HTTP API in front of one function, and its optional Function URL.
+"""The `http` trigger: the API Gateway HTTP API in front of one function, and its optional Function
+URL (HttpApi, created once the function exists; nothing is needed before).
 
 Owns: the API (protocol HTTP), its Lambda proxy integration (payload format 2.0), one route per
 contract route key, the `$default` stage (auto-deployed, JSON access logs to the API's own log
@@ -11,7 +12,7 @@ changes data (POST, PUT, PATCH, DELETE) or only reads (GET, HEAD, OPTIONS). `jwt
 authorizer on every route and `iam` puts AWS_IAM (SigV4) on every route; reads are not opened up
 just because they do not write, since what a route returns may be as sensitive as what it takes.
 `none` leaves every route open, and is only accepted with the explicit opt-out
-`http.allowUnauthenticatedWrites` (checked in model.stack_config, and again here).
+`http.allowUnauthenticatedWrites` (checked in model.stack_config).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope
+from model.contract import ROUTE_KEY_PATTERN, HttpTrigger
 from model.stack_config import HttpSettings
 
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-ROUTE_KEY = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (/[A-Za-z0-9._~{}+-]*)+$")
+ROUTE_KEY = re.compile(ROUTE_KEY_PATTERN)
 # What API Gateway's route `authorization_type` is for each `http.auth` mode.
 AUTHORIZATION_TYPES = {"jwt": "JWT", "iam": "AWS_IAM", "none": "NONE"}
 JWT_IDENTITY_SOURCE = "$request.header.Authorization"
@@ -40,8 +41,6 @@ class HttpApiArgs:
     function_name: pulumi.Input[str]
     # The function's ARN, or its published version's qualified ARN on Managed Instances.
     invoke_target_arn: pulumi.Input[str]
-    # The published version when invoke_target_arn is qualified (permissions and URL follow it).
-    qualifier: str | None
     routes: Sequence[str]
     settings: HttpSettings
     function_url: bool
@@ -49,18 +48,9 @@ class HttpApiArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def is_write(route_key: str) -> bool:
-    """Whether the route's method changes data (a method not known to only read counts as a write)."""
-    return route_key.split(" ", 1)[0] not in READ_METHODS
-
-
-def route_authorization(route_key: str, settings: HttpSettings) -> str:
-    """The route's authorization type: the configured authorizer on every route (module docstring)."""
-    if settings.auth == "none" and is_write(route_key) and not settings.allow_unauthenticated_writes:
-        raise ValueError(
-            f"route {route_key!r} changes data and http.auth is none: set http.auth to jwt or iam, "
-            "or opt out explicitly with http.allowUnauthenticatedWrites=true"
-        )
+def route_authorization(settings: HttpSettings) -> str:
+    """Every route's authorization type: the configured authorizer (module docstring). The settings'
+    model has already refused `none` without the explicit opt-out."""
     return AUTHORIZATION_TYPES[settings.auth]
 
 
@@ -106,13 +96,6 @@ def _validate(args: HttpApiArgs) -> None:
         if role in roles:
             raise ValueError(f"HttpApi {args.api_name}: routes {roles[role]!r} and {route!r} share the name {role}")
         roles[role] = route
-    settings = args.settings
-    if settings.auth not in AUTHORIZATION_TYPES:
-        raise ValueError(f"HttpApi {args.api_name}: unknown auth mode {settings.auth!r}")
-    if settings.auth == "jwt" and not (settings.jwt_issuer and settings.jwt_audience):
-        raise ValueError(f"HttpApi {args.api_name}: auth jwt needs an issuer and at least one audience")
-    if args.function_url and settings.function_url_auth == "NONE" and not settings.allow_unauthenticated_writes:
-        raise ValueError(f"HttpApi {args.api_name}: a public Function URL needs http.allowUnauthenticatedWrites=true")
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -170,7 +153,7 @@ class HttpApi(pulumi.ComponentResource):
                 api_id=self.api.id,
                 route_key=route_key,
                 target=self.integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
-                authorization_type=route_authorization(route_key, settings),
+                authorization_type=route_authorization(settings),
                 authorizer_id=self.authorizer.id if self.authorizer is not None else None,
                 opts=child,
             )
@@ -200,7 +183,6 @@ class HttpApi(pulumi.ComponentResource):
             principal="apigateway.amazonaws.com",
             # Any stage and route of this API only.
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*"),
-            qualifier=args.qualifier,
             opts=child,
         )
 
@@ -211,7 +193,6 @@ class HttpApi(pulumi.ComponentResource):
                 f"{name}-url",
                 function_name=args.function_name,
                 authorization_type=settings.function_url_auth,
-                qualifier=args.qualifier,
                 opts=child,
             )
             self.function_url = self.url.function_url
@@ -236,7 +217,6 @@ class HttpApi(pulumi.ComponentResource):
             action="lambda:InvokeFunctionUrl",
             principal="*",
             function_url_auth_type="NONE",
-            qualifier=args.qualifier,
             opts=opts,
         )
         aws.lambda_.Permission(
@@ -245,6 +225,36 @@ class HttpApi(pulumi.ComponentResource):
             action="lambda:InvokeFunction",
             principal="*",
             invoked_via_function_url=True,
-            qualifier=args.qualifier,
             opts=opts,
         )
+
+
+class HttpKind:
+    type: str = "http"
+    exports: tuple[str, ...] = ("httpApiUrls", "functionUrls")
+
+    def prepare(self, trigger: HttpTrigger, scope: TriggerScope) -> TriggerPlan:
+        def attach(target: InvokeTarget) -> Mapping[str, pulumi.Output[str]]:
+            api = HttpApi(
+                f"{scope.name}-http",
+                HttpApiArgs(
+                    api_name=scope.function_name,
+                    function_name=target.function_name,
+                    invoke_target_arn=target.arn,
+                    routes=trigger.routes,
+                    settings=scope.stack.http,
+                    function_url=trigger.function_url,
+                    log_retention_days=scope.stack.log_retention_days,
+                    tags=scope.stack.tags,
+                ),
+                scope.child,
+            )
+            exports = {"httpApiUrls": api.api_endpoint}
+            if api.function_url is not None:
+                exports["functionUrls"] = api.function_url
+            return exports
+
+        return TriggerPlan(attach=attach)
+
+
+KIND = HttpKind()

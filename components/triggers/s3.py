@@ -1,4 +1,5 @@
-"""S3Trigger: a bucket's notification to a function, and the permission that lets S3 invoke it.
+"""The `s3` trigger: a bucket's notification to the function, the permission that lets S3 invoke
+it, and the queue its failed events land in (S3 invokes asynchronously).
 
 The permission names the bucket (source ARN) and the account (source account: bucket ARNs carry
 no account id, so another account's bucket of the same name could otherwise invoke the function).
@@ -7,15 +8,18 @@ The notification is created after the permission, which S3 checks when the notif
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope, async_failure_queue
+from model.contract import S3Trigger
+
 
 @dataclass(frozen=True)
-class S3TriggerArgs:
+class S3NotificationArgs:
     bucket_id: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     function_name: pulumi.Input[str]
@@ -26,8 +30,11 @@ class S3TriggerArgs:
     filter_suffix: str | None = None
 
 
-class S3Trigger(pulumi.ComponentResource):
-    def __init__(self, name: str, args: S3TriggerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+class S3Notification(pulumi.ComponentResource):
+    """The permission and the notification (type token from its first name, kept so stacks keep
+    their URNs)."""
+
+    def __init__(self, name: str, args: S3NotificationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:S3Trigger", name, None, opts)
         permission = aws.lambda_.Permission(
             f"{name}-permission",
@@ -52,3 +59,34 @@ class S3Trigger(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
         )
         self.register_outputs({})
+
+
+class S3Kind:
+    type = "s3"
+    exports: tuple[str, ...] = ()
+
+    def prepare(self, trigger: S3Trigger, scope: TriggerScope) -> TriggerPlan:
+        failures = async_failure_queue(scope)
+        bucket = scope.shared.buckets[trigger.bucket]
+
+        def attach(target: InvokeTarget) -> Mapping[str, pulumi.Output[str]]:
+            S3Notification(
+                f"{scope.name}-s3",
+                S3NotificationArgs(
+                    bucket_id=bucket.id,
+                    bucket_arn=bucket.arn,
+                    function_name=target.function_name,
+                    target_arn=target.arn,
+                    account_id=scope.shared.account_id,
+                    events=trigger.events,
+                    filter_prefix=trigger.filter_prefix,
+                    filter_suffix=trigger.filter_suffix,
+                ),
+                scope.child,
+            )
+            return {}
+
+        return TriggerPlan(on_failure_queue_arn=failures.queue.arn, attach=attach)
+
+
+KIND = S3Kind()

@@ -1,0 +1,105 @@
+"""What every trigger kind provides, and what it is given.
+
+A trigger kind is one module in this package with a `KIND` object (see `TriggerKind`). LambdaService
+asks it, before the function exists, what the function needs (`prepare`: queues and the IAM
+statements for them, an on-failure destination, a Managed Instances attachment), creates the
+function with those needs, then lets the kind attach its event source to the function's invoke
+target (`TriggerPlan.attach`). A kind never looks at another kind, and LambdaService never looks
+inside a kind: adding a kind is one module here, one model in model/contract.py and one line in
+the registry (components/triggers/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+import pulumi
+import pulumi_aws as aws
+
+from components.function import ManagedInstancesAttachment
+from components.queues import WorkQueue, WorkQueueArgs
+from model import iam
+from model.stack_config import FunctionSettings, StackSettings
+
+SpecT_contra = TypeVar("SpecT_contra", contravariant=True)
+
+
+@dataclass(frozen=True)
+class SharedResources:
+    """What the program creates once for every function: looked up by the contract's names."""
+
+    account_id: pulumi.Input[str]
+    tables: Mapping[str, aws.dynamodb.Table]
+    buckets: Mapping[str, aws.s3.Bucket]
+    secrets: Mapping[str, aws.secretsmanager.Secret]
+    alarm_topic_arn: pulumi.Input[str]
+    capacity_provider_arn: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
+class TriggerScope:
+    """What a kind is given to prepare its resources: they are children of `parent`, named
+    `f"{name}-<role>"`."""
+
+    name: str
+    parent: pulumi.Resource
+    # The AWS name the function will have (queues and rules are named after it).
+    function_name: str
+    function: FunctionSettings
+    stack: StackSettings
+    shared: SharedResources
+
+    @property
+    def child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent)
+
+
+@dataclass(frozen=True)
+class InvokeTarget:
+    """What an event source invokes: the function's name, and the ARN event sources target (the
+    function itself, or its published version on Managed Instances)."""
+
+    function_name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+
+def async_failure_queue(scope: TriggerScope) -> WorkQueue:
+    """The queue an asynchronously invoked function's failed events land in, after Lambda's retries."""
+    return WorkQueue(
+        f"{scope.name}-failures",
+        WorkQueueArgs(queue_name=f"{scope.function_name}-failures", tags=scope.stack.tags),
+        scope.child,
+    )
+
+
+def no_attachment(target: InvokeTarget) -> Mapping[str, pulumi.Output[str]]:
+    """For kinds whose function is invoked directly: nothing to attach, nothing to export."""
+    return {}
+
+
+@dataclass(frozen=True)
+class TriggerPlan:
+    """A kind's answer to `prepare`: what the function needs, and how to attach the event source."""
+
+    # IAM statements the function's role needs for the trigger's own resources (e.g. its queue).
+    statements: Sequence[pulumi.Input[iam.Statement]] = ()
+    # Async invocations that fail after Lambda's retries go here.
+    on_failure_queue_arn: pulumi.Input[str] | None = None
+    managed_instances: ManagedInstancesAttachment | None = None
+    # The trigger's dead-letter queue, which the function's alarms watch.
+    dead_letter_queue_name: pulumi.Input[str] | None = None
+    # Creates the event source once the function exists; returns the stack exports it adds (export
+    # name, one of the kind's `exports`, -> value).
+    attach: Callable[[InvokeTarget], Mapping[str, pulumi.Output[str]]] = field(default=no_attachment)
+
+
+class TriggerKind(Protocol[SpecT_contra]):
+    """One kind of trigger: `type` is its contract model's `type` value."""
+
+    type: str
+    # The stack outputs it may add a value to, per function (e.g. "queueUrls").
+    exports: tuple[str, ...]
+
+    def prepare(self, trigger: SpecT_contra, scope: TriggerScope) -> TriggerPlan: ...

@@ -1,0 +1,29 @@
+"""The AWS names the stack gives its resources, checked against AWS's limits up front.
+
+Every resource a stack names starts with `<project>-<stack>-`: the deploy roles are scoped to that
+prefix, so a name is never shortened (cutting either end could drop the prefix, or make two names
+equal); a name that does not fit is an error that says what to shorten.
+"""
+
+from __future__ import annotations
+
+# Lambda function names: at most 64 characters. The execution role is `<function>-role`, and IAM
+# role names have at most 64 characters: the function's name may use 64 - len("-role").
+ROLE_SUFFIX = "-role"
+MAX_FUNCTION_NAME = 64 - len(ROLE_SUFFIX)
+
+
+def function_name(project: str, stack: str, crate: str) -> str:
+    """`<project>-<stack>-<crate>`; raises ValueError when it is too long for AWS."""
+    name = f"{project}-{stack}-{crate}"
+    if len(name) > MAX_FUNCTION_NAME:
+        raise ValueError(
+            f"the function name {name!r} has {len(name)} characters, and Lambda and IAM allow "
+            f"{MAX_FUNCTION_NAME} (with the role's {ROLE_SUFFIX!r} suffix): shorten the project, stack or "
+            "crate name"
+        )
+    return name
+
+
+def role_name(function: str) -> str:
+    return f"{function}{ROLE_SUFFIX}"
