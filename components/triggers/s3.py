@@ -63,7 +63,8 @@ class S3Notification(pulumi.ComponentResource):
 
 class S3Kind:
     type = "s3"
-    exports: tuple[str, ...] = ()
+    # The failure queue, where an operator redrives failed events from.
+    exports: tuple[str, ...] = ("queueUrls",)
 
     def prepare(self, trigger: S3Trigger, scope: TriggerScope) -> TriggerPlan:
         failures = async_failure_queue(scope)
@@ -84,7 +85,7 @@ class S3Kind:
                 ),
                 scope.child,
             )
-            return {}
+            return {"queueUrls": failures.queue.url}
 
         return TriggerPlan(on_failure_queue_arn=failures.queue.arn, attach=attach)
 

@@ -53,7 +53,8 @@ class ScheduleRule(pulumi.ComponentResource):
 
 class ScheduleKind:
     type: str = "schedule"
-    exports: tuple[str, ...] = ()
+    # The failure queue, where an operator redrives failed events from.
+    exports: tuple[str, ...] = ("queueUrls",)
 
     def prepare(self, trigger: ScheduleTrigger, scope: TriggerScope) -> TriggerPlan:
         failures = async_failure_queue(scope)
@@ -69,7 +70,7 @@ class ScheduleKind:
                 ),
                 scope.child,
             )
-            return {}
+            return {"queueUrls": failures.queue.url}
 
         return TriggerPlan(on_failure_queue_arn=failures.queue.arn, attach=attach)
 

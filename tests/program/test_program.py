@@ -13,6 +13,8 @@ from model.contract import FunctionContract
 from tests.program.plans import REPO_ROOT, TEST_SECRET, Plan
 
 ACCOUNT = "123456789012"
+# The dev and prod stacks deploy to eu-west-1 (aws:region in their stack files): the offline engine too.
+REGION = "eu-west-1"
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 
 
@@ -54,7 +56,7 @@ def test_env_vars_are_the_contract_settings_and_references(dev: Plan) -> None:
     }
     assert (
         s3_env["SIGNING_KEY_SECRET_ARN"]
-        == f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"
+        == f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"
     )
     assert s3_env["INPUT_BUCKET"].startswith("rustlambda-dev-uploads-")
     assert s3_env["OUTPUT_BUCKET"].startswith("rustlambda-dev-manifests-")
@@ -74,8 +76,8 @@ def test_roles_trust_lambda_of_this_account_only(dev: Plan, contracts: dict[str,
 
 
 def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
-    items = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/rustlambda-dev-items"
-    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/rustlambda-dev-http-api:*"
+    items = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/rustlambda-dev-items"
+    logs = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/rustlambda-dev-http-api:*"
     assert statements(dev, "http-api") == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -95,12 +97,12 @@ def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
     assert scheduled["SendFailedEvents"] == {
         "Action": ["sqs:SendMessage"],
         "Effect": "Allow",
-        "Resource": [f"arn:aws:sqs:us-east-1:{ACCOUNT}:rustlambda-dev-scheduled-job-failures"],
+        "Resource": [f"arn:aws:sqs:{REGION}:{ACCOUNT}:rustlambda-dev-scheduled-job-failures"],
         "Sid": "SendFailedEvents",
     }
     sqs = {s["Sid"]: s for s in statements(dev, "sqs-processor")}
     assert sqs["ConsumeQueue"]["Action"] == ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
-    assert sqs["ConsumeQueue"]["Resource"] == [f"arn:aws:sqs:us-east-1:{ACCOUNT}:rustlambda-dev-sqs-processor"]
+    assert sqs["ConsumeQueue"]["Resource"] == [f"arn:aws:sqs:{REGION}:{ACCOUNT}:rustlambda-dev-sqs-processor"]
     s3 = {s["Sid"]: s for s in statements(dev, "s3-processor")}
     assert s3["BucketUploads"]["Action"] == ["s3:GetObject"]
     assert s3["BucketUploads"]["Resource"][0].endswith("/*")
@@ -108,7 +110,7 @@ def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
     assert s3["SecretManifestSigningKey"] == {
         "Action": ["secretsmanager:GetSecretValue"],
         "Effect": "Allow",
-        "Resource": [f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"],
+        "Resource": [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"],
         "Sid": "SecretManifestSigningKey",
     }
 
@@ -128,7 +130,7 @@ def test_sqs_queue_dlq_and_mapping(dev: Plan) -> None:
     queue = dev.inputs("sqs-processor-queue-queue")
     assert queue["visibilityTimeoutSeconds"] == 180.0  # 6 x the 30 s timeout
     assert json.loads(queue["redrivePolicy"]) == {
-        "deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:rustlambda-dev-sqs-processor-dlq",
+        "deadLetterTargetArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:rustlambda-dev-sqs-processor-dlq",
         "maxReceiveCount": 5,
     }
     mapping = dev.named("sqs-processor-sqs-mapping")
@@ -172,7 +174,7 @@ def test_schedule_rule_target_and_permission(dev: Plan) -> None:
     permission = dev.inputs("scheduled-job-schedule-permission")
     assert (permission["principal"], permission["sourceArn"]) == (
         "events.amazonaws.com",
-        f"arn:aws:events:us-east-1:{ACCOUNT}:rule/rustlambda-dev-scheduled-job",
+        f"arn:aws:events:{REGION}:{ACCOUNT}:rule/rustlambda-dev-scheduled-job",
     )
 
 
@@ -191,7 +193,7 @@ def test_prod_overrides_and_managed_instances(prod: Plan) -> None:
     worker = prod.named("lmi-worker-fn-function")
     config = worker["inputs"]["capacityProviderConfig"]["lambdaManagedInstancesCapacityProviderConfig"]
     assert config == {
-        "capacityProviderArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:capacity-provider:rustlambda-prod",
+        "capacityProviderArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:capacity-provider:rustlambda-prod",
         "executionEnvironmentMemoryGibPerVcpu": 2.0,
         "perExecutionEnvironmentMaxConcurrency": 64.0,
     }
@@ -276,9 +278,7 @@ def test_alarms_per_function_and_on_the_dlq(dev: Plan, prod: Plan) -> None:
     assert alarms["sqs-processor-alarms-errors"]["threshold"] == 5.0
     assert alarms["sqs-processor-alarms-duration-p99"]["threshold"] == 27000.0  # 90% of 30 s
     assert alarms["sqs-processor-alarms-dlq-depth"]["dimensions"] == {"QueueName": "rustlambda-dev-sqs-processor-dlq"}
-    assert alarms["http-api-alarms-errors"]["alarmActions"] == [
-        f"arn:aws:sns:us-east-1:{ACCOUNT}:rustlambda-dev-alarms"
-    ]
+    assert alarms["http-api-alarms-errors"]["alarmActions"] == [f"arn:aws:sns:{REGION}:{ACCOUNT}:rustlambda-dev-alarms"]
     prod_alarms = {a["name"]: a["inputs"] for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert prod_alarms["http-api-alarms-errors"]["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:oncall"]
     assert prod.of_type("aws:sns/topic:Topic") == [], "prod sends alarms to its configured topic"
@@ -296,3 +296,16 @@ def test_prod_capacity_provider(prod: Plan) -> None:
     (endpoint,) = prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert endpoint["inputs"]["vpcEndpointType"] == "Gateway"
     assert endpoint["inputs"]["routeTableIds"] == ["rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005"]
+
+
+def test_the_stack_outputs_name_every_function_and_what_its_trigger_adds(dev: Plan) -> None:
+    functions = ["http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor"]
+    assert sorted(dev.outputs["functionNames"]) == functions
+    assert dev.outputs["httpApiUrls"] == {"http-api": f"https://http-api-http-api.execute-api.{REGION}.amazonaws.com"}
+    assert dev.outputs["functionUrls"] == {"http-api": f"https://http-api-http-url.lambda-url.{REGION}.on.aws/"}
+    # The SQS function's work queue, and the failure queues of the asynchronously invoked ones.
+    assert dev.outputs["queueUrls"] == {
+        crate: f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/rustlambda-dev-{crate}{suffix}"
+        for crate, suffix in (("s3-processor", "-failures"), ("scheduled-job", "-failures"), ("sqs-processor", ""))
+    }
+    assert dev.outputs["tableNames"] == {"items": "rustlambda-dev-items", "orders": "rustlambda-dev-orders"}
