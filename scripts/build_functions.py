@@ -3,9 +3,9 @@ reproducible zip per function, skipping the build when the sources have not chan
 
 Run through `scripts/build-functions` (which sets the toolchain env). Steps:
 1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table).
-2. A hash of the sources (Cargo.toml without `[package.metadata]`, Cargo.lock, *.rs, build.rs)
-   and of the compiler version decides whether to build: when it matches the last build and
-   every zip exists, nothing runs.
+2. A hash of the sources (Cargo.toml without `[package.metadata]` but with the env var names it
+   declares, Cargo.lock, *.rs, build.rs) and of the compiler version decides whether to build:
+   when it matches the last build and every zip exists, nothing runs.
 3. The sources are mirrored into a fixed directory under the cache, so the compiler sees the
    same paths whatever the clone path, and `--remap-path-prefix` hides that directory and
    CARGO_HOME: the binaries do not depend on where they were built.
@@ -32,6 +32,7 @@ import time
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from model.contract import ContractError, load_contracts
 
@@ -76,13 +77,31 @@ def source_files(workspace: Path) -> list[Path]:
     return sorted(files)
 
 
+def env_names(metadata: dict[str, Any]) -> dict[str, list[str]]:
+    """The part of a crate's [package.metadata] that reaches its binary: each env var name and
+    the table declaring it, which its build.rs turns into the `env` module (contract-env's
+    `Contract::parse` and `env_module` read exactly these). Values, memory, timeout, tracing,
+    description and trigger are deploy settings: they change no binary."""
+    stack = metadata.get("stack") or {}
+    deploy = (metadata.get("lambda") or {}).get("deploy") or {}
+    names = {
+        kind: sorted(str(entry.get("env")) for entry in stack.get(kind) or [])
+        for kind in ("tables", "buckets", "secrets")
+    }
+    names["settings"] = sorted(deploy.get("env") or {})
+    return names
+
+
 def hashable_bytes(path: Path) -> bytes:
-    """A file's bytes for the source hash; a Cargo.toml minus its [package.metadata] tables,
-    since deploy settings do not change binaries."""
+    """A file's bytes for the source hash; for a Cargo.toml, its [package.metadata] tables
+    reduced to the env var names they declare (see `env_names`)."""
     if path.name != "Cargo.toml":
         return path.read_bytes()
     manifest = tomllib.loads(path.read_text())
-    manifest.get("package", {}).pop("metadata", None)
+    package = manifest.get("package", {})
+    metadata = package.pop("metadata", None)
+    if metadata is not None:
+        package["env_names"] = env_names(metadata)
     return json.dumps(manifest, sort_keys=True).encode()
 
 

@@ -8,6 +8,7 @@ import importlib.util
 import json
 import stat
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -60,6 +61,109 @@ def test_the_source_hash_ignores_deploy_metadata_but_not_code(tmp_path: Path) ->
     write_workspace(tmp_path, 1024, "fn main() { println!(); }\n")
     assert build.source_hash(tmp_path, "rustc 1.95.0") != base
     assert build.source_hash(tmp_path, "rustc 1.96.0") != build.source_hash(tmp_path, "rustc 1.95.0")
+
+
+# A function crate's contract, as in functions/*/Cargo.toml. Its build.rs (contract-env) turns the
+# env var names into the crate's `env` module, so they reach the binary; nothing else here does.
+CONTRACT = """[package]
+name = "f"
+version = "0.1.0"
+
+[build-dependencies]
+contract-env = { path = "../contract-env" }
+
+[package.metadata.lambda.deploy]
+memory = 128
+timeout = 10
+tracing = "active"
+env = { RUST_LOG = "info", TTL_SECONDS = "60" }
+
+[package.metadata.stack]
+description = "A function."
+trigger = { type = "schedule", expression = "rate(1 hour)" }
+
+[[package.metadata.stack.tables]]
+name = "items"
+partition_key = "id"
+env = "ITEMS_TABLE"
+actions = ["dynamodb:GetItem"]
+
+[[package.metadata.stack.tables]]
+name = "orders"
+partition_key = "id"
+env = "ORDERS_TABLE"
+actions = ["dynamodb:PutItem"]
+
+[[package.metadata.stack.secrets]]
+name = "key"
+env = "KEY_SECRET_ARN"
+"""
+
+
+def contract_hash(root: Path, cargo_toml: str) -> str:
+    (root / "f" / "src").mkdir(parents=True, exist_ok=True)
+    (root / "Cargo.lock").write_text("# lock\n")
+    (root / "f" / "src" / "main.rs").write_text("fn main() {}\n")
+    (root / "f" / "Cargo.toml").write_text(cargo_toml)
+    digest: str = build.source_hash(root, "rustc 1.95.0")
+    return digest
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("memory = 128", "memory = 2048"),
+        ("timeout = 10", "timeout = 900"),
+        ('tracing = "active"', 'tracing = "passthrough"'),
+        ('"A function."', '"Another description."'),
+        ('{ type = "schedule", expression = "rate(1 hour)" }', '{ type = "sqs", batch_size = 10 }'),
+        ('TTL_SECONDS = "60"', 'TTL_SECONDS = "5"'),
+        ('name = "items"', 'name = "things"'),
+        ('["dynamodb:GetItem"]', '["dynamodb:GetItem", "dynamodb:Query"]'),
+    ],
+)
+def test_a_config_only_change_keeps_the_source_hash(tmp_path: Path, before: str, after: str) -> None:
+    assert before in CONTRACT
+    assert contract_hash(tmp_path, CONTRACT.replace(before, after)) == contract_hash(tmp_path, CONTRACT)
+
+
+def test_reordering_declarations_keeps_the_source_hash(tmp_path: Path) -> None:
+    """The generated module lists the names sorted, whatever their order in Cargo.toml."""
+    items, orders = CONTRACT.split("[[package.metadata.stack.tables]]")[1:3]
+    orders = orders.split("[[package.metadata.stack.secrets]]")[0]
+    swapped = CONTRACT.replace(items, "\0").replace(orders, items).replace("\0", orders)
+    assert swapped != CONTRACT
+    reordered_settings = swapped.replace(
+        '{ RUST_LOG = "info", TTL_SECONDS = "60" }', '{ TTL_SECONDS = "60", RUST_LOG = "info" }'
+    )
+    assert contract_hash(tmp_path, reordered_settings) == contract_hash(tmp_path, CONTRACT)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ('env = "ITEMS_TABLE"', 'env = "ITEM_TABLE"'),
+        ('env = "KEY_SECRET_ARN"', 'env = "SIGNING_KEY_ARN"'),
+        ('TTL_SECONDS = "60"', 'CACHE_TTL_SECONDS = "60"'),
+        ('TTL_SECONDS = "60"', 'TTL_SECONDS = "60", EXTRA = "1"'),
+        ("[[package.metadata.stack.secrets]]", "[[package.metadata.stack.buckets]]"),
+    ],
+)
+def test_an_env_name_change_changes_the_source_hash(tmp_path: Path, before: str, after: str) -> None:
+    """Renaming, adding or moving a declared name changes the generated `env` module: it rebuilds."""
+    assert before in CONTRACT
+    assert contract_hash(tmp_path, CONTRACT.replace(before, after)) != contract_hash(tmp_path, CONTRACT)
+
+
+def test_the_hash_covers_the_env_names_of_every_real_function() -> None:
+    """What the hash keeps of each function crate's metadata: the names its `env` module holds."""
+    manifest = tomllib.loads((REPO_ROOT / "functions" / "s3-processor" / "Cargo.toml").read_text())
+    assert build.env_names(manifest["package"]["metadata"]) == {
+        "tables": [],
+        "buckets": ["INPUT_BUCKET", "OUTPUT_BUCKET"],
+        "secrets": ["SIGNING_KEY_SECRET_ARN"],
+        "settings": ["MANIFEST_PREFIX", "RUST_LOG", "SECRET_TTL_SECONDS"],
+    }
 
 
 def test_a_glibc_newer_than_2_34_is_refused() -> None:

@@ -19,6 +19,10 @@ fn main() {
         }
         bundle.push_str("-----END CERTIFICATE-----\n");
     }
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "cargo's variables for build scripts"
+    )]
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     fs::write(out_dir.join("mozilla-roots.pem"), bundle).expect("OUT_DIR is writable");
     println!("cargo::rerun-if-changed=build.rs");

@@ -1,10 +1,12 @@
-//! A Secrets Manager secret read by the ARN in an env var: fetched at first use, reused until its
+//! A Secrets Manager secret read by the ARN an env var holds: fetched at first use, reused until its
 //! TTL runs out (so a rotated value is picked up), and never cached when a fetch fails, so the
 //! next invocation retries. Errors name the env var and the ARN, never the value.
 
 use std::{fmt, future::Future, sync::Arc, time::Duration};
 
 use tokio::{sync::Mutex, time::Instant};
+
+use crate::settings::EnvVar;
 
 /// A secret's value. Its `Debug` and `Display` never print the value.
 #[derive(Clone)]
@@ -65,8 +67,6 @@ impl SecretSource for aws_sdk_secretsmanager::Client {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
-    #[error("environment variable {env} is not set: it must hold the ARN of the secret to read")]
-    MissingReference { env: &'static str },
     #[error("could not read the secret {arn} named by {env}: {reason}")]
     Fetch {
         env: &'static str,
@@ -85,18 +85,11 @@ pub struct CachedSecret<S> {
 }
 
 impl<S: SecretSource> CachedSecret<S> {
-    /// Reads the secret's ARN from `env`; fetches nothing yet.
-    pub fn from_env(source: S, env: &'static str, ttl: Duration) -> Result<Self, SecretError> {
-        match std::env::var(env) {
-            Ok(arn) if !arn.trim().is_empty() => Ok(Self::new(source, env, arn, ttl)),
-            _ => Err(SecretError::MissingReference { env }),
-        }
-    }
-
-    pub fn new(source: S, env: &'static str, arn: String, ttl: Duration) -> Self {
+    /// The secret whose ARN `env` holds; fetches nothing yet.
+    pub fn new(source: S, env: EnvVar, arn: String, ttl: Duration) -> Self {
         Self {
             source,
-            env,
+            env: env.name(),
             arn,
             ttl,
             cached: Mutex::new(None),
@@ -136,6 +129,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-AbCdEf";
+    #[allow(clippy::disallowed_methods, reason = "a name made up for these tests")]
+    const SECRET_ENV: EnvVar = EnvVar::new("SIGNING_KEY_SECRET_ARN");
 
     /// Returns the queued results in order and counts the calls.
     #[derive(Default)]
@@ -172,7 +167,7 @@ mod tests {
     fn cached(source: &ScriptedSource, ttl_secs: u64) -> CachedSecret<&ScriptedSource> {
         CachedSecret::new(
             source,
-            "SIGNING_KEY_SECRET_ARN",
+            SECRET_ENV,
             ARN.to_owned(),
             Duration::from_secs(ttl_secs),
         )
@@ -238,21 +233,5 @@ mod tests {
     fn the_value_never_appears_in_debug_output() {
         let value = SecretValue::new("hunter2-very-secret");
         assert_eq!(format!("{value:?}"), "SecretValue(<redacted>)");
-    }
-
-    #[test]
-    fn a_missing_reference_names_the_env_var() {
-        let source = ScriptedSource::new(vec![]);
-        let err = CachedSecret::from_env(
-            &source,
-            "COMMON_TEST_SECRET_ARN_UNSET",
-            Duration::from_secs(1),
-        )
-        .err()
-        .unwrap();
-        assert_eq!(
-            err.to_string(),
-            "environment variable COMMON_TEST_SECRET_ARN_UNSET is not set: it must hold the ARN of the secret to read"
-        );
     }
 }

@@ -13,6 +13,17 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::platform::AWS_LAMBDA_LOG_LEVEL;
+use crate::settings::{EnvSource, EnvVar, ProcessEnv};
+
+/// The log filter when Lambda sets no level: a setting every function's contract declares
+/// (`[package.metadata.lambda.deploy] env`), read here for all of them.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a setting every contract declares"
+)]
+pub const RUST_LOG: EnvVar = EnvVar::new("RUST_LOG");
+
 /// The span lambda_runtime opens around every invocation (fields `requestId`, `xrayTraceId`).
 /// It is always enabled, whatever the level, so that every line an invocation logs carries its
 /// request id.
@@ -21,10 +32,7 @@ const DEFAULT_DIRECTIVES: &str = "info";
 
 /// Installs the global subscriber. Call once, first thing in `main`.
 pub fn init() {
-    let (filter, rejected) = filter_from(
-        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
-        std::env::var("RUST_LOG").ok().as_deref(),
-    );
+    let (filter, rejected) = log_filter(&ProcessEnv);
     let format = tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(true)
@@ -41,6 +49,14 @@ pub fn init() {
     }
 }
 
+/// The filter `vars` ask for, and what was wrong with them when they did not parse.
+pub fn log_filter(vars: &impl EnvSource) -> (Targets, Option<String>) {
+    filter_from(
+        vars.var(AWS_LAMBDA_LOG_LEVEL).ok().as_deref(),
+        vars.var(RUST_LOG).ok().as_deref(),
+    )
+}
+
 /// The filter for these settings, and what was wrong with them when they did not parse.
 fn filter_from(
     lambda_log_level: Option<&str>,
@@ -50,12 +66,12 @@ fn filter_from(
         (Some(level), _) if !level.trim().is_empty() => {
             let level = level.trim();
             match lambda_level(level) {
-                Some(directive) => ("AWS_LAMBDA_LOG_LEVEL", directive.to_owned()),
-                None => return rejected("AWS_LAMBDA_LOG_LEVEL", level),
+                Some(directive) => (AWS_LAMBDA_LOG_LEVEL.name(), directive.to_owned()),
+                None => return rejected(AWS_LAMBDA_LOG_LEVEL.name(), level),
             }
         }
         (_, Some(directives)) if !directives.trim().is_empty() => {
-            ("RUST_LOG", directives.trim().to_owned())
+            (RUST_LOG.name(), directives.trim().to_owned())
         }
         _ => ("", DEFAULT_DIRECTIVES.to_owned()),
     };

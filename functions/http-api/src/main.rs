@@ -1,6 +1,8 @@
+use common::settings::ProcessEnv;
 use http_api::{
-    app, env,
+    app,
     guard::{self, Guarded},
+    settings::Settings,
     store::DynamoItemStore,
 };
 use lambda_http::{Adapter, LambdaEvent, request::LambdaRequest, service_fn};
@@ -9,9 +11,9 @@ use lambda_http::{Adapter, LambdaEvent, request::LambdaRequest, service_fn};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     common::telemetry::init();
-    let table = common::settings::required(env::ITEMS_TABLE, "the name of the items table")?;
+    let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
-    let store = DynamoItemStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = DynamoItemStore::new(aws_sdk_dynamodb::Client::new(&config), settings.items_table);
     // What lambda_http::run(router) does, with the guard around lambda_http's event conversion.
     let adapter = Adapter::from(app::router(store, app::system_clock));
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {

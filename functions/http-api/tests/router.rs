@@ -205,12 +205,3 @@ async fn a_store_failure_is_500_without_internals() {
         )
     );
 }
-
-#[test]
-fn the_code_reads_exactly_the_envs_its_contract_declares() {
-    let manifest = include_str!("../Cargo.toml");
-    assert_eq!(
-        common::contract::declared_reference_envs(manifest),
-        [http_api::env::ITEMS_TABLE.to_owned()].into()
-    );
-}

@@ -15,7 +15,7 @@ pub const MAX_IDS: usize = 100;
 pub struct AppState<R> {
     pub reader: R,
     pub cache: ItemCache,
-    /// Fault injection for tests (see `env::PANIC_ON_ITEM_ID`); None in every deployed stack.
+    /// Fault injection for tests (see `settings::PANIC_ON_ITEM_ID`); None in every deployed stack.
     pub panic_on_id: Option<String>,
 }
 

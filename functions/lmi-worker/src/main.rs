@@ -1,29 +1,25 @@
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
+use common::settings::ProcessEnv;
 use lambda_runtime::{Runtime, layers::TracingLayer, service_fn};
 use lmi_worker::{
     cache::ItemCache,
-    env,
     handler::{self, AppState},
-    shutdown::{InFlight, InFlightLayer},
+    settings::Settings,
+    shutdown::{self, InFlight, InFlightLayer},
     store::DynamoItemReader,
 };
-use tokio::signal::unix::{SignalKind, signal};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
-    let table = common::settings::required(env::ITEMS_TABLE, "the name of the items table")?;
-    let ttl = common::settings::seconds_or(
-        env::CACHE_TTL_SECONDS,
-        Duration::from_secs(60),
-        "a whole number of seconds",
-    )?;
+    let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
+    let client = aws_sdk_dynamodb::Client::new(&config);
     let state = Arc::new(AppState {
-        reader: DynamoItemReader::new(aws_sdk_dynamodb::Client::new(&config), table),
-        cache: ItemCache::new(ttl),
-        panic_on_id: std::env::var(env::PANIC_ON_ITEM_ID).ok(),
+        reader: DynamoItemReader::new(client, settings.items_table),
+        cache: ItemCache::new(settings.cache_ttl),
+        panic_on_id: settings.panic_on_item_id,
     });
 
     let in_flight = InFlight::default();
@@ -32,15 +28,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     }))
     .layer(TracingLayer::new())
     .layer(InFlightLayer(in_flight.clone()));
-    let mut sigterm = signal(SignalKind::terminate())?;
-    tokio::select! {
-        result = runtime.run_concurrent() => result,
-        _ = sigterm.recv() => {
-            tracing::info!(in_flight = in_flight.count(), "SIGTERM: finishing the invocations in flight");
-            in_flight.drained().await;
-            tracing::info!("all invocations finished: exiting");
-            // Returning drops the runtime's polling tasks, so no new invocation is taken.
-            Ok(())
-        }
-    }
+    shutdown::serve_until_sigterm(runtime.run_concurrent(), &in_flight).await
 }

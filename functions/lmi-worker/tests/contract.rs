@@ -1,21 +1,35 @@
-//! The code reads exactly the env var names its contract (this crate's Cargo.toml) declares.
+//! The function reads exactly the env var names its contract (this crate's Cargo.toml) declares,
+//! plus the test-only fault injection variable, which the contract must never declare.
 
-use common::contract::{declared_reference_envs, declared_settings};
+use common::testing::{RecordingEnv, assert_init_reads_exactly_the_contract};
+use lmi_worker::settings::{DEFAULT_CACHE_TTL, PANIC_ON_ITEM_ID, Settings};
 
-const MANIFEST: &str = include_str!("../Cargo.toml");
+const CARGO_TOML: &str = include_str!("../Cargo.toml");
 
 #[test]
-fn references_match_the_contract() {
-    assert_eq!(
-        declared_reference_envs(MANIFEST),
-        [lmi_worker::env::ITEMS_TABLE.to_owned()].into()
+fn init_reads_exactly_the_declared_env_names_and_the_test_only_one() {
+    assert_eq!(PANIC_ON_ITEM_ID.name(), "LMI_PANIC_ON_ITEM_ID");
+    assert_init_reads_exactly_the_contract(
+        CARGO_TOML,
+        &["LMI_PANIC_ON_ITEM_ID"],
+        Settings::from_env,
     );
 }
 
 #[test]
-fn settings_are_declared_and_fault_injection_is_not() {
-    let settings = declared_settings(MANIFEST);
-    assert!(settings.contains(lmi_worker::env::CACHE_TTL_SECONDS));
-    // The fault-injection switch exists for tests only: no stack may set it.
-    assert!(!settings.contains(lmi_worker::env::PANIC_ON_ITEM_ID));
+fn fault_injection_is_off_unless_a_test_sets_it() {
+    let deployed = RecordingEnv::new([("ITEMS_TABLE", "items")]);
+    assert_eq!(
+        Settings::from_env(&deployed),
+        Ok(Settings {
+            items_table: "items".to_owned(),
+            cache_ttl: DEFAULT_CACHE_TTL,
+            panic_on_item_id: None,
+        })
+    );
+    let test = RecordingEnv::new([("ITEMS_TABLE", "items"), ("LMI_PANIC_ON_ITEM_ID", "boom")]);
+    assert_eq!(
+        Settings::from_env(&test).map(|s| s.panic_on_item_id),
+        Ok(Some("boom".to_owned()))
+    );
 }

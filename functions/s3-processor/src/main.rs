@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use aws_lambda_events::s3::S3Event;
-use common::secrets::CachedSecret;
+use common::{secrets::CachedSecret, settings::ProcessEnv};
 use lambda_runtime::{LambdaEvent, service_fn};
 use s3_processor::{config::Config, env, handler::handle, store::s3_client};
 
@@ -12,14 +12,14 @@ use s3_processor::{config::Config, env, handler::handle, store::s3_client};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
-    let config = Config::from_env().map_err(init_failed)?;
+    let config = Config::from_env(&ProcessEnv).map_err(init_failed)?;
     let sdk = common::aws::sdk_config().await.map_err(init_failed)?;
-    let secret = CachedSecret::from_env(
+    let secret = CachedSecret::new(
         aws_sdk_secretsmanager::Client::new(&sdk),
         env::SIGNING_KEY_SECRET_ARN,
+        config.signing_key_secret_arn.clone(),
         config.secret_ttl,
-    )
-    .map_err(init_failed)?;
+    );
     let s3 = s3_client(&sdk);
     lambda_runtime::run(service_fn(|event: LambdaEvent<S3Event>| {
         handle(&s3, &secret, &config, event.payload)

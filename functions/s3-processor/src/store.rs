@@ -7,6 +7,10 @@ use aws_sdk_s3::{
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     primitives::ByteStream,
 };
+use common::{
+    platform,
+    settings::{EnvSource, ProcessEnv},
+};
 
 use crate::manifest::{ObjectDigest, ObjectHasher};
 
@@ -46,7 +50,7 @@ pub trait ObjectStore: Send + Sync {
 /// local S3 emulator) requests use path-style addressing, which needs no wildcard DNS.
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     let custom_endpoint =
-        sdk.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        sdk.endpoint_url().is_some() || ProcessEnv.is_set(platform::AWS_ENDPOINT_URL_S3);
     let config = aws_sdk_s3::config::Builder::from(sdk)
         .force_path_style(custom_endpoint)
         .build();

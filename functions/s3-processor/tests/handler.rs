@@ -258,6 +258,7 @@ async fn the_manifest_prefix_is_applied_verbatim() {
         OUTPUT_BUCKET.into(),
         "signed/v1-".into(),
         std::time::Duration::from_secs(0),
+        SECRET_ARN.into(),
     )
     .unwrap();
     let response = handle(&store, &cached(&secret), &config, event(fixture()))

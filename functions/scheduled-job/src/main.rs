@@ -2,11 +2,11 @@
 //! attribute) is older than `RETENTION_DAYS` days before the schedule's `time` from the items
 //! table. See the crate docs in `lib.rs` for the retention rule.
 
-use common::settings;
+use common::settings::ProcessEnv;
 use lambda_runtime::{LambdaEvent, service_fn};
 use scheduled_job::{
-    env,
-    handler::{Config, DEFAULT_RETENTION_DAYS, ScheduledEvent, handler},
+    handler::{Config, ScheduledEvent, handler},
+    settings::Settings,
     store::DynamoTable,
 };
 
@@ -14,15 +14,10 @@ use scheduled_job::{
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     common::telemetry::init();
-    let table_name = settings::required(env::ITEMS_TABLE, "the name of the items table")?;
-    let retention_days = settings::positive_or(
-        env::RETENTION_DAYS,
-        DEFAULT_RETENTION_DAYS,
-        "a positive whole number of days to keep items",
-    )?;
+    let settings = Settings::from_env(&ProcessEnv)?;
     let client = aws_sdk_dynamodb::Client::new(&common::aws::sdk_config().await?);
-    let table = DynamoTable::new(client, table_name);
-    let config = Config::new(retention_days);
+    let table = DynamoTable::new(client, settings.items_table);
+    let config = Config::new(settings.retention_days);
     let (table, config) = (&table, &config);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {
         handler(table, config, event.payload)

@@ -1,37 +1,43 @@
-//! The env vars the code reads are exactly the ones the contract in Cargo.toml declares.
+//! The function reads exactly the env var names its contract (this crate's Cargo.toml) declares.
 
-use std::collections::BTreeSet;
+use common::{
+    settings::SettingsError,
+    testing::{RecordingEnv, assert_init_reads_exactly_the_contract},
+};
+use contract_env::Contract;
+use scheduled_job::{handler::DEFAULT_RETENTION_DAYS, settings::Settings};
 
-use common::contract::{declared_reference_envs, declared_settings};
-use scheduled_job::{env, handler::DEFAULT_RETENTION_DAYS};
-
-const MANIFEST: &str = include_str!("../Cargo.toml");
-
-#[test]
-fn references_match_the_contract() {
-    let read: BTreeSet<String> = env::REFERENCES
-        .iter()
-        .map(|name| (*name).to_owned())
-        .collect();
-    assert_eq!(read, declared_reference_envs(MANIFEST));
-    assert_eq!(read, BTreeSet::from([env::ITEMS_TABLE.to_owned()]));
-}
+const CARGO_TOML: &str = include_str!("../Cargo.toml");
 
 #[test]
-fn settings_are_declared_in_the_contract() {
-    let declared = declared_settings(MANIFEST);
-    for name in env::SETTINGS {
-        assert!(declared.contains(*name), "{name} is read but not declared");
-    }
-    assert!(env::SETTINGS.contains(&env::RETENTION_DAYS));
+fn init_reads_exactly_the_declared_env_names() {
+    assert_init_reads_exactly_the_contract(CARGO_TOML, &[], Settings::from_env);
 }
 
 #[test]
 fn the_default_retention_is_the_declared_one() {
-    let manifest: toml::Table = MANIFEST.parse().unwrap();
-    let declared = &manifest["package"]["metadata"]["lambda"]["deploy"]["env"][env::RETENTION_DAYS];
+    let contract = Contract::parse(CARGO_TOML).unwrap();
     assert_eq!(
-        declared.as_str(),
-        Some(DEFAULT_RETENTION_DAYS.to_string().as_str())
+        contract.setting_values["RETENTION_DAYS"],
+        DEFAULT_RETENTION_DAYS.to_string()
+    );
+    // Unset, the job keeps the same retention the contract sets.
+    let unset = RecordingEnv::new([("ITEMS_TABLE", "items")]);
+    assert_eq!(
+        Settings::from_env(&unset).map(|s| s.retention_days),
+        Ok(DEFAULT_RETENTION_DAYS)
+    );
+}
+
+#[test]
+fn a_retention_that_is_not_a_positive_number_is_named() {
+    let zero = RecordingEnv::new([("ITEMS_TABLE", "items"), ("RETENTION_DAYS", "0")]);
+    assert_eq!(
+        Settings::from_env(&zero),
+        Err(SettingsError::Invalid {
+            name: "RETENTION_DAYS",
+            value: "0".to_owned(),
+            hint: "a positive whole number of days to keep items"
+        })
     );
 }

@@ -2,16 +2,20 @@
 //! invocation.
 
 use aws_lambda_events::sqs::SqsEvent;
+use common::settings::ProcessEnv;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use sqs_processor::{env, handler, store::DynamoOrderStore};
+use sqs_processor::{handler, settings::Settings, store::DynamoOrderStore};
 
 // One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     common::telemetry::init();
-    let table = common::settings::required(env::ORDERS_TABLE, "the name of the orders table")?;
+    let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
-    let store = DynamoOrderStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = DynamoOrderStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        settings.orders_table,
+    );
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         handler::handle(&store, event.payload)
     }))

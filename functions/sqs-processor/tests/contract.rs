@@ -1,26 +1,25 @@
-//! The env vars the code reads are exactly the ones its contract declares.
+//! The function reads exactly the env var names its contract (this crate's Cargo.toml) declares.
 
-use std::collections::BTreeSet;
+use common::{
+    settings::SettingsError,
+    testing::{RecordingEnv, assert_init_reads_exactly_the_contract},
+};
+use sqs_processor::settings::Settings;
 
-use common::contract::{declared_reference_envs, declared_settings};
-use sqs_processor::env;
-
-const MANIFEST: &str = include_str!("../Cargo.toml");
+const CARGO_TOML: &str = include_str!("../Cargo.toml");
 
 #[test]
-fn references_match_the_contract() {
-    let read: BTreeSet<String> = env::REFERENCES.iter().map(|s| s.to_string()).collect();
-    assert_eq!(read, declared_reference_envs(MANIFEST));
-    assert_eq!(read, BTreeSet::from([env::ORDERS_TABLE.to_owned()]));
+fn init_reads_exactly_the_declared_env_names() {
+    assert_init_reads_exactly_the_contract(CARGO_TOML, &[], Settings::from_env);
 }
 
 #[test]
-fn settings_are_declared() {
-    let declared = declared_settings(MANIFEST);
-    for setting in env::SETTINGS {
-        assert!(
-            declared.contains(*setting),
-            "{setting} is not in [package.metadata.lambda.deploy.env]"
-        );
-    }
+fn a_missing_table_name_is_named() {
+    assert_eq!(
+        Settings::from_env(&RecordingEnv::default()),
+        Err(SettingsError::Missing {
+            name: "ORDERS_TABLE",
+            hint: "the name of the orders table"
+        })
+    );
 }

@@ -19,7 +19,6 @@ use s3_processor::{
 
 pub const INPUT_BUCKET: &str = "example-uploads";
 pub const OUTPUT_BUCKET: &str = "example-manifests";
-pub const SECRET_ENV: &str = "SIGNING_KEY_SECRET_ARN";
 pub const SECRET_ARN: &str =
     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:manifest-signing-key-AbCdEf";
 pub const SIGNING_KEY: &str = "test-signing-key-do-not-leak";
@@ -30,6 +29,7 @@ pub fn config() -> Config {
         OUTPUT_BUCKET.into(),
         "manifests/".into(),
         Duration::from_secs(300),
+        SECRET_ARN.into(),
     )
     .expect("distinct buckets")
 }
@@ -158,7 +158,7 @@ impl SecretSource for &ScriptedSecret {
 pub fn cached(source: &ScriptedSecret) -> CachedSecret<&ScriptedSecret> {
     CachedSecret::new(
         source,
-        SECRET_ENV,
+        s3_processor::env::SIGNING_KEY_SECRET_ARN,
         SECRET_ARN.to_owned(),
         Duration::from_secs(300),
     )

@@ -1,0 +1,37 @@
+//! The env vars Lambda and the AWS SDK define that this workspace's code reads. They are not
+//! contract names: the contract schema reserves names starting with `AWS_` for Lambda, so no
+//! Cargo.toml declares them and the stack never sets them.
+//!
+//! The platform's other variables are read inside dependencies, not by our code: lambda_runtime
+//! reads `AWS_LAMBDA_RUNTIME_API`, the function's name, memory and version, and
+//! `AWS_LAMBDA_MAX_CONCURRENCY` (how many invocations `run_concurrent` serves at once on Managed
+//! Instances); aws-config reads the region, credentials and `AWS_ENDPOINT_URL`. `RUST_LOG` is a
+//! contract setting (each crate declares it), read by [`crate::telemetry`].
+
+use crate::settings::EnvVar;
+
+/// Lambda's log level, set from the function's logging config; read by [`crate::telemetry`].
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
+
+/// The AWS SDK's S3 endpoint override (a local S3 emulator in tests).
+#[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
+pub const AWS_ENDPOINT_URL_S3: EnvVar = EnvVar::new("AWS_ENDPOINT_URL_S3");
+
+/// Whether `name` belongs to Lambda or the AWS SDK rather than to a contract.
+pub fn is_platform(name: &str) -> bool {
+    name.starts_with("AWS_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_platform_owns_the_aws_prefix_only() {
+        assert!(is_platform(AWS_LAMBDA_LOG_LEVEL.name()));
+        assert!(is_platform(AWS_ENDPOINT_URL_S3.name()));
+        assert!(!is_platform("RUST_LOG"));
+        assert!(!is_platform("ITEMS_TABLE"));
+    }
+}
