@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
 from components.build import WorkspaceBuild, WorkspaceBuildArgs
+from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
 from components.secrets import Secrets, SecretsArgs
 from components.service import LambdaService, LambdaServiceArgs
@@ -26,6 +27,7 @@ settings = stack_config.load(config, contracts, pulumi.get_project(), pulumi.get
 prefix = f"{settings.project}-{settings.stack}"
 tags = settings.tags
 account_id = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
 
 build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
@@ -39,34 +41,24 @@ topic = AlarmTopic(
 )
 capacity = None
 if settings.managed_instances.enabled:
-    capacity = ManagedInstances(
-        "managed-instances",
-        ManagedInstancesArgs(
-            provider_name=prefix,
-            settings=settings.managed_instances,
-            account_id=account_id,
-            region=aws.get_region_output().region,
-            tags=tags,
-        ),
-    )
+    mi_args = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags)
+    capacity = ManagedInstances("managed-instances", mi_args)
+codedeploy = None
+if any(f.deployment.gradual for f in settings.functions.values()):
+    codedeploy = CodeDeployApplication("codedeploy", CodeDeployApplicationArgs(prefix, account_id, region, tags))
 shared = SharedResources(
     account_id=account_id,
     tables=tables.tables,
     buckets=buckets.buckets,
     secrets=secrets.secrets,
+    region=region,
     alarm_topic_arn=topic.arn,
     capacity_provider_arn=capacity.arn if capacity else None,
+    codedeploy=codedeploy,
 )
 services = {
     c.name: LambdaService(
-        c.name,
-        LambdaServiceArgs(
-            contract=c,
-            function=settings.functions[c.name],
-            artifact=build.artifacts[c.name],
-            stack=settings,
-            shared=shared,
-        ),
+        c.name, LambdaServiceArgs(c, settings.functions[c.name], build.artifacts[c.name], settings, shared)
     )
     for c in contracts
 }

@@ -71,6 +71,7 @@ class FunctionAlarms(pulumi.ComponentResource):
     throttles: aws.cloudwatch.MetricAlarm
     duration_p99: aws.cloudwatch.MetricAlarm
     dlq_depth: aws.cloudwatch.MetricAlarm | None
+    function_alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(self, name: str, args: FunctionAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:FunctionAlarms", name, None, opts)
@@ -156,7 +157,9 @@ class FunctionAlarms(pulumi.ComponentResource):
                 float(settings.dlq_depth),
                 statistic="Maximum",
             )
-        alarms = [self.errors, self.throttles, self.duration_p99]
+        # The alarms about the function itself (not its queue's backlog): a release's rollback triggers.
+        self.function_alarms = [self.errors, self.throttles, self.duration_p99]
+        alarms = [*self.function_alarms]
         if self.dlq_depth is not None:
             alarms.append(self.dlq_depth)
         self.register_outputs({"alarm_names": [a.name for a in alarms]})

@@ -3,9 +3,10 @@
 Owns: the role (trusted by lambda.amazonaws.com for this account only), the log group (retention
 set, wired through the function's `logging_config`), the role policy (logs on that group only,
 X-Ray, and the statements the caller derives from the function's contract, each on an exact
-ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs), and, for async
-triggers, the on-failure destination. With Managed Instances, the function is attached to the
-capacity provider, published to LATEST_PUBLISHED, and given a scaling config.
+ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs), a version per
+change, the `live` alias every trigger invokes (with its provisioned concurrency, when asked for),
+and, for async triggers, the alias's on-failure destination. With Managed Instances, the function
+is attached to the capacity provider, published to LATEST_PUBLISHED, and given a scaling config.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from model.naming import role_name
 RUNTIME = "provided.al2023"
 ARCHITECTURE = "arm64"
 HANDLER = "bootstrap"
+LIVE_ALIAS = "live"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class RustFunctionArgs:
     # Async triggers (S3, EventBridge): failed events go to this queue after Lambda's retries.
     on_failure_queue_arn: pulumi.Input[str] | None = None
     managed_instances: ManagedInstancesAttachment | None = None
+    # Execution environments kept initialized on the live alias.
+    provisioned_concurrency: int | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -60,7 +64,10 @@ class RustFunction(pulumi.ComponentResource):
     function: aws.lambda_.Function
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
-    # What triggers invoke: the function itself, or its published version on Managed Instances.
+    # The version this update publishes (a new one only when code or configuration changed).
+    version: pulumi.Output[str]
+    alias: aws.lambda_.Alias
+    # What triggers invoke: the live alias.
     invoke_target_arn: pulumi.Output[str]
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
@@ -137,7 +144,9 @@ class RustFunction(pulumi.ComponentResource):
                     per_execution_environment_max_concurrency=mi.max_concurrency,
                 )
             ),
-            publish=True if mi is not None else None,
+            # A version per change of code or configuration: the live alias points at one, and the
+            # release moves it (components/release.py). Reproducible zips make "changed" exact.
+            publish=True,
             publish_to="LATEST_PUBLISHED" if mi is not None else None,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(
@@ -150,7 +159,27 @@ class RustFunction(pulumi.ComponentResource):
         )
         self.function_name = self.function.name
         self.function_arn = self.function.arn
-        self.invoke_target_arn = self.function.qualified_arn if mi is not None else self.function.arn
+        self.version = self.function.version
+        # Every trigger invokes the alias. It starts at the first version; after that, the release
+        # (components/release.py) owns which version it points at and with what weights, so
+        # `pulumi up` never moves it behind the release's back.
+        self.alias = aws.lambda_.Alias(
+            f"{name}-live",
+            name=LIVE_ALIAS,
+            function_name=self.function.name,
+            function_version=self.function.version,
+            description="The version triggers invoke; moved by the release step.",
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["functionVersion", "routingConfig"]),
+        )
+        self.invoke_target_arn = self.alias.arn
+        if args.provisioned_concurrency is not None:
+            aws.lambda_.ProvisionedConcurrencyConfig(
+                f"{name}-provisioned",
+                function_name=self.function.name,
+                qualifier=self.alias.name,
+                provisioned_concurrent_executions=args.provisioned_concurrency,
+                opts=child,
+            )
 
         if mi is not None:
             aws.lambda_.FunctionScalingConfig(
@@ -167,6 +196,8 @@ class RustFunction(pulumi.ComponentResource):
             aws.lambda_.FunctionEventInvokeConfig(
                 f"{name}-async",
                 function_name=self.function.name,
+                # Async event sources invoke the alias: the destination is configured for it.
+                qualifier=self.alias.name,
                 maximum_retry_attempts=2,
                 destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
                     on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
@@ -181,5 +212,6 @@ class RustFunction(pulumi.ComponentResource):
                 "function_arn": self.function_arn,
                 "role_arn": self.role.arn,
                 "log_group_name": self.log_group.name,
+                "alias_arn": self.alias.arn,
             }
         )

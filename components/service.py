@@ -3,7 +3,8 @@
 In order: the trigger kind's preparations (components/triggers: a work queue, a failure queue, a
 Managed Instances attachment), the RustFunction with exactly the statements the contract implies
 (each on an exact ARN) and the env vars the contract names, the trigger's event source on the
-function's invoke target, and the function's alarms. Shared resources (tables, buckets, secrets, the
+function's `live` alias, the function's alarms, and its Release (how a new version takes the
+alias's traffic, with the alarms as rollback triggers). Shared resources (tables, buckets, secrets, the
 alarm topic, the capacity provider) are created once by the program and passed in.
 """
 
@@ -18,6 +19,7 @@ import pulumi
 from components.alarms import FunctionAlarms, FunctionAlarmsArgs
 from components.build import Artifact
 from components.function import RustFunction, RustFunctionArgs
+from components.release import Release, ReleaseArgs
 from components.triggers import trigger_kind
 from components.triggers.base import InvokeTarget, SharedResources, TriggerScope
 from model import iam
@@ -63,13 +65,14 @@ class LambdaService(pulumi.ComponentResource):
                 reserved_concurrency=args.function.reserved_concurrency,
                 on_failure_queue_arn=plan.on_failure_queue_arn,
                 managed_instances=plan.managed_instances,
+                provisioned_concurrency=args.function.provisioned_concurrency,
                 tags=stack.tags,
             ),
             scope.child,
         )
         fn = self.function
-        self.exports = plan.attach(InvokeTarget(fn.function_name, fn.invoke_target_arn))
-        FunctionAlarms(
+        self.exports = plan.attach(InvokeTarget(fn.function_name, fn.invoke_target_arn, fn.alias.name))
+        alarms = FunctionAlarms(
             f"{name}-alarms",
             FunctionAlarmsArgs(
                 function_name=fn.function_name,
@@ -78,6 +81,20 @@ class LambdaService(pulumi.ComponentResource):
                 topic_arn=shared.alarm_topic_arn,
                 dlq_name=plan.dead_letter_queue_name,
                 tags=stack.tags,
+            ),
+            scope.child,
+        )
+        Release(
+            f"{name}-release",
+            ReleaseArgs(
+                crate=contract.name,
+                function_name=fn.function_name,
+                alias_name=fn.alias.name,
+                version=fn.version,
+                deployment=args.function.deployment,
+                region=shared.region,
+                alarm_names=[alarm.name for alarm in alarms.function_alarms],
+                codedeploy=shared.codedeploy,
             ),
             scope.child,
         )

@@ -102,7 +102,7 @@ class HttpTrigger(_Table):
     def _routes_unique(self) -> HttpTrigger:
         repeated = sorted({r for r in self.routes if self.routes.count(r) > 1})
         if repeated:
-            raise ValueError(f"stack.trigger.routes lists {repeated} more than once: list each route once")
+            raise ValueError(f"routes lists {repeated} more than once: list each route once")
         return self
 
 

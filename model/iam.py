@@ -76,3 +76,36 @@ def send_message_statement(sid: str, queue_arn: str) -> Statement:
 def _sid(name: str) -> str:
     """`manifest-signing-key` -> `ManifestSigningKey` (Sids are alphanumeric)."""
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+
+
+def codedeploy_trust_policy(account_id: str) -> str:
+    """Only CodeDeploy may assume the role, and only for this account's deployments."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "codedeploy.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+def codedeploy_statements(account_id: str, region: str, name_prefix: str) -> list[Statement]:
+    """What CodeDeploy needs to shift a Lambda alias of this stack and watch its alarms: the
+    alias calls on the stack's functions only, and DescribeAlarms on the stack's alarms (its
+    rollback triggers). No hook functions: the pre-traffic check runs in the release step."""
+    functions = f"arn:aws:lambda:{region}:{account_id}:function:{name_prefix}-*"
+    return [
+        allow(
+            "ShiftLiveAliases",
+            ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"],
+            [functions, f"{functions}:*"],
+        ),
+        allow(
+            "ReadRollbackAlarms",
+            ["cloudwatch:DescribeAlarms"],
+            [f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name_prefix}-*"],
+        ),
+    ]

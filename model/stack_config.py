@@ -51,12 +51,52 @@ VpcId = Annotated[str, Field(pattern=r"^vpc-[0-9a-f]+$", description="the id (vp
 Strings = tuple[Annotated[str, Field(min_length=1, description="a non-empty string")], ...]
 
 
+# CodeDeploy's predefined Lambda configurations (a new version gets 10% of the traffic first):
+# canary moves the rest after `minutes`, linear adds 10% every `minutes`.
+CANARY_MINUTES = (5, 10, 15, 30)
+LINEAR_MINUTES = (1, 2, 3, 10)
+
+
+class DeploymentSettings(_Config):
+    """How a new version takes the `live` alias's traffic: all at once (after its pre-traffic check),
+    or gradually through CodeDeploy, rolled back automatically when the function's alarms fire."""
+
+    style: Literal["all-at-once", "canary", "linear"] = "all-at-once"
+    minutes: Annotated[int, Field(ge=1, le=30, description="minutes per step of a canary or linear deployment")] = 5
+
+    @model_validator(mode="after")
+    def _predefined(self) -> DeploymentSettings:
+        allowed = {"canary": CANARY_MINUTES, "linear": LINEAR_MINUTES}.get(self.style)
+        if allowed is not None and self.minutes not in allowed:
+            raise ValueError(
+                f"minutes={self.minutes} is invalid: a {self.style} deployment takes one of "
+                f"{', '.join(map(str, allowed))} minutes (CodeDeploy's predefined configurations)"
+            )
+        return self
+
+    @property
+    def gradual(self) -> bool:
+        return self.style != "all-at-once"
+
+    @property
+    def codedeploy_config(self) -> str:
+        """The CodeDeploy deployment configuration of a gradual style."""
+        if self.style == "canary":
+            return f"CodeDeployDefault.LambdaCanary10Percent{self.minutes}Minutes"
+        unit = "Minute" if self.minutes == 1 else "Minutes"
+        return f"CodeDeployDefault.LambdaLinear10PercentEvery{self.minutes}{unit}"
+
+
 class FunctionOverride(_Config):
     """A function's contract settings, overridden for this stack."""
 
     memory: Annotated[int, Field(ge=128, le=10240, description="memory size in MB")] | None = None
     timeout: Annotated[int, Field(ge=1, le=900, description="timeout in seconds")] | None = None
     reserved_concurrency: Annotated[int, Field(ge=0, le=10000)] | None = None
+    # Execution environments kept initialized on the live alias (for a strict latency target).
+    provisioned_concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None
+    # Replaces the stack's `deployment` for this function.
+    deployment: DeploymentSettings | None = None
 
 
 class AlarmSettings(_Config):
@@ -91,17 +131,17 @@ class HttpSettings(_Config):
     @model_validator(mode="after")
     def _authorization_is_deliberate(self) -> HttpSettings:
         if self.auth == "jwt" and self.jwt_issuer is None:
-            raise ValueError("http.jwtIssuer=None is invalid: http.auth is jwt: set the issuer URL (https://...)")
+            raise ValueError("jwtIssuer=None is invalid: http.auth is jwt: set the issuer URL (https://...)")
         if self.auth == "jwt" and not self.jwt_audience:
-            raise ValueError("http.jwtAudience=[] is invalid: http.auth is jwt: set at least one audience")
+            raise ValueError("jwtAudience=[] is invalid: http.auth is jwt: set at least one audience")
         if self.auth == "none" and not self.allow_unauthenticated_writes:
             raise ValueError(
-                "http.auth='none' is invalid: routes that change data need an authorizer: set http.auth to jwt "
+                "auth='none' is invalid: routes that change data need an authorizer: set http.auth to jwt "
                 "or iam, or opt out explicitly with http.allowUnauthenticatedWrites=true"
             )
         if self.function_url_auth == "NONE" and not self.allow_unauthenticated_writes:
             raise ValueError(
-                "http.functionUrlAuth='NONE' is invalid: a public Function URL needs the explicit opt-out "
+                "functionUrlAuth='NONE' is invalid: a public Function URL needs the explicit opt-out "
                 "http.allowUnauthenticatedWrites=true"
             )
         return self
@@ -139,12 +179,12 @@ class ManagedInstancesSettings(_Config):
         )
         for key, value, hint in required:
             if not value:
-                raise ValueError(f"managedInstances.{key}=[] is invalid: {hint}")
+                raise ValueError(f"{key}=[] is invalid: {hint}")
         if self.vpc_id is None:
-            raise ValueError("managedInstances.vpcId=None is invalid: set the id (vpc-...) of the subnets' VPC")
+            raise ValueError("vpcId=None is invalid: set the id (vpc-...) of the subnets' VPC")
         if self.min_environments > self.max_environments:
             raise ValueError(
-                f"managedInstances.minExecutionEnvironments={self.min_environments} is invalid: set at most "
+                f"minExecutionEnvironments={self.min_environments} is invalid: set at most "
                 f"managedInstances.maxExecutionEnvironments ({self.max_environments})"
             )
         return self
@@ -164,6 +204,7 @@ class StackConfig(_Config):
     alarms: AlarmSettings
     http: HttpSettings
     managed_instances: ManagedInstancesSettings
+    deployment: DeploymentSettings
     secret_kms_key_arn: Annotated[
         str,
         Field(
@@ -180,15 +221,30 @@ class StackConfig(_Config):
         unknown = sorted(set(self.functions) - set(names))
         if unknown:
             raise ValueError(f"functions has unknown functions {unknown}: the functions are {', '.join(names)}")
-        if self.managed_instances.enabled:
-            for contract in contracts:
-                memory = self.functions.get(contract.name, FunctionOverride()).memory or contract.memory
-                if isinstance(contract.trigger, ManagedInstancesTrigger) and memory < MI_MIN_FUNCTION_MEMORY_MB:
-                    raise ValueError(
-                        f"functions.{contract.name}.memory={memory} is invalid: functions on Managed Instances "
-                        f"need at least {MI_MIN_FUNCTION_MEMORY_MB} MB: set functions.{contract.name}.memory to "
-                        f"{MI_MIN_FUNCTION_MEMORY_MB} or more"
-                    )
+        for contract in contracts:
+            override = self.functions.get(contract.name, FunctionOverride())
+            key = f"functions.{contract.name}"
+            on_managed_instances = self.managed_instances.enabled and isinstance(
+                contract.trigger, ManagedInstancesTrigger
+            )
+            memory = override.memory or contract.memory
+            if on_managed_instances and memory < MI_MIN_FUNCTION_MEMORY_MB:
+                raise ValueError(
+                    f"{key}.memory={memory} is invalid: functions on Managed Instances need at least "
+                    f"{MI_MIN_FUNCTION_MEMORY_MB} MB: set {key}.memory to {MI_MIN_FUNCTION_MEMORY_MB} or more"
+                )
+            provisioned = override.provisioned_concurrency
+            if provisioned is not None and on_managed_instances:
+                raise ValueError(
+                    f"{key}.provisionedConcurrency={provisioned} is invalid: a function on Managed Instances keeps "
+                    "its execution environments warm already (managedInstances.minExecutionEnvironments): remove it"
+                )
+            reserved = override.reserved_concurrency
+            if provisioned is not None and reserved is not None and provisioned > reserved:
+                raise ValueError(
+                    f"{key}.provisionedConcurrency={provisioned} is invalid: set at most {key}.reservedConcurrency "
+                    f"({reserved})"
+                )
         return self
 
 
@@ -202,6 +258,8 @@ class FunctionSettings:
     memory: int
     timeout: int
     reserved_concurrency: int | None = None
+    provisioned_concurrency: int | None = None
+    deployment: DeploymentSettings = field(default_factory=DeploymentSettings)
 
 
 @dataclass(frozen=True)
@@ -247,6 +305,8 @@ def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: s
             memory=override.memory or contract.memory,
             timeout=override.timeout or contract.timeout,
             reserved_concurrency=override.reserved_concurrency,
+            provisioned_concurrency=override.provisioned_concurrency,
+            deployment=override.deployment or config.deployment,
         )
     return StackSettings(
         project=project,

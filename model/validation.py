@@ -59,8 +59,10 @@ def describe(error: ValidationError, root: type[BaseModel]) -> list[str]:
 def _line(place: _Place, detail: ErrorDetails) -> str:
     kind, ctx = detail["type"], detail.get("ctx") or {}
     if kind == "value_error":
-        # Our own cross-field rules: their message names the keys and what to set.
-        return str(ctx["error"])
+        # Our own cross-field rules: a model's message names its keys relative to the model, as
+        # `key=value is invalid: ...`; the model's place goes in front.
+        message = str(ctx["error"])
+        return f"{place.path}.{message}" if place.path else message
     if kind == "union_tag_invalid":
         discriminator = str(ctx.get("discriminator", "type")).strip("'")
         expected = str(ctx.get("expected_tags", "")).replace("'", "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import runpy
@@ -30,6 +31,9 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Pulumi's wire format marks special values (secrets, assets, archives) with this key.
+SIGNATURE = "4dabf18193072939515e22adb298388d"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 # The account ARNs name when the stack's config allows none (aws:allowedAccountIds), and the region
 # of component tests that run without a stack; a program run takes its region from the stack.
 ACCOUNT_ID = "123456789012"
@@ -70,12 +74,21 @@ def _computed_state(world: World, type_: str, name: str, inputs: dict[str, Any])
         state = {"arn": f"arn:aws:iam::{account}:role/{given}", "name": given}
     elif type_ == "aws:lambda/function:Function":
         function_arn = arn("lambda", f"function:{given}")
+        version = published_version(inputs)
         state = {
             "arn": function_arn,
-            "qualifiedArn": f"{function_arn}:1",
+            "qualifiedArn": f"{function_arn}:{version}",
             "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
-            "version": "1",
+            "version": version,
         }
+    elif type_ == "aws:lambda/alias:Alias":
+        alias_arn = arn("lambda", f"function:{inputs.get('functionName')}:{given}")
+        state = {
+            "arn": alias_arn,
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{alias_arn}/invocations",
+        }
+    elif type_ == "aws:codedeploy/application:Application":
+        state = {"arn": arn("codedeploy", f"application:{given}")}
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":
         state = {"arn": arn("logs", f"log-group:{given}")}
     elif type_ == "aws:sqs/queue:Queue":
@@ -105,6 +118,41 @@ def _computed_state(world: World, type_: str, name: str, inputs: dict[str, Any])
     elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         state = {"arn": f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"}
     return {**inputs, **state}
+
+
+# What Lambda does not publish a new version for: a change of tags alone.
+UNPUBLISHED_INPUTS = frozenset({"tags", "tagsAll"})
+
+
+def published_version(inputs: dict[str, Any]) -> str:
+    """The stand-in for the version a publishing function gets: AWS numbers versions in order, which
+    no offline run can know, so the mock engine names each one by a digest of what publishes it
+    (the code archive's bytes and the configuration). Equal inputs give the same version, and a
+    change of code or configuration gives a new one, as `publish = true` does."""
+    if not inputs.get("publish"):
+        return "$LATEST"
+    published = {k: v for k, v in inputs.items() if k not in UNPUBLISHED_INPUTS}
+    digest = hashlib.sha256(json.dumps(with_archive_digests(published), sort_keys=True).encode()).hexdigest()
+    return f"v{digest[:12]}"
+
+
+def with_archive_digests(inputs: Any, base: Path | None = None) -> Any:
+    """Inputs with each file archive replaced by its path and the sha256 of its bytes (relative
+    paths are resolved against `base`, else the working directory: the program's project)."""
+    if isinstance(inputs, pulumi.FileArchive | pulumi.FileAsset):  # as the mocks receive them
+        return _file_digest(str(inputs.path), base)
+    if isinstance(inputs, dict):
+        if inputs.get(SIGNATURE) == ARCHIVE_SIG and "path" in inputs:  # in the wire format
+            return _file_digest(inputs["path"], base)
+        return {k: with_archive_digests(v, base) for k, v in inputs.items()}
+    if isinstance(inputs, list):
+        return [with_archive_digests(v, base) for v in inputs]
+    return inputs
+
+
+def _file_digest(relative: str, base: Path | None) -> dict[str, Any]:
+    path = (base or Path.cwd()) / relative
+    return {"path": relative, "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None}
 
 
 class UnansweredInvoke(RuntimeError):

@@ -16,7 +16,6 @@ Exit code 1 when any mandatory policy is violated or a secret reaches an env var
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -28,7 +27,7 @@ from model.contract import declared_secrets, load_contracts
 from model.stack_config import secret_config_key
 from offline import plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
-from offline.engine import REPO_ROOT, project_file, run_program, stack_config
+from offline.engine import REPO_ROOT, project_file, run_program, stack_config, with_archive_digests
 
 PLACEHOLDER_SECRET = "offline-preview-placeholder"
 LIMITS = """What an offline preview cannot see:
@@ -54,19 +53,6 @@ def offline_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[
             config[key] = PLACEHOLDER_SECRET
             placeholders.append(key)
     return config, placeholders
-
-
-def with_archive_hashes(inputs: Any, project_dir: Path) -> Any:
-    """Archives carry the sha256 of their file, so a plan diff shows which code changed."""
-    if isinstance(inputs, dict):
-        if plan.SECRET_SIGNATURE in inputs and "path" in inputs:
-            path = project_dir / inputs["path"]
-            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-            return {"path": inputs["path"], "sha256": digest}
-        return {k: with_archive_hashes(v, project_dir) for k, v in inputs.items()}
-    if isinstance(inputs, list):
-        return [with_archive_hashes(v, project_dir) for v in inputs]
-    return inputs
 
 
 def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diagnostic]:
@@ -128,7 +114,7 @@ def main() -> int:
                 "urn": r["urn"],
                 "type": r["type"],
                 "name": r["name"],
-                "inputs": with_archive_hashes(r["inputs"], project_dir),
+                "inputs": with_archive_digests(r["inputs"], project_dir),
             }
             for r in registrations
             if r["custom"]

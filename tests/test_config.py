@@ -145,6 +145,30 @@ def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContr
             "managedInstances.maxExecutionEnvironments (2)",
         ),
         (
+            {"deployment": {"style": "blue-green"}},
+            "config deployment.style='blue-green' is invalid: set one of all-at-once, canary, linear",
+        ),
+        (
+            {"deployment": {"style": "canary", "minutes": 7}},
+            "config deployment.minutes=7 is invalid: a canary deployment takes one of 5, 10, 15, 30 minutes "
+            "(CodeDeploy's predefined configurations)",
+        ),
+        (
+            {"functions": {"http-api": {"deployment": {"style": "linear", "minutes": 5}}}},
+            "config functions.http-api.deployment.minutes=5 is invalid: a linear deployment takes one of 1, 2, 3, 10 "
+            "minutes (CodeDeploy's predefined configurations)",
+        ),
+        (
+            {"functions": {"http-api": {"provisionedConcurrency": 20, "reservedConcurrency": 10}}},
+            "config functions.http-api.provisionedConcurrency=20 is invalid: set at most "
+            "functions.http-api.reservedConcurrency (10)",
+        ),
+        (
+            {"managedInstances": MI_ON, "functions": {"lmi-worker": {"memory": 2048, "provisionedConcurrency": 2}}},
+            "config functions.lmi-worker.provisionedConcurrency=2 is invalid: a function on Managed Instances keeps "
+            "its execution environments warm already (managedInstances.minExecutionEnvironments): remove it",
+        ),
+        (
             {"secretKmsKeyArn": "alias/mine"},
             "config secretKmsKeyArn='alias/mine' is invalid: set the ARN of a KMS key (arn:aws:kms:...) or "
             "leave it empty",
@@ -189,3 +213,20 @@ def test_pulumi_yaml_declares_exactly_the_models_keys_and_only_top_level_default
         expected = "object" if "$ref" in prop else prop["type"]
         assert declared[key]["type"] == expected, key
         assert declared[key].get("default") in (None, {}) or not isinstance(declared[key]["default"], dict), key
+
+
+def test_each_function_takes_the_stacks_deployment_unless_it_sets_its_own(
+    contracts: dict[str, FunctionContract],
+) -> None:
+    s = settings(
+        contracts,
+        deployment={"style": "canary"},
+        functions={
+            "scheduled-job": {"deployment": {"style": "all-at-once"}},
+            "http-api": {"provisionedConcurrency": 2},
+        },
+    )
+    assert s.functions["http-api"].deployment.codedeploy_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+    assert s.functions["http-api"].provisioned_concurrency == 2
+    assert s.functions["scheduled-job"].deployment.gradual is False
+    assert settings(contracts).functions["sqs-processor"].deployment.style == "all-at-once"

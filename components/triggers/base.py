@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from components.codedeploy import CodeDeployApplication
 from components.function import ManagedInstancesAttachment
 from components.queues import WorkQueue, WorkQueueArgs
 from model import iam
@@ -34,8 +35,11 @@ class SharedResources:
     tables: Mapping[str, aws.dynamodb.Table]
     buckets: Mapping[str, aws.s3.Bucket]
     secrets: Mapping[str, aws.secretsmanager.Secret]
+    region: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
     capacity_provider_arn: pulumi.Input[str] | None = None
+    # The CodeDeploy application and its service role, when a function releases gradually.
+    codedeploy: CodeDeployApplication | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,12 @@ class TriggerScope:
 
 @dataclass(frozen=True)
 class InvokeTarget:
-    """What an event source invokes: the function's name, and the ARN event sources target (the
-    function itself, or its published version on Managed Instances)."""
+    """What an event source invokes: the function's `live` alias. Event sources target `arn` (the
+    alias's ARN); invoke permissions and URLs name the function with `qualifier` (the alias)."""
 
     function_name: pulumi.Output[str]
     arn: pulumi.Output[str]
+    qualifier: pulumi.Output[str]
 
 
 def async_failure_queue(scope: TriggerScope) -> WorkQueue:

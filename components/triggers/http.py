@@ -39,8 +39,9 @@ JWT_IDENTITY_SOURCE = "$request.header.Authorization"
 class HttpApiArgs:
     api_name: str
     function_name: pulumi.Input[str]
-    # The function's ARN, or its published version's qualified ARN on Managed Instances.
+    # What the API invokes (the live alias's ARN), and the qualifier the permissions and the URL name.
     invoke_target_arn: pulumi.Input[str]
+    qualifier: pulumi.Input[str] | None
     routes: Sequence[str]
     settings: HttpSettings
     function_url: bool
@@ -183,6 +184,7 @@ class HttpApi(pulumi.ComponentResource):
             principal="apigateway.amazonaws.com",
             # Any stage and route of this API only.
             source_arn=self.api.execution_arn.apply(lambda arn: f"{arn}/*/*"),
+            qualifier=args.qualifier,
             opts=child,
         )
 
@@ -193,6 +195,7 @@ class HttpApi(pulumi.ComponentResource):
                 f"{name}-url",
                 function_name=args.function_name,
                 authorization_type=settings.function_url_auth,
+                qualifier=args.qualifier,
                 opts=child,
             )
             self.function_url = self.url.function_url
@@ -217,6 +220,7 @@ class HttpApi(pulumi.ComponentResource):
             action="lambda:InvokeFunctionUrl",
             principal="*",
             function_url_auth_type="NONE",
+            qualifier=args.qualifier,
             opts=opts,
         )
         aws.lambda_.Permission(
@@ -225,6 +229,7 @@ class HttpApi(pulumi.ComponentResource):
             action="lambda:InvokeFunction",
             principal="*",
             invoked_via_function_url=True,
+            qualifier=args.qualifier,
             opts=opts,
         )
 
@@ -241,6 +246,7 @@ class HttpKind:
                     api_name=scope.function_name,
                     function_name=target.function_name,
                     invoke_target_arn=target.arn,
+                    qualifier=target.qualifier,
                     routes=trigger.routes,
                     settings=scope.stack.http,
                     function_url=trigger.function_url,

@@ -23,7 +23,9 @@ class S3NotificationArgs:
     bucket_id: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     function_name: pulumi.Input[str]
+    # What S3 invokes (the live alias's ARN) and the qualifier its permission names.
     target_arn: pulumi.Input[str]
+    qualifier: pulumi.Input[str]
     account_id: pulumi.Input[str]
     events: Sequence[str]
     filter_prefix: str | None = None
@@ -43,6 +45,7 @@ class S3Notification(pulumi.ComponentResource):
             principal="s3.amazonaws.com",
             source_arn=args.bucket_arn,
             source_account=args.account_id,
+            qualifier=args.qualifier,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.s3.BucketNotification(
@@ -78,6 +81,7 @@ class S3Kind:
                     bucket_arn=bucket.arn,
                     function_name=target.function_name,
                     target_arn=target.arn,
+                    qualifier=target.qualifier,
                     account_id=scope.shared.account_id,
                     events=trigger.events,
                     filter_prefix=trigger.filter_prefix,

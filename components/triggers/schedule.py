@@ -19,7 +19,9 @@ class ScheduleRuleArgs:
     rule_name: str
     expression: str
     function_name: pulumi.Input[str]
+    # What the rule invokes (the live alias's ARN) and the qualifier its permission names.
     target_arn: pulumi.Input[str]
+    qualifier: pulumi.Input[str]
 
 
 class ScheduleRule(pulumi.ComponentResource):
@@ -40,6 +42,7 @@ class ScheduleRule(pulumi.ComponentResource):
             function=args.function_name,
             principal="events.amazonaws.com",
             source_arn=self.rule.arn,
+            qualifier=args.qualifier,
             opts=child,
         )
         aws.cloudwatch.EventTarget(
@@ -67,6 +70,7 @@ class ScheduleKind:
                     expression=trigger.expression,
                     function_name=target.function_name,
                     target_arn=target.arn,
+                    qualifier=target.qualifier,
                 ),
                 scope.child,
             )

@@ -14,11 +14,14 @@ from model.stack_config import HttpSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:rl-dev-http-api"
+# What the API invokes: the function's live alias.
+ALIAS_ARN = f"{FUNCTION_ARN}:live"
 ROUTES = ("GET /health", "GET /items/{id}", "POST /items")
 HAPPY = HttpApiArgs(
     api_name="rl-dev-http",
     function_name="rl-dev-http-api",
-    invoke_target_arn=FUNCTION_ARN,
+    invoke_target_arn=ALIAS_ARN,
+    qualifier="live",
     routes=ROUTES,
     settings=HttpSettings(auth="iam"),
     function_url=False,
@@ -71,7 +74,7 @@ def test_the_happy_path_registers_the_api_its_integration_routes_stage_logs_and_
         "apiId": "items-api-id",
         "integrationType": "AWS_PROXY",
         "integrationMethod": "POST",
-        "integrationUri": FUNCTION_ARN,
+        "integrationUri": ALIAS_ARN,
         "payloadFormatVersion": "2.0",
     }
     assert children["items-integration"].property_dependencies["apiId"] == [children["items-api"].urn]
@@ -91,6 +94,7 @@ def test_the_happy_path_registers_the_api_its_integration_routes_stage_logs_and_
         "action": "lambda:InvokeFunction",
         "principal": "apigateway.amazonaws.com",
         "sourceArn": f"{EXECUTION_ARN}/*/*",
+        "qualifier": "live",
     }
     assert children["items-invoke"].property_dependencies["sourceArn"] == [children["items-api"].urn]
     assert outputs == {"endpoint": f"https://items-api.execute-api.{REGION}.amazonaws.com"}
@@ -133,21 +137,21 @@ def test_none_with_the_opt_out_leaves_every_route_open_and_adds_no_authorizer() 
     assert all("authorizerId" not in r for r in routes(children).values())
 
 
-def test_a_published_version_is_the_integration_target() -> None:
-    children, _ = run(with_settings(invoke_target_arn=f"{FUNCTION_ARN}:1"))
-    assert children["items-integration"].inputs["integrationUri"] == f"{FUNCTION_ARN}:1"
-    assert children["items-invoke"].inputs == {
-        "function": "rl-dev-http-api",
-        "action": "lambda:InvokeFunction",
-        "principal": "apigateway.amazonaws.com",
-        "sourceArn": f"{EXECUTION_ARN}/*/*",
-    }
+def test_another_qualifier_is_the_integration_target_and_the_permissions_qualifier() -> None:
+    children, _ = run(with_settings(invoke_target_arn=f"{FUNCTION_ARN}:canary", qualifier="canary", function_url=True))
+    assert children["items-integration"].inputs["integrationUri"] == f"{FUNCTION_ARN}:canary"
+    assert children["items-invoke"].inputs["qualifier"] == "canary"
+    assert children["items-url"].inputs["qualifier"] == "canary"
 
 
 def test_an_iam_function_url_has_no_public_permission() -> None:
     children, outputs = run(with_settings(function_url=True))
     assert children["items-url"].type == "aws:lambda/functionUrl:FunctionUrl"
-    assert children["items-url"].inputs == {"functionName": "rl-dev-http-api", "authorizationType": "AWS_IAM"}
+    assert children["items-url"].inputs == {
+        "functionName": "rl-dev-http-api",
+        "authorizationType": "AWS_IAM",
+        "qualifier": "live",
+    }
     assert [name for name, r in children.items() if r.type == "aws:lambda/permission:Permission"] == ["items-invoke"]
     assert outputs["url"] == f"https://items-url.lambda-url.{REGION}.on.aws/"
 
@@ -155,18 +159,24 @@ def test_an_iam_function_url_has_no_public_permission() -> None:
 def test_a_public_function_url_gets_both_public_permissions() -> None:
     settings = HttpSettings(auth="iam", allow_unauthenticated_writes=True, function_url_auth="NONE")
     children, _ = run(with_settings(function_url=True, settings=settings))
-    assert children["items-url"].inputs == {"functionName": "rl-dev-http-api", "authorizationType": "NONE"}
+    assert children["items-url"].inputs == {
+        "functionName": "rl-dev-http-api",
+        "authorizationType": "NONE",
+        "qualifier": "live",
+    }
     assert children["items-url-public"].inputs == {
         "function": "rl-dev-http-api",
         "action": "lambda:InvokeFunctionUrl",
         "principal": "*",
         "functionUrlAuthType": "NONE",
+        "qualifier": "live",
     }
     assert children["items-url-invoke"].inputs == {
         "function": "rl-dev-http-api",
         "action": "lambda:InvokeFunction",
         "principal": "*",
         "invokedViaFunctionUrl": True,
+        "qualifier": "live",
     }
     assert children["items-url-public"].dependencies == [children["items-url"].urn]
     assert children["items-url-invoke"].dependencies == [children["items-url"].urn]

@@ -63,24 +63,50 @@ def functions_of(report: dict[str, Any]) -> dict[str, Any]:
     return {r["name"]: r for r in report["resources"]}
 
 
-def test_the_diff_shows_a_memory_edit_as_that_one_property(
+def version_of(report: dict[str, Any], crate: str) -> str:
+    (alias,) = (r for r in report["resources"] if r["name"] == f"{crate}-fn-live")
+    version: str = alias["inputs"]["functionVersion"]
+    return version
+
+
+def release_changes(before: dict[str, Any], after: dict[str, Any], crate: str) -> list[tuple[str, str, list[str]]]:
+    """What a new version of `crate` changes: its alias's version and its release step's trigger."""
+    old, new = version_of(before, crate), version_of(after, crate)
+    assert old != new, "a change of code or configuration publishes a new version"
+    return [
+        ("change", f"{crate}-fn-live", ["functionVersion"]),
+        ("change", f"{crate}-release-step", ["environment.RELEASE_VERSION", "triggers"]),
+    ]
+
+
+def test_the_diff_shows_a_memory_edit_as_that_property_a_new_version_and_its_release(
     dev_preview: tuple[int, dict[str, Any], str], memory_edited_copy: Path, tmp_path: Path
 ) -> None:
     _, edited, _ = preview("dev", tmp_path / "memory.json", memory_edited_copy)
     diffs = diff_plans(dev_preview[1], edited)
-    assert [(d.kind, d.name, d.changes) for d in diffs] == [
-        ("change", "scheduled-job-fn-function", (PropertyChange("memorySize", 128.0, 256.0),))
-    ]
+    assert sorted((d.kind, d.name, [c.path for c in d.changes]) for d in diffs) == sorted(
+        [
+            ("change", "scheduled-job-fn-function", ["memorySize"]),
+            *release_changes(dev_preview[1], edited, "scheduled-job"),
+        ],
+        key=lambda change: change[1],
+    )
+    (memory,) = next(d for d in diffs if d.name == "scheduled-job-fn-function").changes
+    assert memory == PropertyChange("memorySize", 128.0, 256.0)
 
 
-def test_the_diff_shows_a_source_edit_as_that_functions_code_alone(
+def test_the_diff_shows_a_source_edit_as_that_functions_code_a_new_version_and_its_release(
     dev_preview: tuple[int, dict[str, Any], str], source_edited_copy: Path, tmp_path: Path
 ) -> None:
     _, edited, _ = preview("dev", tmp_path / "code.json", source_edited_copy)
     diffs = diff_plans(dev_preview[1], edited)
-    assert [(d.kind, d.name, [c.path for c in d.changes]) for d in diffs] == [
-        ("change", "sqs-processor-fn-function", ["code.sha256"])
-    ]
+    assert sorted((d.kind, d.name, [c.path for c in d.changes]) for d in diffs) == sorted(
+        [
+            ("change", "sqs-processor-fn-function", ["code.sha256"]),
+            *release_changes(dev_preview[1], edited, "sqs-processor"),
+        ],
+        key=lambda change: change[1],
+    )
     assert "| ~ | `sqs-processor-fn-function` (aws:lambda/function:Function) | `code.sha256` |" in format_markdown(
         diffs
     )

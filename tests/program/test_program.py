@@ -136,9 +136,15 @@ def test_sqs_queue_dlq_and_mapping(dev: Plan) -> None:
     mapping = dev.named("sqs-processor-sqs-mapping")
     assert mapping["inputs"]["functionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (mapping["inputs"]["batchSize"], mapping["inputs"]["maximumBatchingWindowInSeconds"]) == (10.0, 5.0)
-    # Created after the function, which is created after its role policy.
+    # Created on the live alias, after the function, which is created after its role policy.
     function = dev.named("sqs-processor-fn-function")
-    assert function["urn"] in mapping["dependencies"]
+    alias = dev.named("sqs-processor-fn-live")
+    assert (
+        mapping["inputs"]["functionName"]
+        == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rustlambda-dev-sqs-processor:live"
+    )
+    assert alias["urn"] in mapping["dependencies"]
+    assert function["urn"] in alias["dependencies"]
     assert dev.named("sqs-processor-fn-policy")["urn"] in function["dependencies"]
 
 
@@ -206,12 +212,16 @@ def test_prod_overrides_and_managed_instances(prod: Plan) -> None:
     scaling = prod.inputs("lmi-worker-fn-scaling")
     assert scaling["qualifier"] == "$LATEST.PUBLISHED"
     assert scaling["functionScalingConfig"] == {"minExecutionEnvironments": 2.0, "maxExecutionEnvironments": 8.0}
-    assert prod.outputs["functionArns"]["lmi-worker"].endswith(":1"), "invokers target the published version"
+    assert prod.outputs["functionArns"]["lmi-worker"].endswith(":live"), "invokers target the live alias"
 
 
 def test_dev_runs_everything_on_classic_lambda(dev: Plan) -> None:
     assert dev.of_type("aws:lambda/capacityProvider:CapacityProvider") == []
     assert "capacityProviderConfig" not in dev.inputs("lmi-worker-fn-function")
+
+
+# Maps whose keys are the user's (env var names, tag keys), not provider property names.
+FREE_FORM_MAPS = ("variables", "tags", "tagsAll")
 
 
 def walk_keys(value: Any, path: str = "") -> list[str]:
@@ -223,7 +233,7 @@ def walk_keys(value: Any, path: str = "") -> list[str]:
         for key, child in value.items():
             here = f"{path}.{key}" if path else key
             found.append(here)
-            if key not in ("variables", "tags", "tagsAll"):
+            if key not in FREE_FORM_MAPS:
                 found.extend(walk_keys(child, here))
     elif isinstance(value, list):
         for child in value:
@@ -237,7 +247,11 @@ def test_no_input_key_is_left_untranslated(stack: str, request: pytest.FixtureRe
     for registration in plan.registrations:
         if not registration["custom"]:
             continue
-        snake = [k for k in walk_keys(registration["inputs"]) if "_" in k.split(".")[-1].removesuffix("[]")]
+        inputs = registration["inputs"]
+        if registration["type"] == "command:local:Command":
+            # pulumi-command's `environment` is the command's env vars, a free-form map.
+            inputs = {k: v for k, v in inputs.items() if k != "environment"}
+        snake = [k for k in walk_keys(inputs) if "_" in k.split(".")[-1].removesuffix("[]")]
         assert snake == [], f"{registration['type']} {registration['name']}: snake_case keys {snake}"
 
 
@@ -309,3 +323,83 @@ def test_the_stack_outputs_name_every_function_and_what_its_trigger_adds(dev: Pl
         for crate, suffix in (("s3-processor", "-failures"), ("scheduled-job", "-failures"), ("sqs-processor", ""))
     }
     assert dev.outputs["tableNames"] == {"items": "rustlambda-dev-items", "orders": "rustlambda-dev-orders"}
+
+
+EVENT_SOURCES = {
+    # type -> how it names what it invokes
+    "aws:lambda/permission:Permission": lambda inputs: inputs["qualifier"],
+    "aws:lambda/functionUrl:FunctionUrl": lambda inputs: inputs["qualifier"],
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": lambda inputs: inputs["qualifier"],
+    "aws:lambda/eventSourceMapping:EventSourceMapping": lambda inputs: inputs["functionName"].rsplit(":", 1)[1],
+    "aws:apigatewayv2/integration:Integration": lambda inputs: inputs["integrationUri"].rsplit(":", 1)[1],
+    "aws:cloudwatch/eventTarget:EventTarget": lambda inputs: inputs["arn"].rsplit(":", 1)[1],
+    "aws:s3/bucketNotification:BucketNotification": lambda inputs: inputs["lambdaFunctions"][0][
+        "lambdaFunctionArn"
+    ].rsplit(":", 1)[1],
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_trigger_and_permission_is_on_the_live_alias(stack: str, request: pytest.FixtureRequest) -> None:
+    plan: Plan = request.getfixturevalue(stack)
+    seen = 0
+    for type_, qualifier in EVENT_SOURCES.items():
+        for resource in plan.of_type(type_):
+            assert qualifier(resource["inputs"]) == "live", (resource["name"], resource["inputs"])
+            seen += 1
+    # The permissions of the API, S3 and EventBridge, the URL, 2 async configs, the mapping, the
+    # integration, the rule's target and the notification.
+    assert seen == 10
+    assert sorted(plan.outputs["functionArns"].values()) == sorted(
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rustlambda-{stack}-{crate}:live"
+        for crate in plan.outputs["functionArns"]
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_function_publishes_a_version_that_its_alias_starts_on_and_its_release_moves_to(
+    stack: str, request: pytest.FixtureRequest, contracts: dict[str, FunctionContract]
+) -> None:
+    plan: Plan = request.getfixturevalue(stack)
+    for crate in contracts:
+        function = plan.named(f"{crate}-fn-function")
+        assert function["inputs"]["publish"] is True
+        alias = plan.named(f"{crate}-fn-live")
+        assert alias["inputs"]["name"] == "live"
+        assert alias["inputs"]["functionName"] == f"rustlambda-{stack}-{crate}"
+        version = alias["inputs"]["functionVersion"]
+        step = plan.inputs(f"{crate}-release-step")
+        assert step["triggers"] == [version]
+        assert step["environment"]["RELEASE_VERSION"] == version
+        assert step["environment"]["RELEASE_FUNCTION"] == f"rustlambda-{stack}-{crate}"
+
+
+def test_dev_releases_at_once_without_codedeploy(dev: Plan) -> None:
+    assert dev.of_type("aws:codedeploy/deploymentGroup:DeploymentGroup") == []
+    assert dev.of_type("aws:codedeploy/application:Application") == []
+    assert {step["inputs"]["environment"]["RELEASE_STYLE"] for step in dev.of_type("command:local:Command")} == {
+        "all-at-once"
+    }
+
+
+def test_prod_releases_by_canary_with_the_functions_alarms_as_rollback_triggers(
+    prod: Plan, contracts: dict[str, FunctionContract]
+) -> None:
+    (application,) = prod.of_type("aws:codedeploy/application:Application")
+    assert application["inputs"]["name"] == "rustlambda-prod"
+    groups = {
+        g["inputs"]["deploymentGroupName"]: g["inputs"]
+        for g in prod.of_type("aws:codedeploy/deploymentGroup:DeploymentGroup")
+    }
+    assert sorted(groups) == [f"rustlambda-prod-{crate}" for crate in sorted(contracts)]
+    for name, group in groups.items():
+        assert group["deploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+        assert group["autoRollbackConfiguration"] == {
+            "enabled": True,
+            "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+        }
+        assert group["alarmConfiguration"] == {
+            "enabled": True,
+            "alarms": [f"{name}-errors", f"{name}-throttles", f"{name}-duration-p99"],
+        }
+        assert group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/rustlambda-prod-codedeploy"

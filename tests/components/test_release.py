@@ -1,0 +1,128 @@
+"""Release and CodeDeployApplication under Pulumi's mocks: the release step's command and settings,
+the deployment group of gradual styles (alarms as rollback triggers), CodeDeploy's role."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
+from components.release import Release, ReleaseArgs
+from model.stack_config import DeploymentSettings
+from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
+
+FUNCTION = "rl-prod-http-api"
+
+
+def run(deployment: DeploymentSettings, with_codedeploy: bool = True) -> dict[str, Registration]:
+    def program() -> None:
+        codedeploy = (
+            CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", ACCOUNT_ID, REGION))
+            if with_codedeploy
+            else None
+        )
+        Release(
+            "http-api-release",
+            ReleaseArgs(
+                crate="http-api",
+                function_name=FUNCTION,
+                alias_name="live",
+                version="7",
+                deployment=deployment,
+                region=REGION,
+                alarm_names=[f"{FUNCTION}-errors", f"{FUNCTION}-duration-p99"],
+                codedeploy=codedeploy,
+            ),
+        )
+
+    registrations, _ = run_callable(program, "prod", {})
+    return {r.name: r for r in registrations}
+
+
+def test_all_at_once_runs_the_release_step_on_each_new_version_without_codedeploy() -> None:
+    resources = run(DeploymentSettings(), with_codedeploy=False)
+    step = resources["http-api-release-step"]
+    assert step.type == "command:local:Command"
+    assert step.inputs == {
+        "create": "./scripts/release",
+        "update": "./scripts/release",
+        "environment": {
+            "RELEASE_CRATE": "http-api",
+            "RELEASE_FUNCTION": FUNCTION,
+            "RELEASE_ALIAS": "live",
+            "RELEASE_VERSION": "7",
+            "RELEASE_STYLE": "all-at-once",
+            "AWS_REGION": REGION,
+        },
+        "triggers": ["7"],
+    }
+    assert "http-api-release-group" not in resources
+
+
+def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functions_alarms() -> None:
+    resources = run(DeploymentSettings(style="canary", minutes=10))
+    group = resources["http-api-release-group"]
+    assert group.inputs == {
+        "appName": "rl-prod",
+        "deploymentGroupName": FUNCTION,
+        "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/rl-prod-codedeploy",
+        "deploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+        "deploymentStyle": {"deploymentOption": "WITH_TRAFFIC_CONTROL", "deploymentType": "BLUE_GREEN"},
+        "autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
+        "alarmConfiguration": {"enabled": True, "alarms": [f"{FUNCTION}-errors", f"{FUNCTION}-duration-p99"]},
+    }
+    step = resources["http-api-release-step"]
+    assert step.inputs["environment"] == {
+        "RELEASE_CRATE": "http-api",
+        "RELEASE_FUNCTION": FUNCTION,
+        "RELEASE_ALIAS": "live",
+        "RELEASE_VERSION": "7",
+        "RELEASE_STYLE": "canary",
+        "AWS_REGION": REGION,
+        "RELEASE_CODEDEPLOY_APPLICATION": "rl-prod",
+        "RELEASE_CODEDEPLOY_GROUP": FUNCTION,
+        "RELEASE_DEPLOYMENT_CONFIG": "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+        "RELEASE_STEP_MINUTES": "10",
+    }
+    # The step waits for the group.
+    assert group.urn in step.dependencies
+
+
+def test_codedeploy_may_only_shift_the_stacks_aliases_and_read_its_alarms() -> None:
+    resources = run(DeploymentSettings(style="linear", minutes=1))
+    assert resources["codedeploy-application"].inputs == {"name": "rl-prod", "computePlatform": "Lambda", "tags": {}}
+    role = resources["codedeploy-role"].inputs
+    assert json.loads(role["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "codedeploy.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+        }
+    ]
+    statements: list[dict[str, Any]] = json.loads(resources["codedeploy-policy"].inputs["policy"])["Statement"]
+    functions = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:rl-prod-*"
+    assert statements == [
+        {
+            "Sid": "ShiftLiveAliases",
+            "Effect": "Allow",
+            "Action": ["lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig", "lambda:UpdateAlias"],
+            "Resource": [functions, f"{functions}:*"],
+        },
+        {
+            "Sid": "ReadRollbackAlarms",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:DescribeAlarms"],
+            "Resource": [f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:rl-prod-*"],
+        },
+    ]
+    assert resources["http-api-release-group"].inputs["deploymentConfigName"] == (
+        "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+    )
+
+
+def test_a_gradual_release_without_the_stacks_codedeploy_application_is_refused() -> None:
+    with pytest.raises(ValueError, match="a canary release needs the stack's CodeDeploy application and role"):
+        run(DeploymentSettings(style="canary"), with_codedeploy=False)
