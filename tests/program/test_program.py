@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -325,17 +326,21 @@ def test_the_stack_outputs_name_every_function_and_what_its_trigger_adds(dev: Pl
     assert dev.outputs["tableNames"] == {"items": "rustlambda-dev-items", "orders": "rustlambda-dev-orders"}
 
 
-EVENT_SOURCES = {
-    # type -> how it names what it invokes
-    "aws:lambda/permission:Permission": lambda inputs: inputs["qualifier"],
-    "aws:lambda/functionUrl:FunctionUrl": lambda inputs: inputs["qualifier"],
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": lambda inputs: inputs["qualifier"],
-    "aws:lambda/eventSourceMapping:EventSourceMapping": lambda inputs: inputs["functionName"].rsplit(":", 1)[1],
-    "aws:apigatewayv2/integration:Integration": lambda inputs: inputs["integrationUri"].rsplit(":", 1)[1],
-    "aws:cloudwatch/eventTarget:EventTarget": lambda inputs: inputs["arn"].rsplit(":", 1)[1],
-    "aws:s3/bucketNotification:BucketNotification": lambda inputs: inputs["lambdaFunctions"][0][
-        "lambdaFunctionArn"
-    ].rsplit(":", 1)[1],
+def _last_arn_part(value: str) -> str:
+    return value.rsplit(":", 1)[1]
+
+
+# Each event source and permission type -> the qualifier it names.
+EVENT_SOURCES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "aws:lambda/permission:Permission": lambda inputs: str(inputs["qualifier"]),
+    "aws:lambda/functionUrl:FunctionUrl": lambda inputs: str(inputs["qualifier"]),
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": lambda inputs: str(inputs["qualifier"]),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": lambda inputs: _last_arn_part(inputs["functionName"]),
+    "aws:apigatewayv2/integration:Integration": lambda inputs: _last_arn_part(inputs["integrationUri"]),
+    "aws:cloudwatch/eventTarget:EventTarget": lambda inputs: _last_arn_part(inputs["arn"]),
+    "aws:s3/bucketNotification:BucketNotification": lambda inputs: _last_arn_part(
+        inputs["lambdaFunctions"][0]["lambdaFunctionArn"]
+    ),
 }
 
 
