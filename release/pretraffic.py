@@ -4,8 +4,8 @@ Each version gets an empty JSON object as its event: every function of the works
 with its structured error (an event it does not accept) and does nothing else, so the call has no
 side effects and proves what matters here: the version starts (its init ran: env settings read,
 SDK clients built) and its handler answers. What fails the check is Lambda's own report that the
-runtime did not answer: an errorType of `Runtime.*` (init failed, the process exited, it timed
-out, it ran out of memory) or a response that is not JSON at all.
+runtime did not answer: an errorType of `Runtime.*` or `Sandbox.*` (init failed, the process
+exited, it timed out, it ran out of memory) or a response that is not JSON at all.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 PROBE_EVENT: dict[str, Any] = {}
-# Lambda's error types for a runtime that did not answer (init failure, exit, timeout, ...).
-RUNTIME_ERROR_PREFIX = "Runtime."
+# Lambda's error types for a runtime that did not answer: Runtime.ExitError, Runtime.InitError,
+# Runtime.OutOfMemory, Sandbox.Timedout, ...
+RUNTIME_ERROR_PREFIXES = ("Runtime.", "Sandbox.")
 
 
 class PreTrafficFailure(Exception):
@@ -47,6 +48,6 @@ def check(probe: Probe) -> None:
     except json.JSONDecodeError:
         raise PreTrafficFailure(f"{where} answered something that is not JSON: {probe.response[:500]!r}") from None
     error_type = body.get("errorType") if isinstance(body, dict) else None
-    if isinstance(error_type, str) and error_type.startswith(RUNTIME_ERROR_PREFIX):
+    if isinstance(error_type, str) and error_type.startswith(RUNTIME_ERROR_PREFIXES):
         message = body.get("errorMessage", "")
         raise PreTrafficFailure(f"{where} did not start or answer: {error_type}: {message}")
