@@ -17,7 +17,7 @@ from components.tables import Tables, TablesArgs
 from components.triggers import TRIGGER_EXPORTS
 from components.triggers.base import SharedResources
 from model import stack_config
-from model.contract import declared_secrets, load_contracts
+from model.contract import declared_secrets, load_contracts, table_access
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -41,7 +41,10 @@ topic = AlarmTopic(
 )
 capacity = None
 if settings.managed_instances.enabled:
-    mi_args = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags)
+    access = table_access([c for c in contracts if c.trigger.type == "managed-instances"])
+    arns = {name: tables.tables[name].arn for name in access}
+    actions = sorted({a for table in access.values() for a in table})
+    mi_args = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags, arns, actions)
     capacity = ManagedInstances("managed-instances", mi_args)
 codedeploy = None
 if any(f.deployment.gradual for f in settings.functions.values()):

@@ -9,16 +9,18 @@ DynamoDB gateway endpoint on the subnets' route tables.
 Functions on the provider run in its VPC: they reach an AWS service only through a VPC endpoint or
 a NAT gateway. The stack provides the DynamoDB gateway endpoint only, because lmi-worker (its one
 Managed Instances function) uses only DynamoDB; a function that needs other AWS services needs
-interface endpoints for them, or a NAT gateway, in that VPC. The endpoint keeps AWS's default
-(full access) endpoint policy: the route tables may be shared with other workloads of the VPC, and
-each function's access is already limited by its own role.
+interface endpoints for them, or a NAT gateway, in that VPC. The endpoint's policy admits only
+this account's principals, only to the tables the Managed Instances functions' contracts declare,
+and only for the item actions they declare (AWS's default policy admits any principal to any
+table, other accounts' included). So give the provider subnets of their own: other workloads whose
+route tables share this endpoint reach only these tables through it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -46,12 +48,15 @@ class ManagedInstancesArgs:
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
     tags: Mapping[str, str]
+    # The tables the functions on the provider use (name -> ARN) and the item actions they declare.
+    table_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    table_actions: Sequence[str] = ()
 
 
 class ManagedInstances(pulumi.ComponentResource):
     operator_role: aws.iam.Role
     capacity_provider: aws.lambda_.CapacityProvider
-    dynamodb_endpoint: aws.ec2.VpcEndpoint
+    dynamodb_endpoint: aws.ec2.VpcEndpoint | None
     arn: pulumi.Output[str]
     operator_role_arn: pulumi.Output[str]
 
@@ -116,21 +121,30 @@ class ManagedInstances(pulumi.ComponentResource):
             # Lambda checks the operator role's permissions when it creates the provider.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[operator_access]),
         )
-        self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
-            f"{name}-dynamodb-endpoint",
-            vpc_id=vpc_id,
-            service_name=pulumi.Output.from_input(args.region).apply(dynamodb_service_name),
-            vpc_endpoint_type="Gateway",
-            route_table_ids=list(settings.route_table_ids),
-            tags=dict(args.tags),
-            opts=child,
-        )
+        # Only when the functions on the provider use DynamoDB: an endpoint that admits nothing is
+        # no endpoint.
+        self.dynamodb_endpoint = None
+        if args.table_arns:
+            self.dynamodb_endpoint = aws.ec2.VpcEndpoint(
+                f"{name}-dynamodb-endpoint",
+                vpc_id=vpc_id,
+                service_name=pulumi.Output.from_input(args.region).apply(dynamodb_service_name),
+                vpc_endpoint_type="Gateway",
+                route_table_ids=list(settings.route_table_ids),
+                policy=pulumi.Output.all(args.account_id, *args.table_arns.values()).apply(
+                    lambda values: iam.gateway_endpoint_policy(
+                        str(values[0]), [str(v) for v in values[1:]], args.table_actions
+                    )
+                ),
+                tags=dict(args.tags),
+                opts=child,
+            )
         self.arn = self.capacity_provider.arn
         self.operator_role_arn = self.operator_role.arn
         self.register_outputs(
             {
                 "arn": self.arn,
                 "operator_role_arn": self.operator_role_arn,
-                "dynamodb_endpoint_id": self.dynamodb_endpoint.id,
+                "dynamodb_endpoint_id": self.dynamodb_endpoint.id if self.dynamodb_endpoint else None,
             }
         )

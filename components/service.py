@@ -111,11 +111,15 @@ def contract_statements(
         statements.append(arn.apply(partial(iam.table_statement, table.name, actions=table.actions)))
     for bucket in contract.buckets:
         arn = shared.buckets[bucket.name].arn
-        statements.append(arn.apply(partial(iam.bucket_statement, bucket.name, actions=bucket.actions)))
+        statements.append(
+            arn.apply(partial(iam.bucket_statement, bucket.name, actions=bucket.actions, prefix=bucket.prefix))
+        )
     for secret in contract.secrets:
         statements.append(shared.secrets[secret.name].arn.apply(partial(iam.secret_statement, secret.name)))
     if contract.secrets and kms_key_arn:
-        statements.append(iam.kms_decrypt_statement(kms_key_arn))
+        statements.append(
+            pulumi.Output.from_input(shared.region).apply(partial(iam.kms_decrypt_statement, kms_key_arn))
+        )
     return statements
 
 

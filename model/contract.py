@@ -195,10 +195,20 @@ class TableUse(_Table):
 
 
 class BucketUse(_Table):
-    """An S3 bucket and the object-level actions the function needs on it."""
+    """An S3 bucket, the key prefix the function works under, and the object-level actions it needs
+    there (the function's role gets them on `<bucket>/<prefix>*` only)."""
 
     name: ResourceName
     env: EnvName
+    prefix: Annotated[
+        str,
+        Field(
+            pattern=r"^([A-Za-z0-9!_.*'()-]+/)*$",
+            max_length=512,
+            description="the key prefix the function reads or writes under, ending in '/' (e.g. incoming/), "
+            "or '' for the whole bucket",
+        ),
+    ]
     actions: Annotated[tuple[BucketAction, ...], Field(min_length=1)]
 
 
@@ -282,6 +292,12 @@ class CrateMetadata(BaseModel):
                 raise ValueError(
                     f"stack.trigger.bucket={trigger.bucket!r} is not declared in stack.buckets: declare it there "
                     f"(declared: {', '.join(sorted(buckets)) or 'none'})"
+                )
+            if not (trigger.filter_prefix or "").startswith(source.prefix):
+                raise ValueError(
+                    f"stack.trigger.filter_prefix={trigger.filter_prefix!r} is outside the prefix "
+                    f"{source.prefix!r} the function may read in bucket {trigger.bucket!r}: set the filter to a key "
+                    "prefix under it"
                 )
             if "s3:PutObject" in source.actions:
                 raise ValueError(
@@ -404,6 +420,15 @@ def declared_tables(contracts: Sequence[FunctionContract]) -> dict[str, str]:
                     f"{table.partition_key!r}, but {seen[1]!r} declares it with {seen[0]!r}: use the same key"
                 )
     return {name: key for name, (key, _) in sorted(keys.items())}
+
+
+def table_access(contracts: Sequence[FunctionContract]) -> dict[str, tuple[str, ...]]:
+    """Table name -> the item actions these contracts declare on it (sorted, each once)."""
+    access: dict[str, set[str]] = {}
+    for contract in contracts:
+        for table in contract.tables:
+            access.setdefault(table.name, set()).update(table.actions)
+    return {name: tuple(sorted(actions)) for name, actions in sorted(access.items())}
 
 
 def declared_buckets(contracts: Sequence[FunctionContract]) -> list[str]:

@@ -51,17 +51,40 @@ def table_statement(table_name: str, table_arn: str, actions: Sequence[str]) -> 
     return allow(f"Table{_sid(table_name)}", actions, [table_arn])
 
 
-def bucket_statement(bucket_name: str, bucket_arn: str, actions: Sequence[str]) -> Statement:
-    """Object-level actions on the bucket's objects (`<arn>/*`)."""
-    return allow(f"Bucket{_sid(bucket_name)}", actions, [f"{bucket_arn}/*"])
+def bucket_statement(bucket_name: str, bucket_arn: str, actions: Sequence[str], prefix: str) -> Statement:
+    """Object-level actions on the objects under the prefix the contract declares (`<arn>/<prefix>*`)."""
+    return allow(f"Bucket{_sid(bucket_name)}", actions, [f"{bucket_arn}/{prefix}*"])
 
 
 def secret_statement(secret_name: str, secret_arn: str) -> Statement:
     return allow(f"Secret{_sid(secret_name)}", ["secretsmanager:GetSecretValue"], [secret_arn])
 
 
-def kms_decrypt_statement(key_arn: str) -> Statement:
-    return allow("DecryptSecrets", ["kms:Decrypt"], [key_arn])
+def kms_decrypt_statement(key_arn: str, region: str) -> Statement:
+    """The secrets' customer key, for decrypting through Secrets Manager only (not for any
+    ciphertext the function comes across)."""
+    return {
+        **allow("DecryptSecrets", ["kms:Decrypt"], [key_arn]),
+        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+    }
+
+
+def gateway_endpoint_policy(account_id: str, table_arns: Sequence[str], actions: Sequence[str]) -> str:
+    """A DynamoDB gateway endpoint's policy: this account's principals, the stack's tables, the
+    item actions the stack's contracts declare, and nothing else (the default policy lets any
+    principal in the VPC reach any table, other accounts' included)."""
+    return document(
+        [
+            {
+                "Sid": "StackTablesOnly",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": sorted(set(actions)),
+                "Resource": sorted(table_arns),
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
+            }
+        ]
+    )
 
 
 def queue_consumer_statement(queue_arn: str) -> Statement:

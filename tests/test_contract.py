@@ -19,10 +19,10 @@ VALID: dict[str, Any] = {
     "lambda": {"deploy": {"memory": 128, "timeout": 10, "env": {"RUST_LOG": "info"}}},
     "stack": {
         "description": "demo",
-        "trigger": {"type": "s3", "bucket": "in", "events": ["s3:ObjectCreated:*"]},
+        "trigger": {"type": "s3", "bucket": "in", "events": ["s3:ObjectCreated:*"], "filter_prefix": "incoming/"},
         "buckets": [
-            {"name": "in", "env": "INPUT_BUCKET", "actions": ["s3:GetObject"]},
-            {"name": "out", "env": "OUTPUT_BUCKET", "actions": ["s3:PutObject"]},
+            {"name": "in", "env": "INPUT_BUCKET", "prefix": "incoming/", "actions": ["s3:GetObject"]},
+            {"name": "out", "env": "OUTPUT_BUCKET", "prefix": "", "actions": ["s3:PutObject"]},
         ],
     },
 }
@@ -82,6 +82,14 @@ def setting_collides(m: dict[str, Any]) -> None:
 
 def undeclared_trigger_bucket(m: dict[str, Any]) -> None:
     m["stack"]["trigger"]["bucket"] = "other"
+
+
+def trigger_outside_prefix(m: dict[str, Any]) -> None:
+    m["stack"]["trigger"]["filter_prefix"] = "other/"
+
+
+def prefix_without_slash(m: dict[str, Any]) -> None:
+    m["stack"]["buckets"][0]["prefix"] = "incoming"
 
 
 def writes_trigger_bucket(m: dict[str, Any]) -> None:
@@ -169,6 +177,18 @@ CASES: list[tuple[Callable[[dict[str, Any]], None], str, bool]] = [
         undeclared_trigger_bucket,
         "stack.trigger.bucket='other' is not declared in stack.buckets: declare it there (declared: in, out)",
         False,
+    ),
+    (
+        trigger_outside_prefix,
+        "stack.trigger.filter_prefix='other/' is outside the prefix 'incoming/' the function may read in bucket "
+        "'in': set the filter to a key prefix under it",
+        False,
+    ),
+    (
+        prefix_without_slash,
+        "stack.buckets.0.prefix='incoming' is invalid: set the key prefix the function reads or writes under, "
+        "ending in '/' (e.g. incoming/), or '' for the whole bucket",
+        True,
     ),
     (
         writes_trigger_bucket,

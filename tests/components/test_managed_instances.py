@@ -22,8 +22,15 @@ SETTINGS = ManagedInstancesSettings(
     max_vcpu=16,
     scaling_mode="Auto",
 )
+ITEMS_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/rl-dev-items"
 HAPPY = ManagedInstancesArgs(
-    provider_name="rl-dev", settings=SETTINGS, account_id=ACCOUNT_ID, region=REGION, tags={"project": "rl"}
+    provider_name="rl-dev",
+    settings=SETTINGS,
+    account_id=ACCOUNT_ID,
+    region=REGION,
+    tags={"project": "rl"},
+    table_arns={"items": ITEMS_ARN},
+    table_actions=("dynamodb:GetItem",),
 )
 COMPONENT_URN = "urn:pulumi:dev::rustlambda::pulumi:pulumi:Stack$rustlambda:index:ManagedInstances::lmi"
 OPERATOR_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/rl-dev-operator"
@@ -111,8 +118,28 @@ def test_a_dynamodb_gateway_endpoint_serves_the_subnets_route_tables() -> None:
         "serviceName": f"com.amazonaws.{REGION}.dynamodb",
         "vpcEndpointType": "Gateway",
         "routeTableIds": ["rtb-0a", "rtb-0b"],
+        "policy": endpoint.inputs["policy"],
         "tags": {"project": "rl"},
     }
+    # This account's principals, the functions' tables and item actions only.
+    assert json.loads(endpoint.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StackTablesOnly",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["dynamodb:GetItem"],
+                "Resource": [ITEMS_ARN],
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}},
+            }
+        ],
+    }
+
+
+def test_without_tables_there_is_no_endpoint() -> None:
+    children, _ = run(dataclasses.replace(HAPPY, table_arns={}, table_actions=()))
+    assert [r.type for r in children.values() if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint"] == []
 
 
 def test_the_endpoint_follows_the_region() -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from model.contract import FunctionContract
-from tests.program.plans import REPO_ROOT, TEST_SECRET, Plan
+from tests.program.plans import REPO_ROOT, TEST_SECRET, Plan, run_plan
 
 ACCOUNT = "123456789012"
 # The dev and prod stacks deploy to eu-west-1 (aws:region in their stack files): the offline engine too.
@@ -105,9 +106,21 @@ def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
     assert sqs["ConsumeQueue"]["Action"] == ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
     assert sqs["ConsumeQueue"]["Resource"] == [f"arn:aws:sqs:{REGION}:{ACCOUNT}:rustlambda-dev-sqs-processor"]
     s3 = {s["Sid"]: s for s in statements(dev, "s3-processor")}
-    assert s3["BucketUploads"]["Action"] == ["s3:GetObject"]
-    assert s3["BucketUploads"]["Resource"][0].endswith("/*")
-    assert s3["BucketManifests"]["Action"] == ["s3:PutObject"]
+    # Only the prefixes the contract declares: it reads incoming/ and writes manifests/.
+    uploads, manifests = (
+        "arn:aws:s3:::rustlambda-dev-uploads-20261127",
+        "arn:aws:s3:::rustlambda-dev-manifests-20261127",
+    )
+    assert (s3["BucketUploads"]["Action"], s3["BucketUploads"]["Resource"]) == (
+        ["s3:GetObject"],
+        [f"{uploads}/incoming/*"],
+    )
+    assert (s3["BucketManifests"]["Action"], s3["BucketManifests"]["Resource"]) == (
+        ["s3:PutObject"],
+        [f"{manifests}/manifests/*"],
+    )
+    # ...where the function writes its manifests.
+    assert dev.inputs("s3-processor-fn-function")["environment"]["variables"]["MANIFEST_PREFIX"] == "manifests/"
     assert s3["SecretManifestSigningKey"] == {
         "Action": ["secretsmanager:GetSecretValue"],
         "Effect": "Allow",
@@ -408,3 +421,34 @@ def test_prod_releases_by_canary_with_the_functions_alarms_as_rollback_triggers(
             "alarms": [f"{name}-errors", f"{name}-throttles", f"{name}-duration-p99"],
         }
         assert group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/rustlambda-prod-codedeploy"
+
+
+def test_the_managed_instances_endpoint_admits_this_account_to_its_functions_tables_only(prod: Plan) -> None:
+    endpoint = prod.inputs("managed-instances-dynamodb-endpoint")
+    assert json.loads(endpoint["policy"])["Statement"] == [
+        {
+            "Sid": "StackTablesOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            # lmi-worker, the one function on the provider, reads items.
+            "Action": ["dynamodb:GetItem"],
+            "Resource": [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/rustlambda-prod-items"],
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        }
+    ]
+
+
+def test_a_customer_key_for_secrets_decrypts_through_secrets_manager_only(tmp_path: Path) -> None:
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b0e0f0a-1111-2222-3333-444455556666"
+    plan = run_plan("dev", tmp_path, extra_config={"rustlambda:secretKmsKeyArn": key})
+    (decrypt,) = (s for s in statements(plan, "s3-processor") if s["Sid"] == "DecryptSecrets")
+    assert decrypt == {
+        "Sid": "DecryptSecrets",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [key],
+        "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}},
+    }
+    assert plan.inputs("secrets-manifest-signing-key")["kmsKeyId"] == key
+    # Functions without secrets get no key at all.
+    assert all(s["Sid"] != "DecryptSecrets" for s in statements(plan, "http-api"))
