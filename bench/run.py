@@ -9,7 +9,7 @@ peak memory, and the size of what is deployed.
    any Rust function starts from) for x86_64 in release (the same profile as the arm64 artifacts, but
    with symbols kept so that `nm` can attribute .text to crates), and the arm64 zips
    (scripts/build-functions, a no-op when the sources are unchanged).
-2. For every function, its release binary and its Python baseline (bench/baselines/<function>,
+2. For every function, its release binary and its Python baseline (harness/baselines/<function>,
    awslambdaric + boto3), each in its own processes, with one moto server as AWS:
    - cold start, N fresh processes: init (spawn to the first GET .../invocation/next, against a
      timing Runtime API) and the first invocation, P50/P95 of each and of their sum; and, as a
@@ -50,11 +50,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import builds
-from tests.harness import functions
-from tests.harness.aws import create_bucket, create_table
-from tests.harness.emulator import INVOKE_PATH, Emulator
-from tests.harness.moto import MotoServer
-from tests.harness.processes import stop
+from harness import functions
+from harness.aws import create_bucket, create_table
+from harness.emulator import INVOKE_PATH, Emulator
+from harness.moto import MotoServer
+from harness.processes import stop
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
