@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.harness import functions
+from harness import functions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What scripts/build_functions.py logs once per cargo invocation, and when it skips the build.

@@ -18,18 +18,11 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
-from pathlib import Path
 
+from bench.memory import vm_hwm_kib
 from offline.analyzer import PolicyPackClient, registrations_to_resources
 from offline.engine import REPO_ROOT, run_program
 from offline.preview import offline_config
-
-
-def vm_hwm_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def bench_preview(runs: int) -> None:

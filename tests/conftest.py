@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from harness import functions
+from harness.moto import MotoServer
 from model.contract import FunctionContract
-from tests.harness import functions
-from tests.harness.moto import MotoServer
 from tests.program import copies
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import functions
+from harness.emulator import Emulator
+from harness.moto import MotoServer
 from model.contract import FunctionContract
-from tests.harness import functions
-from tests.harness.emulator import Emulator
-from tests.harness.moto import MotoServer
 
 StartFunction = Callable[[str, dict[str, str]], Emulator]
 
@@ -23,7 +23,7 @@ def flavour(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def python_binaries() -> Path:
-    """The Python baselines of bench/ (the `python` flavour)."""
+    """The Python baselines the benchmarks compare with (the `python` flavour)."""
     return functions.python_baselines()
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from harness.aws import create_table
+from harness.emulator import Emulator
+from harness.functions import WORKSPACE
+from harness.moto import MotoServer
 from tests.e2e.conftest import StartFunction
-from tests.harness.aws import create_table
-from tests.harness.emulator import Emulator
-from tests.harness.functions import WORKSPACE
-from tests.harness.moto import MotoServer
 
 FIXTURES = WORKSPACE / "http-api" / "tests" / "fixtures"
 APIGW_POST = json.loads((FIXTURES / "apigw-v2-post-item.json").read_text())

@@ -1,13 +1,12 @@
 """lmi-worker end to end.
 
-One invocation at a time under aws-lambda-rie (as on classic Lambda); then, against the test
-Runtime API, as on Managed Instances: 64 invocations in flight together in ONE process, a panicking
-request failing alone, and SIGTERM with requests in flight losing none.
+One invocation at a time under aws-lambda-rie (as on classic Lambda); then, against our own Runtime
+API (harness/runtime_api.py), as on Managed Instances: 64 invocations in flight together in ONE
+process, a panicking request failing alone, and SIGTERM with requests in flight losing none.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 from collections.abc import Callable, Iterator
@@ -15,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from harness import functions
+from harness.aws import create_table
+from harness.gate_proxy import GateProxy
+from harness.moto import MotoServer
+from harness.processes import stop
+from harness.runtime_api import RuntimeApi
 from model.contract import FunctionContract
 from tests.e2e.conftest import StartFunction
-from tests.harness import functions
-from tests.harness.aws import create_table
-from tests.harness.gate_proxy import GateProxy
-from tests.harness.moto import MotoServer
-from tests.harness.processes import stop
-from tests.harness.runtime_api import TestRuntimeApi
 
 CONCURRENCY = 64
 # The Managed Instances tests (many invocations in flight in one process) run on the Rust builds
-# only: the Python baseline (bench/baselines/lmi-worker) is sequential, as awslambdaric serves one
+# only: the Python baseline (harness/baselines/lmi-worker) is sequential, as awslambdaric serves one
 # invocation at a time, so it takes part in the one-at-a-time scenario only.
 concurrent_flavours = pytest.mark.parametrize(
     "flavour", [f for f in functions.FLAVOURS if f != "python"], indirect=True
@@ -60,22 +59,14 @@ def test_one_at_a_time_under_the_emulator(start_function: StartFunction, moto: M
 
 
 class Worker:
-    """One lmi-worker process polling the test Runtime API with AWS_LAMBDA_MAX_CONCURRENCY=64."""
+    """One lmi-worker process polling our Runtime API with AWS_LAMBDA_MAX_CONCURRENCY=64."""
 
     def __init__(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.api = TestRuntimeApi()
+        self.api = RuntimeApi("lmi-worker", memory_mb=2048, version="1")
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
             command,
-            env={
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "AWS_LAMBDA_RUNTIME_API": self.api.address,
-                "AWS_LAMBDA_MAX_CONCURRENCY": str(CONCURRENCY),
-                "AWS_LAMBDA_FUNCTION_NAME": "lmi-worker",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "2048",
-                "AWS_LAMBDA_FUNCTION_VERSION": "1",
-                **env,
-            },
+            env={**self.api.runtime_env(), "AWS_LAMBDA_MAX_CONCURRENCY": str(CONCURRENCY), **env},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )

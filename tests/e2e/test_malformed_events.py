@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from harness.aws import create_bucket, create_table
+from harness.functions import WORKSPACE
+from harness.moto import MotoServer
 from tests.e2e.conftest import StartFunction
-from tests.harness.aws import create_bucket, create_table
-from tests.harness.functions import WORKSPACE
-from tests.harness.moto import MotoServer
 
 EVENTS_PER_FUNCTION = 250
 FIXTURES = {

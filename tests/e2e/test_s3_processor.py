@@ -10,10 +10,10 @@ import json
 import urllib.parse
 from typing import Any
 
+from harness.aws import create_bucket
+from harness.functions import WORKSPACE
+from harness.moto import MotoServer
 from tests.e2e.conftest import StartFunction
-from tests.harness.aws import create_bucket
-from tests.harness.functions import WORKSPACE
-from tests.harness.moto import MotoServer
 
 TEMPLATE = json.loads((WORKSPACE / "s3-processor" / "tests" / "fixtures" / "object-created.json").read_text())[
     "Records"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from harness.aws import create_table, scan_all
+from harness.functions import WORKSPACE
+from harness.moto import MotoServer
 from tests.e2e.conftest import StartFunction
-from tests.harness.aws import create_table, scan_all
-from tests.harness.functions import WORKSPACE
-from tests.harness.moto import MotoServer
 
 EVENT = json.loads((WORKSPACE / "scheduled-job" / "tests" / "fixtures" / "scheduled-event.json").read_text())
 # The fixture fires at 2026-11-27T12:00:00Z; with RETENTION_DAYS=30 the cutoff is 30 days earlier.

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.aws import create_table, scan_all
+from harness.functions import WORKSPACE
+from harness.moto import MotoServer
 from tests.e2e.conftest import StartFunction
-from tests.harness.aws import create_table, scan_all
-from tests.harness.functions import WORKSPACE
-from tests.harness.moto import MotoServer
 
 TEMPLATE = json.loads((WORKSPACE / "sqs-processor" / "tests" / "fixtures" / "sqs_event.json").read_text())["Records"][0]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.harness.processes import free_port
+from harness.processes import free_port
 
 TARGET_PREFIX = "CodeDeploy_20141006."
 CANARY_WEIGHT = 0.1

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from tests.harness.processes import free_port, port_open, stop, wait_until
+from harness.processes import free_port, port_open, stop, wait_until
 
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -1,14 +1,19 @@
-"""A test Lambda Runtime API that hands out many invocations at once to ONE runtime process.
+"""A Lambda Runtime API of our own for ONE runtime process, bound to 127.0.0.1 on a free port.
 
-aws-lambda-rie serves one invocation at a time, so Managed Instances concurrency is proven against
-this server: it implements the runtime side of the API (next, response, error, init/error) and
-records how many invocations were in flight together. Bound to 127.0.0.1 on a free port.
+aws-lambda-rie serves one invocation at a time and starts the runtime only at the first invoke, so
+two things are measured against this server instead: Managed Instances concurrency (the e2e tests
+hand many invocations at once to one process and read how many were in flight together) and cold
+starts (the benchmarks read when a fresh process first asks for work, which ends Lambda's init
+phase, and when its first response arrives). It implements the runtime side of the API: next,
+response, error and init/error.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +28,7 @@ PREFIX = "/2018-06-01/runtime"
 class Outcome:
     kind: str  # "response" or "error"
     body: Any
+    received_at: float  # time.perf_counter() when the runtime had sent it
 
 
 @dataclass
@@ -31,6 +37,8 @@ class State:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)
     max_in_flight: int = 0
+    # time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end of init.
+    first_next_at: float | None = None
     init_errors: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Condition = field(init=False)
@@ -55,10 +63,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        asked_at = time.perf_counter()
         if self.path != f"{PREFIX}/invocation/next":
             self._reply(404)
             return
         state = self.server.state
+        with state.lock:
+            if state.first_next_at is None:
+                state.first_next_at = asked_at
         while True:
             try:
                 request_id, payload = state.pending.get(timeout=0.5)
@@ -77,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "Content-Type": "application/json",
                 "Lambda-Runtime-Aws-Request-Id": request_id,
                 "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                "Lambda-Runtime-Invoked-Function-Arn": "arn:aws:lambda:us-east-1:123456789012:function:lmi-worker",
+                "Lambda-Runtime-Invoked-Function-Arn": self.server.function_arn,
                 "Lambda-Runtime-Trace-Id": f"Root=1-00000000-{request_id[:24]}",
             },
         )
@@ -85,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        received_at = time.perf_counter()
         try:
             body: Any = json.loads(raw) if raw else None
         except json.JSONDecodeError:
@@ -92,14 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         parts = self.path.removeprefix(f"{PREFIX}/").split("/")
         if parts == ["init", "error"]:
-            with state.lock:
+            with state.done:
                 state.init_errors.append(body)
+                state.done.notify_all()
             self._reply(202)
             return
         if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
             with state.done:
                 state.in_flight.discard(parts[1])
-                state.outcomes[parts[1]] = Outcome(parts[2], body)
+                state.outcomes[parts[1]] = Outcome(parts[2], body, received_at)
                 state.done.notify_all()
             self._reply(202)
             return
@@ -109,16 +123,27 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: State
+    function_arn: str
     closing: bool = False
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A runtime stopped while it waits for work resets its connection: expected, not reported.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
-class TestRuntimeApi:
-    __test__ = False  # not a pytest test class
 
-    def __init__(self) -> None:
+class RuntimeApi:
+    def __init__(self, function_name: str, memory_mb: int = 128, version: str = "$LATEST") -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = State()
+        self._server.function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
         self.address = f"127.0.0.1:{self._server.server_address[1]}"
+        self._env = {
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": version,
+        }
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -126,15 +151,22 @@ class TestRuntimeApi:
     def state(self) -> State:
         return self._server.state
 
+    def runtime_env(self) -> dict[str, str]:
+        """The environment Lambda gives a runtime, pointing it at this server."""
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_LAMBDA_RUNTIME_API": self.address, **self._env}
+
     def submit(self, payload: Any) -> str:
         request_id = str(uuid.uuid4())
         self.state.pending.put((request_id, json.dumps(payload).encode()))
         return request_id
 
     def wait_for(self, request_ids: list[str], timeout: float) -> dict[str, Outcome]:
+        """The outcomes of `request_ids`; fails after `timeout` seconds, or at once if init failed."""
         deadline = time.monotonic() + timeout
         with self.state.done:
             while not all(r in self.state.outcomes for r in request_ids):
+                if self.state.init_errors:
+                    raise RuntimeError(f"the runtime reported an init error: {self.state.init_errors[0]}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     missing = [r for r in request_ids if r not in self.state.outcomes]

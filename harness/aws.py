@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness.moto import MotoServer
+from harness.moto import MotoServer
 
 
 def create_table(moto: MotoServer, name: str, partition_key: str) -> str:

@@ -3,7 +3,7 @@
 Three flavours: two builds of the same sources, and the Python baselines the benchmarks compare them with:
 - `native`: the x86_64 debug binaries `cargo test` already built (fast, for most scenarios);
 - `arm64`: the release zips of scripts/build-functions, run under qemu-user (the real artifacts);
-- `python`: bench/baselines/<function>/bootstrap, the same handlers in Python on awslambdaric
+- `python`: harness/baselines/<function>/bootstrap, the same handlers in Python on awslambdaric
   (they must pass the same scenarios, so that the benchmarks compare like with like).
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 
 from model.contract import FunctionContract, load_contracts
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO_ROOT / "functions"
 CACHE_ROOT = Path(os.environ.get("RUSTLAMBDA_CACHE_ROOT", Path.home() / ".cache" / "rustlambda"))
 NATIVE_TARGET_DIR = Path(os.environ.get("RUSTLAMBDA_NATIVE_TARGET_DIR", CACHE_ROOT / "target-native"))
-BASELINES = REPO_ROOT / "bench" / "baselines"
+BASELINES = Path(__file__).resolve().parent / "baselines"
 FLAVOURS = ("native", "arm64", "python")
 
 

@@ -1,15 +1,19 @@
 """AWS's Runtime Interface Emulator (aws-lambda-rie) running one function's bootstrap.
 
 The emulator serves the Lambda invoke API on 127.0.0.1 and the Runtime API to the bootstrap on
-another free port; it passes its environment to the bootstrap. It serves one invocation at a time.
+another free port; it passes its environment to the bootstrap. It serves one invocation at a time
+and prints a REPORT line per invocation in Lambda's format (its "Max Memory Used" is the configured
+memory size, not a measurement).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,9 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.harness.processes import free_port, port_open, stop, wait_until
+from harness.processes import free_port, port_open, stop, wait_until
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+REPORT_LINE = re.compile(
+    r"REPORT RequestId: (?P<id>[0-9a-f-]+)\s+(?:Init Duration: (?P<init>[0-9.]+) ms\s+)?"
+    r"Duration: (?P<duration>[0-9.]+) ms"
+)
+
+
+@dataclass
+class Report:
+    """The figures of one REPORT line, in ms."""
+
+    init_duration_ms: float | None  # only on a cold start, which the emulator makes about 0
+    duration_ms: float
 
 
 @dataclass
@@ -27,6 +43,7 @@ class Invocation:
     request_id: str
     status: int
     body: Any  # parsed JSON, or the raw text when the body is not JSON
+    round_trip_ms: float  # from sending the request to the end of the response, as the caller sees it
 
     @property
     def is_error(self) -> bool:
@@ -78,16 +95,19 @@ class Emulator:
             method="POST",
             headers={"X-Amzn-RequestId": request_id, "Content-Type": "application/json"},
         )
+        started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                status, text = response.status, response.read().decode()
+                status, raw_body = response.status, response.read()
         except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode()
+            status, raw_body = error.code, error.read()
+        round_trip_ms = (time.perf_counter() - started) * 1000
+        text = raw_body.decode()
         try:
             body: Any = json.loads(text)
         except json.JSONDecodeError:
             body = text
-        return Invocation(request_id, status, body)
+        return Invocation(request_id, status, body, round_trip_ms)
 
     def logs(self) -> str:
         self._log.flush()
@@ -96,6 +116,25 @@ class Emulator:
     def json_logs(self) -> list[dict[str, Any]]:
         """The function's JSON log lines (the emulator's own lines, START/END/REPORT, are plain text)."""
         return [json.loads(line) for line in self.logs().splitlines() if line.startswith("{")]
+
+    def reports(self) -> dict[str, Report]:
+        """request id -> the figures of its REPORT line, for every REPORT line logged so far."""
+        found: dict[str, Report] = {}
+        for match in REPORT_LINE.finditer(self.logs()):
+            init = match.group("init")
+            found[match.group("id")] = Report(float(init) if init else None, float(match.group("duration")))
+        return found
+
+    def report_for(self, request_id: str, timeout: float = 5) -> Report:
+        """The REPORT line of one invocation, which the emulator may log just after responding."""
+        found: dict[str, Report] = {}
+
+        def logged() -> bool:
+            found.update(self.reports())
+            return request_id in found
+
+        wait_until(logged, timeout, f"the REPORT line of {request_id} in {self.log_path}")
+        return found[request_id]
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -1,0 +1,80 @@
+"""Cold starts: init and first invocation of fresh processes.
+
+Timed against the Runtime API of harness/runtime_api.py: init runs from spawning the bootstrap to
+its first GET .../invocation/next (Lambda's init phase), the first invocation from there to its
+response. As a cross-check, aws-lambda-rie's REPORT "Init Duration" + first "Duration" (the
+emulator starts the runtime at the first invoke, so its Init Duration is ~0 and the init lands in
+Duration).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.binaries import command, invoke, start
+from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
+from bench.pinning import on_function_cpu
+from bench.stats import summary
+from harness.processes import stop
+from harness.runtime_api import RuntimeApi
+
+
+def one_cold_start(runtime: str, name: str, env: dict[str, str], payload: Any, log_dir: Path) -> tuple[float, float]:
+    """(init ms, first invocation ms) of a fresh process against our Runtime API."""
+    api = RuntimeApi("bench")
+    request_id = api.submit(payload)
+    log_path = log_dir / f"{name}-{runtime}-cold.log"
+    log = log_path.open("ab")
+    try:
+        started = time.perf_counter()
+        with on_function_cpu():
+            process = subprocess.Popen(
+                command(runtime, name), env={**api.runtime_env(), **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            outcome = api.wait_for([request_id], INVOKE_TIMEOUT_S)[request_id]
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{name} ({runtime}): the cold start failed ({error}), see {log_path}") from error
+        finally:
+            stop(process)
+        first_next_at = api.state.first_next_at
+        assert first_next_at is not None  # an outcome comes only after the runtime asked for work
+        return (first_next_at - started) * 1000, (outcome.received_at - first_next_at) * 1000
+    finally:
+        api.close()
+        log.close()
+
+
+def cold_starts(runtime: str, name: str, env: dict[str, str], payload: Any, runs: int, log_dir: Path) -> dict[str, Any]:
+    """Init and first invocation of `runs` fresh processes against the timing Runtime API, and the
+    same from aws-lambda-rie's REPORT lines (which start the runtime at the first invoke)."""
+    inits, firsts, totals, rie_inits, rie_firsts = [], [], [], [], []
+    budget_end = time.monotonic() + LOOP_BUDGET_S
+    for _ in range(runs):
+        if time.monotonic() > budget_end:
+            break
+        init, first = one_cold_start(runtime, name, env, payload, log_dir)
+        inits.append(init)
+        firsts.append(first)
+        totals.append(init + first)
+        emulator = start(runtime, name, env, log_dir)
+        try:
+            report = emulator.report_for(invoke(emulator, payload).request_id)
+        finally:
+            emulator.close()
+        rie_inits.append(report.init_duration_ms or 0.0)
+        rie_firsts.append(report.duration_ms)
+    return {
+        "init_ms": summary(inits, 0.5, 0.95),
+        "first_invocation_ms": summary(firsts, 0.5, 0.95),
+        "total_ms": summary(totals, 0.5, 0.95),
+        "rie_report": {
+            "init_duration_ms": summary(rie_inits, 0.5, 0.95),
+            "first_duration_ms": summary(rie_firsts, 0.5, 0.95),
+            "total_ms": summary([a + b for a, b in zip(rie_inits, rie_firsts, strict=True)], 0.5, 0.95),
+        },
+        "runs": len(totals),
+    }

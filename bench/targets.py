@@ -1,0 +1,93 @@
+"""The targets each function is held to, met or not, from the measured figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import stat
+
+
+def row(function: str, target: str, value: str, met: bool) -> dict[str, Any]:
+    return {"function": function, "target": target, "value": value, "met": met}
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def targets(results: dict[str, Any], size_info: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    hello_init = stat(results, "hello", "rust", "cold_start", "init_ms", "p50")
+    for name in names:
+        rust, python = results[name].get("rust", {}), results[name].get("python", {})
+        rust_cold, python_cold = (
+            stat(rust, "cold_start", "total_ms", "p50"),
+            stat(python, "cold_start", "total_ms", "p50"),
+        )
+        cold_ratio = ratio(rust_cold, python_cold)
+        init = stat(rust, "cold_start", "init_ms", "p50")
+        init_ratio = ratio(init, hello_init)
+        rss, python_rss = rust.get("peak_rss_kib"), python.get("peak_rss_kib")
+        rss_ratio = ratio(rss, python_rss)
+        warm = stat(rust, "warm_no_aws", "duration_ms") or {}
+        tail = warm.get("p99_over_p50")
+        zip_bytes = stat(size_info, name, "arm64_zip_bytes")
+        rows += [
+            row(
+                name,
+                "cold start P50 (init + first) <= 1/10 of Python's",
+                f"{rust_cold} ms vs {python_cold} ms: ratio {cold_ratio}",
+                cold_ratio is not None and cold_ratio <= 0.1,
+            ),
+            row(
+                name,
+                "init P50 <= 1.5x hello-world's",
+                f"{init} ms vs {hello_init} ms: {init_ratio}x",
+                init_ratio is not None and init_ratio <= 1.5,
+            ),
+            row(
+                name,
+                "peak RSS < 16 MiB and <= 1/4 of Python's",
+                f"{rss} KiB vs {python_rss} KiB: ratio {rss_ratio}",
+                rss is not None and rss < 16 * 1024 and rss_ratio is not None and rss_ratio <= 0.25,
+            ),
+            row(
+                name,
+                "warm P99 <= 2x P50 (no-AWS path, REPORT Duration)",
+                f"P50 {warm.get('p50')} ms, P99 {warm.get('p99')} ms: {tail}x",
+                tail is not None and tail <= 2,
+            ),
+            row(
+                name,
+                "arm64 zip <= 3 MB",
+                f"{(zip_bytes or 0) / 1e6:.2f} MB ({zip_bytes} bytes)",
+                zip_bytes is not None and zip_bytes <= 3_000_000,
+            ),
+        ]
+    return rows
+
+
+def builds_targets(builds: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not builds:
+        return []
+    clean, no_op = builds["clean_builds"], builds["no_op_rebuild"]
+    return [
+        row(
+            "all",
+            "one cargo invocation per build of all functions",
+            ", ".join(str(run["cargo_invocations"]) for run in clean) + " (two clean builds)",
+            all(run["cargo_invocations"] == 1 for run in clean),
+        ),
+        row(
+            "all",
+            "no-op rebuild when nothing changed",
+            f"{no_op['seconds']} s, {no_op['cargo_invocations']} cargo invocations",
+            no_op["skipped_as_unchanged"] and no_op["cargo_invocations"] == 0,
+        ),
+        row(
+            "all",
+            "identical zips across two clean builds at different paths",
+            "byte-identical" if builds["identical_zips"] else "different",
+            builds["identical_zips"],
+        ),
+    ]
