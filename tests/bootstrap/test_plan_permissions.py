@@ -1,0 +1,122 @@
+"""Each stack's deploy role, checked against what its program plans (issue 12: the role's
+permissions derived from the plan, not kept by hand; stacks separated; the smoke test's calls).
+
+The dev and prod programs run offline (the real program under Pulumi's mock monitor). For every
+resource they register, tests/bootstrap/plan_calls.py lists the calls CloudFormation's handlers
+say creating, reading, updating and deleting it take, and an IAM policy evaluator
+(@cloud-copilot/iam-simulate, tests/iam) decides each call against the stack's deploy role, with
+the request context AWS would send (the resource's tags, its function, the boundary of a role)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import pytest
+
+from bootstrap.permissions import deploy_policy, split_policy
+from offline.engine import REPO_ROOT
+from tests.bootstrap import plan_calls
+from tests.bootstrap.plan_requests import Call, PlanCalls, stack_scope
+from tests.iam.evaluator import Policy, describe_actions, evaluate
+from tests.program.conftest import dev, prod  # noqa: F401 - the plan fixtures
+from tests.program.plans import Plan
+
+STACKS = ("dev", "prod")
+OTHER = {"dev": "prod", "prod": "dev"}
+
+# Reads the other stack's role may make on this stack's resources, because AWS offers nothing to
+# scope them by (each must be a read: checked below).
+CROSS_STACK_READS = {
+    "cloudwatch:DescribeAlarms": "takes only `*`",
+    "logs:DescribeLogGroups": "authorized on the region's log-group namespace",
+    "logs:DescribeResourcePolicies": "takes only `*`",
+    "logs:GetLogDelivery": "takes only `*`",
+    "logs:ListLogDeliveries": "takes only `*`",
+    "ec2:DescribeVpcEndpoints": "takes only `*`",
+    "ec2:DescribeVpcs": "takes only `*`",
+    "ec2:DescribePrefixLists": "takes only `*`",
+    "ec2:DescribeRouteTables": "takes only `*`",
+}
+
+
+def load_smoke_test() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("smoke_test", REPO_ROOT / "scripts" / "smoke_test.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def deploy_role(stack: str) -> Policy:
+    scope, settings = stack_scope(stack)
+    return Policy(split_policy(deploy_policy(scope, settings)))
+
+
+def policies() -> dict[str, Policy]:
+    return {f"deploy-{stack}": deploy_role(stack) for stack in STACKS}
+
+
+@pytest.fixture(scope="module")
+def plans(dev: Plan, prod: Plan) -> dict[str, Plan]:  # noqa: F811 - the imported fixtures
+    return {"dev": dev, "prod": prod}
+
+
+@pytest.fixture(scope="module")
+def known_actions(plans: dict[str, Plan]) -> set[str]:
+    """The actions AWS's database knows, among those the schemas list for the plans' types."""
+    types = {r["type"] for p in plans.values() for r in PlanCalls(p, stack_scope("dev")[0]).resources()}
+    info = describe_actions(sorted(plan_calls.all_schema_actions(types)))
+    return {name for name, i in info.items() if i.exists}
+
+
+def plan_calls_of(plans: dict[str, Plan], stack: str, known: set[str]) -> list[Call]:
+    calls = PlanCalls(plans[stack], stack_scope(stack)[0])
+    smoke = load_smoke_test().IAM_ACTIONS
+    return [*calls.calls(f"deploy-{stack}", known), *calls.smoke_test_calls(f"deploy-{stack}", smoke)]
+
+
+def test_every_resource_type_of_the_plans_maps_to_a_cloudformation_type(plans: dict[str, Plan]) -> None:
+    types = sorted({r["type"] for p in plans.values() for r in PlanCalls(p, stack_scope("dev")[0]).resources()})
+    unmapped = []
+    for type_ in types:
+        try:
+            plan_calls.cfn_type(type_)
+        except plan_calls.UnmappedType as error:
+            unmapped.append(str(error))
+    assert unmapped == [], "\n".join(unmapped)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_deploy_role_allows_every_call_of_its_plan(
+    plans: dict[str, Plan], known_actions: set[str], stack: str
+) -> None:
+    calls = plan_calls_of(plans, stack, known_actions)
+    assert len(calls) > 100
+    decisions = evaluate(policies(), [c.request for c in calls])
+    denied = [
+        f"{call.describe()}: the deploy role of {stack} does not allow it ({d.decision} {d.error})".rstrip()
+        for call, d in zip(calls, decisions, strict=True)
+        if not d.allowed
+    ]
+    assert denied == [], "\n".join(sorted(set(denied)))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_call_on_a_stacks_resources_is_allowed_to_the_other_stacks_role(
+    plans: dict[str, Plan], known_actions: set[str], stack: str
+) -> None:
+    other = OTHER[stack]
+    calls = plan_calls_of(plans, stack, known_actions)
+    requests = [
+        type(c.request)(f"deploy-{other}", c.request.action, c.request.resources, c.request.context) for c in calls
+    ]
+    decisions = evaluate(policies(), requests)
+    allowed = [
+        f"{call.describe()}: the deploy role of {other} allows it"
+        for call, d in zip(calls, decisions, strict=True)
+        if d.allowed and call.request.action not in CROSS_STACK_READS
+    ]
+    assert allowed == [], "\n".join(sorted(set(allowed)))
+    levels = {a: i.access_level for a, i in describe_actions(sorted(CROSS_STACK_READS)).items()}
+    assert {a: level for a, level in levels.items() if level not in ("Read", "List")} == {}
