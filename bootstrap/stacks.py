@@ -2,9 +2,10 @@
 
 Each stack's `Pulumi.<stack>.yaml` is the one place its region is set (`aws:region`): the bootstrap
 scopes the stack's roles to it and the workflows pass it to aws-actions/configure-aws-credentials
-(`python -m bootstrap.stacks region --stack dev`). The bootstrap also reads the VPC and route tables
-of a stack's Managed Instances (its deploy role may add a DynamoDB endpoint there and nowhere else)
-and the stack's own KMS key for secrets, if it names one.
+(`python -m bootstrap.stacks region --stack dev`), with the stack's fully qualified name
+(`python -m bootstrap.stacks qualified-name --stack dev --organization my-org`). The bootstrap
+also reads the VPC and route tables of a stack's Managed Instances (its deploy role may add a
+DynamoDB endpoint there and nowhere else) and the stack's own KMS key for secrets, if it names one.
 """
 
 from __future__ import annotations
@@ -61,13 +62,30 @@ def read_stack_file(stack: str, project_dir: Path = REPO_ROOT) -> StackFile:
     )
 
 
+# A self-managed (DIY) backend accepts only this organization name in a stack reference.
+DIY_ORGANIZATION = "organization"
+
+
+def qualified_stack_name(stack: str, organization: str | None, project_dir: Path = REPO_ROOT) -> str:
+    """`<organization>/<project>/<stack>`: the organization on Pulumi Cloud, `organization` on a
+    self-managed backend (organization None)."""
+    return f"{organization or DIY_ORGANIZATION}/{project_name(project_dir)}/{stack}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Read a setting of the managed project's stack file")
-    parser.add_argument("setting", choices=["region"])
+    parser.add_argument("setting", choices=["region", "qualified-name"])
     parser.add_argument("--stack", required=True)
+    parser.add_argument(
+        "--organization", default="", help="the Pulumi Cloud organization; empty for a self-managed backend"
+    )
     args = parser.parse_args(argv)
     try:
-        print(read_stack_file(args.stack).region)
+        if args.setting == "region":
+            print(read_stack_file(args.stack).region)
+        else:
+            read_stack_file(args.stack)
+            print(qualified_stack_name(args.stack, args.organization or None))
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

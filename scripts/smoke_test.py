@@ -139,13 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, help="the stack outputs as JSON, instead of asking the Pulumi CLI")
     args = parser.parse_args(argv)
     outputs = json.loads(args.outputs.read_text()) if args.outputs else stack_outputs(args.stack)
+    invoked = targets(outputs)
     import boto3  # after the argument checks: boto3 takes half a second to import
     from botocore.config import Config  # type: ignore[import-untyped]
 
     client = boto3.client("lambda", config=Config(read_timeout=READ_TIMEOUT_S, retries={"max_attempts": 2}))
     print(f"smoke test of stack {args.stack}", flush=True)
     failed = 0
-    for name, target in targets(outputs).items():
+    for name, target in invoked.items():
         print(f"invoking {name} ({target})", flush=True)
         try:
             raw = invoke(client, name, target)

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bootstrap.permissions import OWNER_TAG_KEYS
 from bootstrap.scope import StackScope
 from bootstrap.stacks import StackFile, read_stack_file
 from offline.engine import ACCOUNT_ID, REGION, _computed_state
@@ -107,7 +108,9 @@ class PlanCalls:
         request_tags = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
         resource_tags = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
         if phase == "create":
-            context.update({f"aws:ResourceTag/{k}": v for k, v in inherited.items()})
+            # The create call carries the tags; the handler's later calls see them on the resource
+            # (and a child's calls, its parent's).
+            context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})
             context.update({f"aws:RequestTag/{k}": v for k, v in own_tags.items()})
             creates = [a.split(":")[1] for a in actions if a.startswith("ec2:Create") and a != "ec2:CreateTags"]
             if creates:
@@ -135,8 +138,16 @@ class PlanCalls:
                     candidates = [collection(a) for a in own_arns(registration)] + candidates
                 context = self.context(registration, phase, actions)
                 for action in actions:
+                    request_context = context
+                    if action.split(":")[1].startswith(("DeleteTags", "Untag")) and "aws:TagKeys" in context:
+                        # The program removes only tags a user drops from `tags`, never the owner tags.
+                        others = [k for k in context["aws:TagKeys"] if k not in OWNER_TAG_KEYS]
+                        request_context = {**context, "aws:TagKeys": others}
                     yield Call(
-                        registration["type"], registration["name"], phase, Request(policy, action, candidates, context)
+                        registration["type"],
+                        registration["name"],
+                        phase,
+                        Request(policy, action, candidates, request_context),
                     )
 
     def smoke_test_calls(self, policy: str, actions: tuple[str, ...]) -> Iterator[Call]:

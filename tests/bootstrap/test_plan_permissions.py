@@ -10,15 +10,17 @@ the request context AWS would send (the resource's tags, its function, the bound
 from __future__ import annotations
 
 import importlib.util
+import json
 from types import ModuleType
 
 import pytest
 
 from bootstrap.permissions import deploy_policy, split_policy
-from offline.engine import REPO_ROOT
+from offline.engine import ACCOUNT_ID, REPO_ROOT
 from tests.bootstrap import plan_calls
 from tests.bootstrap.plan_requests import Call, PlanCalls, stack_scope
-from tests.iam.evaluator import Policy, describe_actions, evaluate
+from tests.bootstrap.policies import boundary, preview
+from tests.iam.evaluator import Policy, Request, describe_actions, evaluate
 from tests.program.conftest import dev, prod  # noqa: F401 - the plan fixtures
 from tests.program.plans import Plan
 
@@ -120,3 +122,50 @@ def test_no_call_on_a_stacks_resources_is_allowed_to_the_other_stacks_role(
     assert allowed == [], "\n".join(sorted(set(allowed)))
     levels = {a: i.access_level for a, i in describe_actions(sorted(CROSS_STACK_READS)).items()}
     assert {a: level for a, level in levels.items() if level not in ("Read", "List")} == {}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_preview_role_allows_every_read_of_the_plans_and_no_write(
+    plans: dict[str, Plan], known_actions: set[str], stack: str
+) -> None:
+    calls = plan_calls_of(plans, stack, known_actions)
+    levels = describe_actions(sorted({c.request.action for c in calls}))
+    requests = [type(c.request)("preview", c.request.action, c.request.resources, c.request.context) for c in calls]
+    decisions = evaluate({"preview": preview()}, requests)
+    reads = [(c, d) for c, d in zip(calls, decisions, strict=True) if c.phase == "read"]
+    writes = [
+        (c, d)
+        for c, d in zip(calls, decisions, strict=True)
+        if levels[c.request.action].access_level not in ("Read", "List")
+    ]
+    assert [f"{c.describe()}: {d.decision} {d.error}" for c, d in reads if not d.allowed] == []
+    assert [c.describe() for c, d in writes if d.allowed] == []
+    assert len(reads) > 50 and len(writes) > 50
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_function_role_of_the_plan_fits_its_stacks_boundary(plans: dict[str, Plan], stack: str) -> None:
+    """Each action on each resource of each role policy the program writes stays allowed under
+    the boundary the program's roles carry (else the boundary would silently cut it off)."""
+    role_policies = [r for r in plans[stack].registrations if r["type"] == "aws:iam/rolePolicy:RolePolicy"]
+    assert len(role_policies) >= 5
+    requests: list[Request] = []
+    named: dict[str, Policy] = {}
+    for registration in role_policies:
+        document = registration["inputs"]["policy"]
+        named[registration["name"]] = Policy([document], boundary(stack))
+        for statement in json.loads(document)["Statement"]:
+            for action in statement["Action"]:
+                for resource in statement["Resource"]:
+                    requests.append(
+                        Request(
+                            registration["name"],
+                            action,
+                            [resource.replace("*", "x")],
+                            {"s3:ResourceAccount": ACCOUNT_ID},
+                        )
+                    )
+    decisions = evaluate(named, requests)
+    assert [
+        f"{r.policy}: {r.action} on {r.resources[0]}" for r, d in zip(requests, decisions, strict=True) if not d.allowed
+    ] == []
