@@ -9,19 +9,17 @@ the request context AWS would send (the resource's tags, its function, the bound
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from types import ModuleType
 
 import pytest
 
 from bootstrap.permissions import deploy_policy, split_policy
-from offline.engine import ACCOUNT_ID, REPO_ROOT
+from offline.engine import ACCOUNT_ID
 from tests.bootstrap import plan_calls
 from tests.bootstrap.plan_requests import Call, PlanCalls, stack_scope
 from tests.bootstrap.policies import boundary, preview
 from tests.iam.evaluator import Policy, Request, describe_actions, evaluate
-from tests.program.conftest import dev, prod  # noqa: F401 - the plan fixtures
+from tests.pipeline.scripts import load_script
 from tests.program.plans import Plan
 
 STACKS = ("dev", "prod")
@@ -42,14 +40,6 @@ CROSS_STACK_READS = {
 }
 
 
-def load_smoke_test() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("smoke_test", REPO_ROOT / "scripts" / "smoke_test.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def deploy_role(stack: str) -> Policy:
     scope, settings = stack_scope(stack)
     return Policy(split_policy(deploy_policy(scope, settings)))
@@ -60,7 +50,7 @@ def policies() -> dict[str, Policy]:
 
 
 @pytest.fixture(scope="module")
-def plans(dev: Plan, prod: Plan) -> dict[str, Plan]:  # noqa: F811 - the imported fixtures
+def plans(dev: Plan, prod: Plan) -> dict[str, Plan]:
     return {"dev": dev, "prod": prod}
 
 
@@ -74,7 +64,7 @@ def known_actions(plans: dict[str, Plan]) -> set[str]:
 
 def plan_calls_of(plans: dict[str, Plan], stack: str, known: set[str]) -> list[Call]:
     calls = PlanCalls(plans[stack], stack_scope(stack)[0])
-    smoke = load_smoke_test().IAM_ACTIONS
+    smoke = load_script("smoke_test").IAM_ACTIONS
     return [*calls.calls(f"deploy-{stack}", known), *calls.smoke_test_calls(f"deploy-{stack}", smoke)]
 
 

@@ -4,14 +4,12 @@ run as the deploy workflow runs it, with the stack outputs a deploy would give."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -22,6 +20,7 @@ from tests.harness.aws import create_table
 from tests.harness.emulator import Emulator
 from tests.harness.lambda_api import LambdaApi
 from tests.harness.moto import CREDENTIALS, MotoServer
+from tests.pipeline.scripts import load_script
 
 HTTP_API = "rustlambda-dev-http-api"
 LMI_WORKER = "rustlambda-dev-lmi-worker"
@@ -52,9 +51,14 @@ def running(
             emulator.close()
 
 
-def smoke_test(api: LambdaApi, outputs: dict[str, object], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def smoke_test(
+    behind: dict[str, Emulator], outputs: dict[str, object], tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
+    """Runs scripts/smoke-test with `outputs` against Lambda's Invoke API serving `behind`
+    (function name -> its emulator), as the deploy workflow runs it."""
     outputs_file = tmp_path / "outputs.json"
     outputs_file.write_text(json.dumps(outputs))
+    api = LambdaApi(behind)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **CREDENTIALS,
@@ -62,14 +66,23 @@ def smoke_test(api: LambdaApi, outputs: dict[str, object], tmp_path: Path) -> su
         "AWS_DEFAULT_REGION": REGION,  # as aws-actions/configure-aws-credentials sets them
         "AWS_ENDPOINT_URL_LAMBDA": api.url,
     }
-    return subprocess.run(
-        [str(REPO_ROOT / "scripts" / "smoke-test"), "--stack", "my-org/rustlambda/dev", "--outputs", str(outputs_file)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [
+                str(REPO_ROOT / "scripts" / "smoke-test"),
+                "--stack",
+                "my-org/rustlambda/dev",
+                "--outputs",
+                str(outputs_file),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        api.close()
 
 
 def deployed(http_api: str = HTTP_API, lmi_worker: str = LMI_WORKER) -> dict[str, object]:
@@ -81,11 +94,7 @@ def deployed(http_api: str = HTTP_API, lmi_worker: str = LMI_WORKER) -> dict[str
 
 
 def test_a_healthy_stack_passes(running: dict[str, Emulator], tmp_path: Path) -> None:
-    api = LambdaApi({HTTP_API: running["http-api"], LMI_WORKER: running["lmi-worker"]})
-    try:
-        result = smoke_test(api, deployed(), tmp_path)
-    finally:
-        api.close()
+    result = smoke_test({HTTP_API: running["http-api"], LMI_WORKER: running["lmi-worker"]}, deployed(), tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[:2] == ["smoke test of stack my-org/rustlambda/dev", f"invoking http-api ({arn(HTTP_API)})"]
@@ -97,11 +106,7 @@ def test_a_healthy_stack_passes(running: dict[str, Emulator], tmp_path: Path) ->
 
 def test_a_function_error_fails_naming_the_function_and_the_error(running: dict[str, Emulator], tmp_path: Path) -> None:
     # http-api's name reaches lmi-worker, which cannot read an HTTP event and fails.
-    api = LambdaApi({HTTP_API: running["lmi-worker"], LMI_WORKER: running["lmi-worker"]})
-    try:
-        result = smoke_test(api, deployed(), tmp_path)
-    finally:
-        api.close()
+    result = smoke_test({HTTP_API: running["lmi-worker"], LMI_WORKER: running["lmi-worker"]}, deployed(), tmp_path)
     assert result.returncode == 1
     assert (
         "FAIL http-api: function error (Unhandled); response: "
@@ -113,22 +118,14 @@ def test_a_function_error_fails_naming_the_function_and_the_error(running: dict[
 
 def test_an_error_of_the_other_function_fails_too(running: dict[str, Emulator], tmp_path: Path) -> None:
     # lmi-worker's name reaches http-api, which cannot read lmi-worker's event and fails.
-    api = LambdaApi({HTTP_API: running["http-api"], LMI_WORKER: running["http-api"]})
-    try:
-        result = smoke_test(api, deployed(), tmp_path)
-    finally:
-        api.close()
+    result = smoke_test({HTTP_API: running["http-api"], LMI_WORKER: running["http-api"]}, deployed(), tmp_path)
     assert result.returncode == 1
     assert "FAIL lmi-worker: function error (Unhandled); response: {" in result.stdout
     assert '"errorType"' in result.stdout
 
 
 def test_a_function_lambda_does_not_know_fails(running: dict[str, Emulator], tmp_path: Path) -> None:
-    api = LambdaApi({HTTP_API: running["http-api"]})
-    try:
-        result = smoke_test(api, deployed(), tmp_path)
-    finally:
-        api.close()
+    result = smoke_test({HTTP_API: running["http-api"]}, deployed(), tmp_path)
     assert result.returncode == 1
     assert (
         "FAIL lmi-worker: the invocation failed: An error occurred (ResourceNotFoundException) when calling the "
@@ -137,11 +134,7 @@ def test_a_function_lambda_does_not_know_fails(running: dict[str, Emulator], tmp
 
 
 def test_outputs_without_a_function_are_refused_naming_it(tmp_path: Path) -> None:
-    api = LambdaApi({})
-    try:
-        result = smoke_test(api, {"functionArns": {"http-api": arn(HTTP_API)}}, tmp_path)
-    finally:
-        api.close()
+    result = smoke_test({}, {"functionArns": {"http-api": arn(HTTP_API)}}, tmp_path)
     assert result.returncode == 1
     assert result.stderr == "error: the stack outputs name no function lmi-worker (functionArns has: http-api)\n"
 
@@ -154,14 +147,6 @@ def test_the_script_needs_a_stack(tmp_path: Path) -> None:
     assert "the following arguments are required: --stack" in result.stderr
 
 
-def load_smoke_test() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("smoke_test", REPO_ROOT / "scripts" / "smoke_test.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     ("response", "message"),
     [
@@ -172,7 +157,7 @@ def load_smoke_test() -> ModuleType:
     ],
 )
 def test_the_health_check_names_what_is_wrong(response: object, message: str) -> None:
-    smoke = load_smoke_test()
+    smoke = load_script("smoke_test")
     with pytest.raises(smoke.SmokeFailure) as failure:
         smoke.check_health(response)
     assert str(failure.value) == message
