@@ -361,7 +361,7 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
         Grant(
             "Alarms",
             (f"arn:aws:cloudwatch:{at}:alarm:{p}-*",),
-            read=("cloudwatch:ListTagsForResource",),
+            read=("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
             write=(
                 "cloudwatch:DeleteAlarms",
                 "cloudwatch:PutMetricAlarm",
@@ -449,14 +449,13 @@ def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
 
 
 def account_wide_grant() -> Grant:
-    """Actions AWS authorizes on `*` only (each is named in a test): CloudWatch's DescribeAlarms,
-    CloudWatch Logs' DescribeLogGroups, and the log-delivery actions HTTP API access logging
-    needs (API Gateway developer guide, "Configuring logging for an HTTP API")."""
+    """Actions AWS authorizes on `*` only (tests/bootstrap/test_plan_permissions.py checks each):
+    CloudWatch Logs' DescribeLogGroups, and the log-delivery actions HTTP API access logging needs
+    (API Gateway developer guide, "Configuring logging for an HTTP API")."""
     return Grant(
         "AccountWide",
         ("*",),
         read=(
-            "cloudwatch:DescribeAlarms",
             "logs:DescribeLogGroups",
             "logs:DescribeResourcePolicies",
             "logs:GetLogDelivery",

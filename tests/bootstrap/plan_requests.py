@@ -84,9 +84,12 @@ class PlanCalls:
         return seen
 
     def candidates(self, registration: Mapping[str, Any]) -> list[str]:
+        """Its own ARNs, then those of the resources it references and theirs (a function's
+        scaling config is checked for the function's calls, which pass the function's role)."""
         arns = own_arns(registration)
         for dependency in self.dependencies(registration):
-            arns += [a for a in own_arns(dependency) if a not in arns]
+            for related in [dependency, *self.dependencies(dependency)]:
+                arns += [a for a in own_arns(related) if a not in arns]
         return [*arns, "*"]
 
     def context(self, registration: Mapping[str, Any], phase: str, actions: list[str]) -> dict[str, Any]:

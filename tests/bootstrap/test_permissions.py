@@ -159,7 +159,10 @@ def test_the_boundary_denies_iam(action: str) -> None:
         [json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})],
         boundary("dev"),
     )
-    decision = decide({"p": everything}, [Request("p", action, [role_arn("rustlambda-dev-x"), "*"])])[0]
+    decision = decide(
+        {"p": everything},
+        [Request("p", action, [role_arn("rustlambda-dev-x"), f"arn:aws:iam::{ACCOUNT_ID}:user/someone"])],
+    )[0]
     assert decision.decision == "ExplicitlyDenied"
 
 

