@@ -1,41 +1,42 @@
-"""The bootstrap program: the role GitHub Actions assumes to deploy this repository's stacks.
+"""The bootstrap program: the roles GitHub Actions assumes to preview and deploy this repository.
 
 A separate Pulumi project, run once per AWS account by someone with IAM admin rights; the main
-project's stacks are then deployed from CI with the role it exports. It owns no resources of its
-own beyond bootstrap.deploy_role.GithubDeployRole (the OIDC provider, unless one exists, and the
-role with its permissions), for the account and region it runs in:
+project's stacks are then previewed and deployed from CI with the roles it exports. It owns
+bootstrap.roles.CiRoles (the OIDC provider unless one exists, a permissions boundary and a deploy
+role per stack, one read-only preview role) and, with `stateBackend: s3`, the self-managed Pulumi
+backend bootstrap.state_backend.PulumiStateBackend (an S3 bucket and a KMS key per stack):
 
     cd bootstrap
     pulumi stack init ci
-    pulumi config set aws:region eu-west-1            # the region the stacks deploy to
     pulumi config set githubRepository owner/name
     pulumi up
 
-Optional: `pulumi config set --path 'branches[0]' main`, `--path 'environments[0]' prod`,
-`allowPullRequests true`, and `existingOidcProviderArn arn:aws:iam::<account>:oidc-provider/
-token.actions.githubusercontent.com` when the account already has GitHub's provider. Give the
-workflow the exported roleArn (aws-actions/configure-aws-credentials, `role-to-assume`) and
-`permissions: id-token: write`.
+It reads each stack's region (and Managed Instances VPC) from the main project's
+`Pulumi.<stack>.yaml`: no region is set here. Its own regional resources (the state bucket and
+keys) go to the first stack's region. Optional: `--path 'stacks[0]' dev` (default dev, prod),
+`--path 'previewStacks[0]' dev` (default: every stack), `stateBackend s3`, and
+`existingOidcProviderArn arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`
+when the account already has GitHub's provider. Re-run `pulumi up` here after changing a stack's
+region or VPC.
 """
-
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import yaml  # PyYAML comes with the Pulumi SDK
 
-from bootstrap.deploy_role import GithubDeployRole, GithubDeployRoleArgs
+from bootstrap.roles import CiRoles, CiRolesArgs, StateBackendArns
+from bootstrap.scope import validate_stacks
+from bootstrap.stacks import project_name, read_stack_file
+from bootstrap.state_backend import PulumiStateBackend, PulumiStateBackendArgs
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# The role manages the resources of the main project, which are all named after it.
-MANAGED_PROJECT = str(yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())["name"])
+# The roles manage the resources of the main project, which are all named after it.
+MANAGED_PROJECT = project_name()
+STATE_BACKENDS = ("pulumi-cloud", "s3")
 
 
 def names(config: pulumi.Config, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """A list-of-strings config value; the default repeats Pulumi.yaml's, for runs without the CLI's."""
     value = config.get_object(key)
-    if value is None:
+    if value is None or value == []:
         return default
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"config {key}={value!r} is invalid: set a list of names, e.g. --path '{key}[0]' ...")
@@ -43,20 +44,45 @@ def names(config: pulumi.Config, key: str, default: tuple[str, ...]) -> tuple[st
 
 
 config = pulumi.Config()
-deploy = GithubDeployRole(
-    "github-deploy",
-    GithubDeployRoleArgs(
-        repository=config.require("githubRepository"),
-        branches=names(config, "branches", ("main",)),
-        environments=names(config, "environments", ("dev", "prod")),
-        pull_requests=config.get_bool("allowPullRequests") or False,
-        existing_provider_arn=config.get("existingOidcProviderArn") or None,
-        account_id=aws.get_caller_identity_output().account_id,
-        region=aws.get_region_output().region,
+repository = config.require("githubRepository")
+stacks = validate_stacks(names(config, "stacks", ("dev", "prod")))
+state_backend = config.get("stateBackend") or "pulumi-cloud"
+if state_backend not in STATE_BACKENDS:
+    raise ValueError(f"config stateBackend={state_backend!r} is invalid: set one of {', '.join(STATE_BACKENDS)}")
+stack_files = [read_stack_file(stack) for stack in stacks]
+tags = {"project": MANAGED_PROJECT, "purpose": "ci"}
+
+# IAM is global; the state bucket and keys live in the first stack's region.
+provider = aws.Provider("aws", region=stack_files[0].region)
+in_region = pulumi.ResourceOptions(provider=provider)
+account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id
+
+state = None
+if state_backend == "s3":
+    state = PulumiStateBackend(
+        "pulumi-state",
+        PulumiStateBackendArgs(project=MANAGED_PROJECT, stacks=stacks, region=stack_files[0].region, tags=tags),
+        opts=in_region,
+    )
+    pulumi.export("backendUrl", state.backend_url)
+    pulumi.export("secretsProviders", state.secrets_providers)
+
+roles = CiRoles(
+    "github",
+    CiRolesArgs(
+        repository=repository,
         project=MANAGED_PROJECT,
-        tags={"project": MANAGED_PROJECT, "purpose": "ci-deploy"},
+        account_id=account_id,
+        stacks=stack_files,
+        preview_stacks=names(config, "previewStacks", stacks),
+        existing_provider_arn=config.get("existingOidcProviderArn") or None,
+        state=StateBackendArns(state.bucket_arn, state.key_arns) if state else None,
+        tags=tags,
     ),
+    opts=in_region,
 )
 
-pulumi.export("roleArn", deploy.role_arn)
-pulumi.export("providerArn", deploy.provider_arn)
+pulumi.export("deployRoleArns", roles.deploy_role_arns)
+pulumi.export("previewRoleArn", roles.preview_role_arn)
+pulumi.export("permissionsBoundaryArns", roles.boundary_arns)
+pulumi.export("providerArn", roles.provider_arn)

@@ -4,8 +4,8 @@ reproducible zip per function, skipping the build when the sources have not chan
 Run through `scripts/build-functions` (which sets the toolchain env). Steps:
 1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table).
 2. A hash of the sources (Cargo.toml without `[package.metadata]` but with the env var names it
-   declares, Cargo.lock, *.rs, build.rs) and of the compiler version decides whether to build:
-   when it matches the last build and every zip exists, nothing runs.
+   declares, Cargo.lock, *.rs, build.rs), of rust-toolchain.toml and of the compiler version
+   decides whether to build: when it matches the last build and every zip exists, nothing runs.
 3. The sources are mirrored into a fixed directory under the cache, so the compiler sees the
    same paths whatever the clone path, and `--remap-path-prefix` hides that directory and
    CARGO_HOME: the binaries do not depend on where they were built.
@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -105,8 +106,15 @@ def hashable_bytes(path: Path) -> bytes:
     return json.dumps(manifest, sort_keys=True).encode()
 
 
+def toolchain_file(workspace: Path) -> Path:
+    """The rust-toolchain.toml that pins the workspace's toolchain (the repository root's)."""
+    return workspace.parent / "rust-toolchain.toml"
+
+
 def source_hash(workspace: Path, rustc_version: str) -> str:
     digest = hashlib.sha256(rustc_version.encode())
+    pinned = toolchain_file(workspace)
+    digest.update(pinned.read_bytes() if pinned.is_file() else b"")
     for relative in source_files(workspace):
         digest.update(str(relative).encode() + b"\0")
         digest.update(hashlib.sha256(hashable_bytes(workspace / relative)).digest())
@@ -249,6 +257,8 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
     log(f"compiler: {version.splitlines()[0]}")
     build_dir = cache_root / "build-src" / "functions"
     mirror(WORKSPACE, build_dir)
+    # Beside the mirror, so that rustup gives cargo there the pinned toolchain too.
+    shutil.copyfile(toolchain_file(WORKSPACE), build_dir.parent / "rust-toolchain.toml")
     target_dir = cache_root / "target-arm64"
     run_cargo_lambda(build_dir, target_dir, rustc)
     artifacts = package(functions, target_dir)

@@ -1,0 +1,655 @@
+"""The permissions of the bootstrap's roles, as pure functions (no Pulumi, tested on their own).
+
+One table per stack (`stack_grants`) says, service by service, which resources of the stack the
+CI may reach and which actions read them and which change them. The deploy role of a stack gets
+both; the preview role gets the reads of every stack it previews. The table is kept by hand, but
+it is checked against the plan: tests/bootstrap/test_plan_permissions.py runs the dev and prod
+programs offline and asks an IAM policy evaluator whether each stack's deploy role allows every
+call that creating, reading, updating and deleting each of its resources takes (CloudFormation's
+resource schemas list them), and whether any of them reaches another stack.
+
+How each service is scoped, where AWS names allow no name prefix:
+- HTTP APIs and VPC endpoints have generated ids: they are created only with the stack's tags and
+  changed only while they carry them (API Gateway authorizes routes, integrations and stages with
+  their API's tags), and the tags that say whose they are cannot be removed.
+- Event source mappings have generated ids: they are created, read and changed only for the
+  stack's functions (`lambda:FunctionArn`).
+- S3 bucket names are global: every S3 statement also requires the bucket to be in this account.
+- IAM: roles are created and changed only with the stack's permissions boundary
+  (`permissions_boundary`), which denies IAM and reaches only the stack's resources, so a role made
+  by the deploy role can never do more than the stack itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bootstrap.scope import StackScope
+from bootstrap.stacks import StackFile
+from model import iam
+
+Condition = Mapping[str, Mapping[str, Any]]
+
+# The AWS managed policies the program attaches to its roles (the capacity provider's operator role).
+ATTACHABLE_POLICY_ARNS = ("arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator",)
+# Tags that say which project and stack a tag-scoped resource belongs to.
+OWNER_TAG_KEYS = ("project", "stack")
+# API Gateway's service principal for Lambda permissions; Lambda's for passed roles.
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Actions on a set of resources: reads (for the preview and deploy roles) and writes (deploy
+    only). `condition` applies to both; `write_condition` to the writes only (merged with it)."""
+
+    sid: str
+    resources: tuple[str, ...]
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    condition: Condition = field(default_factory=dict)
+    write_condition: Condition = field(default_factory=dict)
+
+
+def _statement(sid: str, actions: Sequence[str], resources: Sequence[str], condition: Condition) -> iam.Statement:
+    statement = iam.allow(sid, actions, resources)
+    if condition:
+        statement["Condition"] = {op: dict(values) for op, values in sorted(condition.items())}
+    return statement
+
+
+def _merge(a: Condition, b: Condition) -> Condition:
+    merged: dict[str, dict[str, Any]] = {op: dict(values) for op, values in a.items()}
+    for op, values in b.items():
+        merged.setdefault(op, {}).update(values)
+    return merged
+
+
+def deploy_statements_of(grants: Sequence[Grant]) -> list[iam.Statement]:
+    statements = []
+    for g in grants:
+        if g.read and g.write and not g.write_condition:
+            statements.append(_statement(g.sid, [*g.read, *g.write], g.resources, g.condition))
+            continue
+        if g.read:
+            statements.append(_statement(f"{g.sid}Read" if g.write else g.sid, g.read, g.resources, g.condition))
+        if g.write:
+            condition = _merge(g.condition, g.write_condition)
+            statements.append(_statement(f"{g.sid}Write" if g.read else g.sid, g.write, g.resources, condition))
+    return statements
+
+
+def preview_statements_of(grants: Sequence[Grant], stack: str) -> list[iam.Statement]:
+    suffix = "".join(part.capitalize() for part in stack.split("-"))
+    return [_statement(f"{g.sid}{suffix}", g.read, g.resources, g.condition) for g in grants if g.read]
+
+
+def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
+    """Everything `pulumi up`, `pulumi destroy`, `pulumi preview --refresh` and the smoke test of
+    one stack call, by service, each on the stack's own resources."""
+    p, at, account = scope.prefix, scope.at, scope.account_id
+    functions = f"arn:aws:lambda:{at}:function:{p}-*"  # `*` also covers versions and aliases (`...:1`)
+    stack_function = {"ArnLike": {"lambda:FunctionArn": functions}}
+    owner_tags = {f"aws:ResourceTag/{k}": v for k, v in scope.tags.items()}
+    request_tags = {f"aws:RequestTag/{k}": v for k, v in scope.tags.items()}
+    same_account = {"StringEquals": {"s3:ResourceAccount": account}}
+    grants = [
+        Grant(
+            "LambdaFunctions",
+            (functions,),
+            read=(
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionEventInvokeConfig",
+                "lambda:GetFunctionRecursionConfig",
+                "lambda:GetFunctionScalingConfig",
+                "lambda:GetFunctionUrlConfig",
+                "lambda:GetPolicy",
+                "lambda:GetRuntimeManagementConfig",
+                "lambda:ListTags",
+                "lambda:ListVersionsByFunction",
+            ),
+            write=(
+                "lambda:AddPermission",
+                "lambda:CreateFunction",
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:DeleteFunction",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:DeleteFunctionEventInvokeConfig",
+                "lambda:DeleteFunctionUrlConfig",
+                # The smoke test (scripts/smoke-test) invokes the stack's functions after a deploy.
+                "lambda:InvokeFunction",
+                "lambda:PublishVersion",
+                "lambda:PutFunctionConcurrency",
+                "lambda:PutFunctionEventInvokeConfig",
+                "lambda:PutFunctionScalingConfig",
+                "lambda:RemovePermission",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:UpdateFunctionEventInvokeConfig",
+                "lambda:UpdateFunctionUrlConfig",
+            ),
+        ),
+        # The capacity provider is named after the stack itself (`<project>-<stack>`).
+        Grant(
+            "LambdaCapacityProviders",
+            (f"arn:aws:lambda:{at}:capacity-provider:{p}", f"arn:aws:lambda:{at}:capacity-provider:{p}-*"),
+            read=("lambda:GetCapacityProvider", "lambda:ListFunctionVersionsByCapacityProvider", "lambda:ListTags"),
+            write=(
+                "lambda:CreateCapacityProvider",
+                "lambda:DeleteCapacityProvider",
+                "lambda:PassCapacityProvider",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:UpdateCapacityProvider",
+            ),
+        ),
+        # Mappings have generated ids: scoped by the function they invoke. Creating one has no
+        # resource type at all (`*`), only this condition.
+        Grant(
+            "LambdaCreateEventSourceMappings",
+            ("*",),
+            write=("lambda:CreateEventSourceMapping",),
+            condition=stack_function,
+        ),
+        Grant(
+            "LambdaEventSourceMappings",
+            (f"arn:aws:lambda:{at}:event-source-mapping:*",),
+            read=("lambda:GetEventSourceMapping",),
+            write=("lambda:DeleteEventSourceMapping", "lambda:UpdateEventSourceMapping"),
+            condition=stack_function,
+        ),
+        # Reading a mapping's tags has no condition key for its function (a read of tags only).
+        Grant(
+            "LambdaEventSourceMappingTags", (f"arn:aws:lambda:{at}:event-source-mapping:*",), read=("lambda:ListTags",)
+        ),
+        Grant(
+            "IamRoles",
+            (f"arn:aws:iam::{account}:role/{p}-*",),
+            read=(
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:ListRoleTags",
+            ),
+            write=("iam:TagRole", "iam:UntagRole"),
+        ),
+        # Every change to a role's permissions or trust needs the stack's boundary on the role, and
+        # a role is created only with it: no role the deploy role makes can exceed the boundary.
+        Grant(
+            "IamRolesWithBoundary",
+            (f"arn:aws:iam::{account}:role/{p}-*",),
+            write=(
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:PutRolePolicy",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+            ),
+            write_condition={"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
+        ),
+        # Managed policies: only the ones the stack attaches, never e.g. AdministratorAccess.
+        Grant(
+            "IamAttachStackPolicies",
+            (f"arn:aws:iam::{account}:role/{p}-*",),
+            write=("iam:AttachRolePolicy",),
+            write_condition={
+                "StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn},
+                "ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICY_ARNS)},
+            },
+        ),
+        Grant(
+            "IamPassRolesToLambda",
+            (f"arn:aws:iam::{account}:role/{p}-*",),
+            write=("iam:PassRole",),
+            write_condition={"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
+        ),
+        # With and without a trailing `:*` (tagging actions name the group without it): `*` covers both.
+        Grant(
+            "LogGroups",
+            (f"arn:aws:logs:{at}:log-group:/aws/lambda/{p}-*", f"arn:aws:logs:{at}:log-group:/aws/apigateway/{p}-*"),
+            read=("logs:ListTagsForResource", "logs:ListTagsLogGroup"),
+            write=(
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:PutRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+            ),
+        ),
+        Grant(
+            "SqsQueues",
+            (f"arn:aws:sqs:{at}:{p}-*",),
+            read=("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"),
+            write=("sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"),
+        ),
+        # Bucket configuration only: no object actions (an object-holding bucket is never force-deleted).
+        Grant(
+            "S3Buckets",
+            (f"arn:aws:s3:::{p}-*",),
+            read=(
+                "s3:GetAccelerateConfiguration",
+                "s3:GetBucketAcl",
+                "s3:GetBucketCORS",
+                "s3:GetBucketLocation",
+                "s3:GetBucketLogging",
+                "s3:GetBucketNotification",
+                "s3:GetBucketObjectLockConfiguration",
+                "s3:GetBucketOwnershipControls",
+                "s3:GetBucketPolicy",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:GetBucketRequestPayment",
+                "s3:GetBucketTagging",
+                "s3:GetBucketVersioning",
+                "s3:GetBucketWebsite",
+                "s3:GetEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+            ),
+            write=(
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:DeleteBucketPolicy",
+                "s3:PutBucketNotification",
+                "s3:PutBucketOwnershipControls",
+                "s3:PutBucketPolicy",
+                "s3:PutBucketPublicAccessBlock",
+                "s3:PutBucketTagging",
+                "s3:PutBucketVersioning",
+                "s3:PutEncryptionConfiguration",
+                "s3:PutLifecycleConfiguration",
+            ),
+            condition=same_account,
+        ),
+        Grant(
+            "DynamoDbTables",
+            (f"arn:aws:dynamodb:{at}:table/{p}-*",),
+            read=(
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:DescribeTable",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:ListTagsOfResource",
+            ),
+            write=(
+                "dynamodb:CreateTable",
+                "dynamodb:DeleteTable",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:UpdateTable",
+                "dynamodb:UpdateTimeToLive",
+            ),
+        ),
+        # A refresh reads each secret version's value: the preview can read the stack's secrets.
+        Grant(
+            "Secrets",
+            (f"arn:aws:secretsmanager:{at}:secret:{p}/*",),
+            read=("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue"),
+            write=(
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:TagResource",
+                "secretsmanager:UntagResource",
+                "secretsmanager:UpdateSecret",
+            ),
+        ),
+        Grant(
+            "EventRules",
+            (f"arn:aws:events:{at}:rule/{p}-*",),
+            read=("events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"),
+            write=(
+                "events:DeleteRule",
+                "events:PutRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:TagResource",
+                "events:UntagResource",
+            ),
+        ),
+        # HTTP APIs have generated ids: created with the stack's tags, changed while they carry them.
+        Grant(
+            "HttpApiCreate",
+            (f"arn:aws:apigateway:{scope.region}::/apis",),
+            write=("apigateway:POST",),
+            write_condition={"StringEquals": request_tags},
+        ),
+        Grant(
+            "HttpApis",
+            (f"arn:aws:apigateway:{scope.region}::/apis/*",),
+            read=("apigateway:GET",),
+            write=("apigateway:DELETE", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"),
+            condition={"StringEquals": owner_tags},
+        ),
+        # Tagging: only the stack's own APIs, never with another owner, never dropping the owner tags.
+        Grant(
+            "HttpApiTags",
+            (f"arn:aws:apigateway:{scope.region}::/tags/*",),
+            read=("apigateway:GET",),
+            condition={"StringEquals": owner_tags},
+        ),
+        Grant(
+            "HttpApiTagWrites",
+            (f"arn:aws:apigateway:{scope.region}::/tags/*",),
+            write=("apigateway:POST", "apigateway:PUT"),
+            write_condition={"StringEquals": {**owner_tags, **request_tags}},
+        ),
+        Grant(
+            "HttpApiUntag",
+            (f"arn:aws:apigateway:{scope.region}::/tags/*",),
+            write=("apigateway:DELETE",),
+            write_condition={
+                "StringEquals": owner_tags,
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(OWNER_TAG_KEYS)},
+            },
+        ),
+        Grant(
+            "Alarms",
+            (f"arn:aws:cloudwatch:{at}:alarm:{p}-*",),
+            read=("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+            write=(
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ),
+        ),
+        Grant(
+            "SnsTopics",
+            (f"arn:aws:sns:{at}:{p}-*",),
+            read=("sns:GetTopicAttributes", "sns:ListTagsForResource"),
+            write=(
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:SetTopicAttributes",
+                "sns:TagResource",
+                "sns:UntagResource",
+            ),
+        ),
+    ]
+    if settings.secret_kms_key_arn:
+        grants.append(_secret_key_grant(scope, settings.secret_kms_key_arn))
+    if settings.vpc_id:
+        grants.extend(_vpc_endpoint_grants(scope, settings))
+    return grants
+
+
+def _secret_key_grant(scope: StackScope, key_arn: str) -> Grant:
+    """The stack's own KMS key for secrets, used only by Secrets Manager for the stack's secrets."""
+    return Grant(
+        "SecretsKey",
+        (key_arn,),
+        read=("kms:Decrypt", "kms:DescribeKey"),
+        write=("kms:Encrypt", "kms:GenerateDataKey"),
+        condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
+    )
+
+
+def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
+    """The DynamoDB gateway endpoint of Managed Instances: created with the stack's tags in the
+    stack's VPC on its route tables, and changed only while it carries the tags."""
+    at = scope.at
+    endpoint = f"arn:aws:ec2:{at}:vpc-endpoint/*"
+    network = (
+        f"arn:aws:ec2:{at}:vpc/{settings.vpc_id}",
+        *(f"arn:aws:ec2:{at}:route-table/{rtb}" for rtb in settings.route_table_ids),
+    )
+    owner_tags = {f"aws:ResourceTag/{k}": v for k, v in scope.tags.items()}
+    return [
+        Grant(
+            "VpcEndpointCreate",
+            (endpoint,),
+            write=("ec2:CreateVpcEndpoint",),
+            write_condition={"StringEquals": {f"aws:RequestTag/{k}": v for k, v in scope.tags.items()}},
+        ),
+        Grant(
+            "VpcEndpointTagOnCreate",
+            (endpoint,),
+            write=("ec2:CreateTags",),
+            write_condition={"StringEquals": {"ec2:CreateAction": "CreateVpcEndpoint"}},
+        ),
+        Grant(
+            "VpcEndpointManage",
+            (endpoint,),
+            write=("ec2:CreateTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"),
+            write_condition={"StringEquals": owner_tags},
+        ),
+        Grant(
+            "VpcEndpointUntag",
+            (endpoint,),
+            write=("ec2:DeleteTags",),
+            write_condition={
+                "StringEquals": owner_tags,
+                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(OWNER_TAG_KEYS)},
+            },
+        ),
+        Grant("VpcEndpointNetwork", network, write=("ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint")),
+        # EC2's Describe calls take no resource narrower than `*` (named in a test).
+        Grant(
+            "VpcEndpointDescribe",
+            ("*",),
+            read=("ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs"),
+        ),
+    ]
+
+
+def account_wide_grant() -> Grant:
+    """Actions AWS authorizes on `*` only (tests/bootstrap/test_plan_permissions.py checks each):
+    CloudWatch Logs' DescribeLogGroups, and the log-delivery actions HTTP API access logging needs
+    (API Gateway developer guide, "Configuring logging for an HTTP API")."""
+    return Grant(
+        "AccountWide",
+        ("*",),
+        read=(
+            "logs:DescribeLogGroups",
+            "logs:DescribeResourcePolicies",
+            "logs:GetLogDelivery",
+            "logs:ListLogDeliveries",
+        ),
+        write=("logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy", "logs:UpdateLogDelivery"),
+    )
+
+
+def permissions_boundary(scope: StackScope) -> str:
+    """The most any role of the stack may do: its functions' runtime calls on the stack's own
+    resources, and what Lambda's operator role needs to run Managed Instances. No IAM at all."""
+    p, at, account = scope.prefix, scope.at, scope.account_id
+    ec2 = f"arn:aws:ec2:{at}"
+    statements: list[iam.Statement] = [
+        iam.allow(
+            "FunctionLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"arn:aws:logs:{at}:log-group:/aws/lambda/{p}-*"],
+        ),
+        iam.allow("Tracing", list(iam.XRAY_ACTIONS), ["*"]),
+        iam.allow(
+            "Tables",
+            [
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+            ],
+            [f"arn:aws:dynamodb:{at}:table/{p}-*"],
+        ),
+        {
+            **iam.allow(
+                "Objects",
+                [
+                    "s3:AbortMultipartUpload",
+                    "s3:DeleteObject",
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:ListBucket",
+                    "s3:ListMultipartUploadParts",
+                    "s3:PutObject",
+                ],
+                [f"arn:aws:s3:::{p}-*"],
+            ),
+            "Condition": {"StringEquals": {"s3:ResourceAccount": account}},
+        },
+        iam.allow(
+            "Queues",
+            [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ],
+            [f"arn:aws:sqs:{at}:{p}-*"],
+        ),
+        iam.allow(
+            "Secrets",
+            ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            [f"arn:aws:secretsmanager:{at}:secret:{p}/*"],
+        ),
+        {
+            **iam.allow("SecretsKeys", ["kms:Decrypt"], [f"arn:aws:kms:{at}:key/*"]),
+            # Only as part of a Secrets Manager call, which the Secrets statement limits to the
+            # stack's secrets.
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
+        },
+        # Lambda's operator role for Managed Instances: AWSLambdaManagedEC2ResourceOperator's grants,
+        # in this account and region only.
+        {
+            **iam.allow(
+                "ManagedInstancesLaunch",
+                ["ec2:AttachNetworkInterface", "ec2:CreateTags", "ec2:RunInstances"],
+                [f"{ec2}:instance/*", f"{ec2}:network-interface/*", f"{ec2}:volume/*"],
+            ),
+            "Condition": {"StringEquals": {"ec2:ManagedResourceOperator": "scaler.lambda.amazonaws.com"}},
+        },
+        iam.allow(
+            "ManagedInstancesNetwork",
+            ["ec2:CreateNetworkInterface", "ec2:RunInstances"],
+            [f"{ec2}:security-group/*", f"{ec2}:subnet/*"],
+        ),
+        {
+            **iam.allow("ManagedInstancesImages", ["ec2:RunInstances"], [f"arn:aws:ec2:{scope.region}::image/*"]),
+            "Condition": {"StringEquals": {"ec2:Owner": "amazon"}},
+        },
+        iam.allow(
+            "ManagedInstancesDescribe",
+            [
+                "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeInstances",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+            ],
+            ["*"],
+        ),
+        {"Sid": "NoIam", "Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+    ]
+    return iam.document(statements)
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """A self-managed Pulumi backend: the S3 bucket of the state and each stack's KMS key for
+    its secrets (the stack's secrets provider, `awskms://alias/...`)."""
+
+    bucket_arn: str
+    key_arns: Mapping[str, str]  # stack -> KMS key ARN
+
+
+def state_grants(state: StateBackend, project: str, stack: str) -> list[Grant]:
+    """One stack's objects in the DIY backend's layout (pulumi/pkg/backend/diy: stacks, history,
+    backups, journal and locks per project and stack) and its secrets key. Preview takes no lock."""
+    bucket = state.bucket_arn
+    objects = (
+        f"{bucket}/.pulumi/stacks/{project}/{stack}.json*",
+        f"{bucket}/.pulumi/history/{project}/{stack}/*",
+        f"{bucket}/.pulumi/backups/{project}/{stack}/*",
+        f"{bucket}/.pulumi/journal/{project}/{stack}/*",
+        f"{bucket}/.pulumi/locks/organization/{project}/{stack}/*",
+    )
+    return [
+        Grant("StateObjects", objects, read=("s3:GetObject",), write=("s3:DeleteObject", "s3:PutObject")),
+        Grant("StateKey", (state.key_arns[stack],), read=("kms:Decrypt",), write=("kms:Encrypt",)),
+    ]
+
+
+def state_bucket_grant(state: StateBackend) -> Grant:
+    """The bucket's listing (object names only) and its metadata file, for every role."""
+    return Grant(
+        "StateBucket",
+        (state.bucket_arn, f"{state.bucket_arn}/.pulumi/meta.yaml"),
+        read=("s3:GetObject", "s3:ListBucket"),
+    )
+
+
+def deploy_policy(scope: StackScope, settings: StackFile, state: StateBackend | None = None) -> str:
+    grants = [*stack_grants(scope, settings), account_wide_grant()]
+    if state is not None:
+        grants += [state_bucket_grant(state), *state_grants(state, scope.project, scope.stack)]
+    return iam.document(deploy_statements_of(grants))
+
+
+def preview_policy(scopes: Sequence[tuple[StackScope, StackFile]], state: StateBackend | None = None) -> str:
+    statements: list[iam.Statement] = []
+    for scope, settings in scopes:
+        grants = stack_grants(scope, settings)
+        if state is not None:
+            grants += state_grants(state, scope.project, scope.stack)
+        statements += preview_statements_of(grants, scope.stack)
+    shared = [account_wide_grant(), *([state_bucket_grant(state)] if state is not None else [])]
+    statements += [_statement(g.sid, g.read, g.resources, g.condition) for g in shared]
+    return iam.document(statements)
+
+
+# IAM: a customer managed policy holds at most 6,144 characters (whitespace not counted); a role's
+# inline policies 10,240 together, too few for a deploy role, so each role gets POLICY_PARTS
+# managed policies (a role may have 10).
+MANAGED_POLICY_MAX_CHARS = 6144
+POLICY_PARTS = 3
+
+
+def policy_size(document: str) -> int:
+    """The size IAM counts: the JSON without whitespace."""
+    return len("".join(document.split()))
+
+
+def split_policy(document: str, parts: int = POLICY_PARTS) -> list[str]:
+    """The statements of `document` spread over `parts` documents of about equal size (largest
+    first, each into the smallest so far), each within a managed policy's size."""
+    statements = json.loads(document)["Statement"]
+    if len(statements) < parts:
+        raise ValueError(f"a policy of {len(statements)} statements cannot fill {parts} managed policies")
+    bins: list[list[iam.Statement]] = [[] for _ in range(parts)]
+    for statement in sorted(statements, key=lambda s: policy_size(json.dumps(s)), reverse=True):
+        min(bins, key=lambda b: policy_size(json.dumps(b))).append(statement)
+    documents = [iam.document(sorted(b, key=lambda s: str(s.get("Sid")))) for b in bins]
+    for part in documents:
+        if policy_size(part) > MANAGED_POLICY_MAX_CHARS:
+            raise ValueError(
+                f"a part of the policy has {policy_size(part)} characters, more than a managed policy's "
+                f"{MANAGED_POLICY_MAX_CHARS}: raise POLICY_PARTS"
+            )
+    return documents

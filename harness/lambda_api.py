@@ -1,0 +1,94 @@
+"""Lambda's Invoke API on 127.0.0.1, in front of functions running under aws-lambda-rie.
+
+What moto's Lambda does with Docker (it runs each function in a container with the Runtime
+Interface Emulator and forwards invocations to it), without Docker: `POST
+/2015-03-31/functions/<name or ARN>/invocations` goes to the emulator of that function, the
+answer comes back as Lambda sends it (`X-Amz-Function-Error: Unhandled` when the function failed,
+`ResourceNotFoundException` for a function it does not know). boto3 and the AWS CLI reach it with
+`AWS_ENDPOINT_URL_LAMBDA`. Bounded: each invocation waits at most `timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.parse
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from harness.emulator import Emulator
+from harness.processes import free_port
+
+_INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+# A function name, or an ARN `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
+_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$")
+
+
+def function_name(identifier: str) -> str:
+    match = _ARN.match(identifier)
+    return match.group(1) if match else identifier.split(":")[0]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length) if length else b""
+        match = _INVOKE.match(urllib.parse.urlsplit(self.path).path)
+        if match is None:
+            self._send(404, b'{"message": "unknown path"}', {"x-amzn-ErrorType": "UnknownOperationException"})
+            return
+        identifier = urllib.parse.unquote(match.group(1))
+        emulator = self.server.functions.get(function_name(identifier))
+        if emulator is None:
+            message = json.dumps({"Type": "User", "Message": f"Function not found: {identifier}"}).encode()
+            self._send(404, message, {"x-amzn-ErrorType": "ResourceNotFoundException"})
+            return
+        with self.server.lock:  # the emulator serves one invocation at a time
+            invocation = emulator.invoke(None, raw=payload, timeout=self.server.timeout)
+        body = invocation.body if isinstance(invocation.body, str) else json.dumps(invocation.body)
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if invocation.is_error:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        self._send(200, body.encode(), headers)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    functions: Mapping[str, Emulator]
+    lock: threading.Lock
+    timeout: float
+
+
+class LambdaApi:
+    """Serves `functions` (function name -> its emulator) until `close`."""
+
+    def __init__(self, functions: Mapping[str, Emulator], timeout: float = 60) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.functions = dict(functions)
+        self._server.lock = threading.Lock()
+        self._server.timeout = timeout
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)

@@ -1,0 +1,160 @@
+"""IAM requests for the calls of a plan: which resources each call may be authorized on, and the
+request context AWS would send with it (tags, the function of an event source mapping, the
+boundary a role is created with, ...), all taken from the plan's own inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bootstrap.permissions import OWNER_TAG_KEYS
+from bootstrap.scope import StackScope
+from bootstrap.stacks import StackFile, read_stack_file
+from offline.engine import ACCOUNT_ID, REGION, _computed_state
+from tests.bootstrap import plan_calls
+from tests.iam.evaluator import Request
+from tests.program.plans import Plan
+
+PROJECT = "rustlambda"
+FUNCTION_TYPE = "aws:lambda/function:Function"
+
+
+def stack_scope(stack: str) -> tuple[StackScope, StackFile]:
+    """The stack as the offline engine runs it (its account and region) and its stack file."""
+    return StackScope(PROJECT, stack, ACCOUNT_ID, REGION), dataclasses.replace(read_stack_file(stack), region=REGION)
+
+
+def own_arns(registration: Mapping[str, Any]) -> list[str]:
+    """The ARNs of the AWS objects a registration is (the offline engine's, plus the few it does
+    not compute)."""
+    type_, name, inputs = registration["type"], registration["name"], registration["inputs"]
+    at = f"{REGION}:{ACCOUNT_ID}"
+    if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return [f"arn:aws:cloudwatch:{at}:alarm:{inputs['name']}"]
+    if type_ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+        return [f"arn:aws:lambda:{at}:event-source-mapping:{name}-id"]
+    if type_ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+        return [
+            f"arn:aws:ec2:{at}:vpc-endpoint/{name}-id",
+            f"arn:aws:ec2:{at}:vpc/{inputs['vpcId']}",
+            *(f"arn:aws:ec2:{at}:route-table/{rtb}" for rtb in inputs.get("routeTableIds") or ()),
+        ]
+    arn = _computed_state(type_, name, inputs).get("arn")
+    return [str(arn)] if arn else []
+
+
+def collection(arn: str) -> str:
+    """`arn:aws:apigateway:r::/apis/abc` -> `arn:aws:apigateway:r::/apis`; other ARNs unchanged."""
+    return arn.rsplit("/", 1)[0] if arn.startswith("arn:aws:apigateway:") else arn
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call a phase of one resource takes, as an IAM request."""
+
+    type: str
+    resource: str  # the pulumi name
+    phase: str
+    request: Request
+
+    def describe(self) -> str:
+        kind = f"{self.type} ({plan_calls.CFN_TYPES[self.type]})" if self.type in plan_calls.CFN_TYPES else self.type
+        return f"{kind} {self.resource}: {self.phase} calls {self.request.action} on {self.request.resources[0]}"
+
+
+class PlanCalls:
+    def __init__(self, plan: Plan, scope: StackScope) -> None:
+        self.plan = plan
+        self.scope = scope
+        self.by_urn = {r["urn"]: r for r in plan.registrations}
+
+    def resources(self) -> list[dict[str, Any]]:
+        return [r for r in self.plan.registrations if r["custom"] and not r["type"].startswith("pulumi:providers:")]
+
+    def dependencies(self, registration: Mapping[str, Any]) -> list[dict[str, Any]]:
+        urns = [u for urns in registration["property_dependencies"].values() for u in urns]
+        urns += registration["dependencies"]
+        seen: list[dict[str, Any]] = []
+        for urn in urns:
+            found = self.by_urn.get(urn)
+            if found is not None and found["custom"] and found not in seen:
+                seen.append(found)
+        return seen
+
+    def candidates(self, registration: Mapping[str, Any]) -> list[str]:
+        """Its own ARNs, then those of the resources it references and theirs (a function's
+        scaling config is checked for the function's calls, which pass the function's role)."""
+        arns = own_arns(registration)
+        for dependency in self.dependencies(registration):
+            for related in [dependency, *self.dependencies(dependency)]:
+                arns += [a for a in own_arns(related) if a not in arns]
+        return [*arns, "*"]
+
+    def context(self, registration: Mapping[str, Any], phase: str, actions: list[str]) -> dict[str, Any]:
+        inputs = registration["inputs"]
+        own_tags: dict[str, str] = inputs.get("tags") or {}
+        # A resource without tags of its own (a route, an integration) is authorized with the tags
+        # of the resource it belongs to, which exists before it.
+        inherited: dict[str, str] = next(
+            (d["inputs"]["tags"] for d in self.dependencies(registration) if d["inputs"].get("tags")), {}
+        )
+        tags = own_tags or inherited
+        context: dict[str, Any] = {
+            "aws:ResourceAccount": ACCOUNT_ID,
+            "s3:ResourceAccount": ACCOUNT_ID,
+            # The boundary the program gives each role it creates (bootstrap.scope's convention).
+            "iam:PermissionsBoundary": self.scope.boundary_arn,
+            "iam:PassedToService": "lambda.amazonaws.com",
+        }
+        request_tags = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
+        resource_tags = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
+        if phase == "create":
+            # The create call carries the tags; the handler's later calls see them on the resource
+            # (and a child's calls, its parent's).
+            context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})
+            context.update({f"aws:RequestTag/{k}": v for k, v in own_tags.items()})
+            creates = [a.split(":")[1] for a in actions if a.startswith("ec2:Create") and a != "ec2:CreateTags"]
+            if creates:
+                context["ec2:CreateAction"] = creates[0]
+        else:
+            context.update(resource_tags)
+            if phase == "update":
+                context.update(request_tags)
+        if tags and phase in ("create", "update"):
+            context["aws:TagKeys"] = sorted(tags)
+        if "policyArn" in inputs:
+            context["iam:PolicyARN"] = inputs["policyArn"]
+        functions = [d for d in [registration, *self.dependencies(registration)] if d["type"] == FUNCTION_TYPE]
+        if functions:
+            context["lambda:FunctionArn"] = own_arns(functions[0])[0]
+        return context
+
+    def calls(self, policy: str, known_actions: set[str]) -> Iterator[Call]:
+        for registration in self.resources():
+            by_phase = plan_calls.calls(registration["type"], registration["inputs"], known_actions)
+            for phase, actions in by_phase.items():
+                candidates = self.candidates(registration)
+                if phase == "create":
+                    # API Gateway authorizes a create on the collection it adds to (`/apis`).
+                    candidates = [collection(a) for a in own_arns(registration)] + candidates
+                context = self.context(registration, phase, actions)
+                for action in actions:
+                    request_context = context
+                    if action.split(":")[1].startswith(("DeleteTags", "Untag")) and "aws:TagKeys" in context:
+                        # The program removes only tags a user drops from `tags`, never the owner tags.
+                        others = [k for k in context["aws:TagKeys"] if k not in OWNER_TAG_KEYS]
+                        request_context = {**context, "aws:TagKeys": others}
+                    yield Call(
+                        registration["type"],
+                        registration["name"],
+                        phase,
+                        Request(policy, action, candidates, request_context),
+                    )
+
+    def smoke_test_calls(self, policy: str, actions: tuple[str, ...]) -> Iterator[Call]:
+        """The smoke test's calls on each function the stack exports (`functionArns`)."""
+        for name, arn in sorted(self.plan.outputs["functionArns"].items()):
+            for action in actions:
+                yield Call("scripts/smoke-test", name, "smoke test", Request(policy, action, [arn]))

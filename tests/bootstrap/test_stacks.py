@@ -1,0 +1,51 @@
+"""The stack files as the bootstrap and the workflows read them: one region setting per stack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bootstrap.stacks import StackFile, qualified_stack_name, read_stack_file
+from offline.engine import REPO_ROOT
+
+
+def test_the_stack_files_give_region_vpc_and_route_tables() -> None:
+    assert read_stack_file("dev") == StackFile("dev", "eu-west-1")
+    assert read_stack_file("prod") == StackFile(
+        "prod",
+        "eu-west-1",
+        vpc_id="vpc-0a1b2c3d4e5f60718",
+        route_table_ids=("rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005"),
+    )
+
+
+def test_a_stack_file_without_a_region_is_refused_naming_the_key(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (tmp_path / "Pulumi.qa.yaml").write_text("config:\n  demo:logRetentionDays: 7\n")
+    with pytest.raises(ValueError, match=r"Pulumi\.qa\.yaml sets no aws:region: set it with"):
+        read_stack_file("qa", tmp_path)
+
+
+def test_stack_names_are_qualified_by_organization() -> None:
+    assert qualified_stack_name("dev", "my-org") == "my-org/rustlambda/dev"
+    assert qualified_stack_name("prod", None) == "organization/rustlambda/prod"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bootstrap.stacks", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_workflows_read_the_region_and_the_name_from_the_command_line() -> None:
+    assert run("region", "--stack", "prod").stdout == "eu-west-1\n"
+    assert run("qualified-name", "--stack", "dev", "--organization", "my-org").stdout == "my-org/rustlambda/dev\n"
+    assert run("qualified-name", "--stack", "dev").stdout == "organization/rustlambda/dev\n"
+    missing = run("region", "--stack", "qa")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "error: no stack file Pulumi.qa.yaml: create it (with aws:region) or remove 'qa' from stacks\n",
+    )
