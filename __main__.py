@@ -18,6 +18,7 @@ from components.triggers import TRIGGER_EXPORTS
 from components.triggers.base import SharedResources
 from model import stack_config
 from model.contract import declared_secrets, load_contracts, table_access
+from model.naming import permissions_boundary_arn
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -28,29 +29,28 @@ prefix = f"{settings.project}-{settings.stack}"
 tags = settings.tags
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
+boundary = account_id.apply(lambda account: permissions_boundary_arn(account, settings.project, settings.stack))
 
 build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}
-secrets = Secrets(
-    "secrets", SecretsArgs(name_prefix=prefix, values=secret_values, kms_key_arn=settings.secret_kms_key_arn, tags=tags)
-)
-topic = AlarmTopic(
-    "alarms", AlarmTopicArgs(topic_name=f"{prefix}-alarms", existing_topic_arn=settings.alarms.topic_arn, tags=tags)
-)
+secrets = Secrets("secrets", SecretsArgs(prefix, secret_values, settings.secret_kms_key_arn, tags=tags))
+topic = AlarmTopic("alarms", AlarmTopicArgs(f"{prefix}-alarms", settings.alarms.topic_arn, tags))
 capacity = None
 if settings.managed_instances.enabled:
     access = table_access([c for c in contracts if c.trigger.type == "managed-instances"])
-    arns = {name: tables.tables[name].arn for name in access}
-    actions = sorted({a for table in access.values() for a in table})
-    mi_args = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags, arns, actions)
-    capacity = ManagedInstances("managed-instances", mi_args)
+    arns, actions = {t: tables.tables[t].arn for t in access}, sorted({a for acts in access.values() for a in acts})
+    mi = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags, boundary, arns, actions)
+    capacity = ManagedInstances("managed-instances", mi)
 codedeploy = None
 if any(f.deployment.gradual for f in settings.functions.values()):
-    codedeploy = CodeDeployApplication("codedeploy", CodeDeployApplicationArgs(prefix, account_id, region, tags))
+    codedeploy = CodeDeployApplication(
+        "codedeploy", CodeDeployApplicationArgs(prefix, account_id, region, boundary, tags)
+    )
 shared = SharedResources(
     account_id=account_id,
+    permissions_boundary=boundary,
     tables=tables.tables,
     buckets=buckets.buckets,
     secrets=secrets.secrets,

@@ -101,6 +101,7 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             "LambdaFunctions",
             (functions,),
             read=(
+                "lambda:GetAlias",
                 "lambda:GetFunction",
                 "lambda:GetFunctionConfiguration",
                 "lambda:GetFunctionCodeSigningConfig",
@@ -110,27 +111,34 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 "lambda:GetFunctionScalingConfig",
                 "lambda:GetFunctionUrlConfig",
                 "lambda:GetPolicy",
+                "lambda:GetProvisionedConcurrencyConfig",
                 "lambda:GetRuntimeManagementConfig",
                 "lambda:ListTags",
                 "lambda:ListVersionsByFunction",
             ),
             write=(
                 "lambda:AddPermission",
+                "lambda:CreateAlias",
                 "lambda:CreateFunction",
                 "lambda:CreateFunctionUrlConfig",
+                "lambda:DeleteAlias",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
                 "lambda:DeleteFunctionEventInvokeConfig",
                 "lambda:DeleteFunctionUrlConfig",
+                "lambda:DeleteProvisionedConcurrencyConfig",
                 # The smoke test (scripts/smoke-test) invokes the stack's functions after a deploy.
                 "lambda:InvokeFunction",
                 "lambda:PublishVersion",
                 "lambda:PutFunctionConcurrency",
                 "lambda:PutFunctionEventInvokeConfig",
                 "lambda:PutFunctionScalingConfig",
+                "lambda:PutProvisionedConcurrencyConfig",
                 "lambda:RemovePermission",
                 "lambda:TagResource",
                 "lambda:UntagResource",
+                # The release step moves the live alias (release/step.py).
+                "lambda:UpdateAlias",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
                 "lambda:UpdateFunctionEventInvokeConfig",
@@ -216,6 +224,46 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             (f"arn:aws:iam::{account}:role/{p}-*",),
             write=("iam:PassRole",),
             write_condition={"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
+        ),
+        # CodeDeploy's service role (components/codedeploy.py), given to the deployment groups.
+        Grant(
+            "IamPassRoleToCodeDeploy",
+            (f"arn:aws:iam::{account}:role/{p}-codedeploy",),
+            write=("iam:PassRole",),
+            write_condition={"StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}},
+        ),
+        # Gradual releases: the stack's CodeDeploy application (named `<project>-<stack>`), its
+        # deployment groups (one per function, named after it), and the deployments the release step
+        # creates in them from AWS's predefined configurations.
+        Grant(
+            "CodeDeployApplication",
+            (f"arn:aws:codedeploy:{at}:application:{p}",),
+            read=("codedeploy:GetApplication", "codedeploy:GetApplicationRevision", "codedeploy:ListTagsForResource"),
+            write=(
+                "codedeploy:CreateApplication",
+                "codedeploy:DeleteApplication",
+                "codedeploy:RegisterApplicationRevision",
+                "codedeploy:TagResource",
+                "codedeploy:UntagResource",
+            ),
+        ),
+        Grant(
+            "CodeDeployGroups",
+            (f"arn:aws:codedeploy:{at}:deploymentgroup:{p}/{p}-*",),
+            read=("codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListTagsForResource"),
+            write=(
+                "codedeploy:CreateDeployment",
+                "codedeploy:CreateDeploymentGroup",
+                "codedeploy:DeleteDeploymentGroup",
+                "codedeploy:TagResource",
+                "codedeploy:UntagResource",
+                "codedeploy:UpdateDeploymentGroup",
+            ),
+        ),
+        Grant(
+            "CodeDeployConfigs",
+            (f"arn:aws:codedeploy:{at}:deploymentconfig:CodeDeployDefault.Lambda*",),
+            read=("codedeploy:GetDeploymentConfig",),
         ),
         # With and without a trailing `:*` (tagging actions name the group without it): `*` covers both.
         Grant(
@@ -467,7 +515,8 @@ def account_wide_grant() -> Grant:
 
 def permissions_boundary(scope: StackScope) -> str:
     """The most any role of the stack may do: its functions' runtime calls on the stack's own
-    resources, and what Lambda's operator role needs to run Managed Instances. No IAM at all."""
+    resources, what CodeDeploy needs to shift the stack's aliases, and what Lambda's operator role
+    needs to run Managed Instances. No IAM at all."""
     p, at, account = scope.prefix, scope.at, scope.account_id
     ec2 = f"arn:aws:ec2:{at}"
     statements: list[iam.Statement] = [
@@ -532,6 +581,14 @@ def permissions_boundary(scope: StackScope) -> str:
             # stack's secrets.
             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
         },
+        # CodeDeploy's service role (components/codedeploy.py): moves the stack's live aliases during
+        # a gradual release and reads the stack's alarms, its rollback triggers.
+        iam.allow(
+            "ReleaseAliases",
+            ["lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig", "lambda:UpdateAlias"],
+            [f"arn:aws:lambda:{at}:function:{p}-*"],
+        ),
+        iam.allow("ReleaseAlarms", ["cloudwatch:DescribeAlarms"], [f"arn:aws:cloudwatch:{at}:alarm:{p}-*"]),
         # Lambda's operator role for Managed Instances: AWSLambdaManagedEC2ResourceOperator's grants,
         # in this account and region only.
         {

@@ -23,12 +23,12 @@ from bootstrap import github_oidc, permissions
 from bootstrap.scope import (
     StackScope,
     deploy_role_name,
-    permissions_boundary_name,
     preview_role_name,
     validate_project,
     validate_stacks,
 )
 from bootstrap.stacks import StackFile
+from model.naming import permissions_boundary_name
 
 PREVIEW_ENVIRONMENT = "preview"
 

@@ -21,6 +21,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from model.naming import permissions_boundary_arn
+
 # A Pulumi project name here is also the first part of every resource name.
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 # Stack names become part of resource names (queues, roles: letters, digits, hyphens).
@@ -35,15 +37,6 @@ def deploy_role_name(project: str, stack: str) -> str:
 
 def preview_role_name(project: str) -> str:
     return f"github-preview-{project}"
-
-
-def permissions_boundary_name(project: str, stack: str) -> str:
-    return f"permissions-boundary-{project}-{stack}"
-
-
-def permissions_boundary_arn(account_id: str, project: str, stack: str) -> str:
-    """The boundary every role of the stack must carry (the program sets it on each role)."""
-    return f"arn:aws:iam::{account_id}:policy/{permissions_boundary_name(project, stack)}"
 
 
 def validate_project(project: str) -> str:

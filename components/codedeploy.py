@@ -21,6 +21,8 @@ class CodeDeployApplicationArgs:
     name_prefix: str  # `<project>-<stack>`: the application, the role and what it may shift
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
+    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    permissions_boundary: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -44,6 +46,7 @@ class CodeDeployApplication(pulumi.ComponentResource):
             name=f"{args.name_prefix}-codedeploy",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.codedeploy_trust_policy),
             description=f"CodeDeploy's role for the gradual releases of {args.name_prefix}",
+            permissions_boundary=args.permissions_boundary,
             tags=dict(args.tags),
             opts=child,
         )

@@ -46,6 +46,8 @@ class RustFunctionArgs:
     memory: int
     timeout: int
     account_id: pulumi.Input[str]
+    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    permissions_boundary: pulumi.Input[str]
     log_retention_days: int
     tracing: bool
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -83,6 +85,7 @@ class RustFunction(pulumi.ComponentResource):
             name=role_name(args.function_name),
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.lambda_trust_policy),
             description=f"Execution role of {args.function_name}",
+            permissions_boundary=args.permissions_boundary,
             tags=dict(args.tags),
             opts=child,
         )

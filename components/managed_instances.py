@@ -48,6 +48,8 @@ class ManagedInstancesArgs:
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
     tags: Mapping[str, str]
+    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    permissions_boundary: pulumi.Input[str]
     # The tables the functions on the provider use (name -> ARN) and the item actions they declare.
     table_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     table_actions: Sequence[str] = ()
@@ -82,6 +84,7 @@ class ManagedInstances(pulumi.ComponentResource):
             name=f"{args.provider_name}{OPERATOR_SUFFIX}",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(iam.lambda_trust_policy),
             description=f"Lambda's operator role for the capacity provider {args.provider_name}",
+            permissions_boundary=args.permissions_boundary,
             tags=dict(args.tags),
             opts=child,
         )

@@ -58,6 +58,7 @@ class LambdaService(pulumi.ComponentResource):
                 memory=args.function.memory,
                 timeout=args.function.timeout,
                 account_id=shared.account_id,
+                permissions_boundary=shared.permissions_boundary,
                 log_retention_days=stack.log_retention_days,
                 tracing=stack.xray_tracing and contract.tracing == "active",
                 environment=contract_environment(contract, shared),

@@ -121,11 +121,9 @@ def codedeploy_statements(account_id: str, region: str, name_prefix: str) -> lis
     rollback triggers). No hook functions: the pre-traffic check runs in the release step."""
     functions = f"arn:aws:lambda:{region}:{account_id}:function:{name_prefix}-*"
     return [
-        allow(
-            "ShiftLiveAliases",
-            ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"],
-            [functions, f"{functions}:*"],
-        ),
+        allow("ShiftLiveAliases", ["lambda:GetAlias", "lambda:UpdateAlias"], [functions, f"{functions}:*"]),
+        # Provisioned concurrency is read per alias or version (a qualified ARN) only.
+        allow("ReadProvisionedConcurrency", ["lambda:GetProvisionedConcurrencyConfig"], [f"{functions}:*"]),
         allow(
             "ReadRollbackAlarms",
             ["cloudwatch:DescribeAlarms"],

@@ -27,3 +27,13 @@ def function_name(project: str, stack: str, crate: str) -> str:
 
 def role_name(function: str) -> str:
     return f"{function}{ROLE_SUFFIX}"
+
+
+def permissions_boundary_name(project: str, stack: str) -> str:
+    """The managed policy every role of a stack carries as its permissions boundary (created by
+    bootstrap/, outside the stack's prefix, so that the stack's deploy role cannot change it)."""
+    return f"permissions-boundary-{project}-{stack}"
+
+
+def permissions_boundary_arn(account_id: str, project: str, stack: str) -> str:
+    return f"arn:aws:iam::{account_id}:policy/{permissions_boundary_name(project, stack)}"

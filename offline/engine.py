@@ -65,7 +65,7 @@ class World:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
 
-def _computed_state(world: World, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def computed_outputs(world: World, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """The outputs AWS would compute, shaped like the real provider's (for ARNs and names)."""
     given = inputs.get("name") or name
     account, region, arn = world.account_id, world.region, world.arn
@@ -89,6 +89,9 @@ def _computed_state(world: World, type_: str, name: str, inputs: dict[str, Any])
         }
     elif type_ == "aws:codedeploy/application:Application":
         state = {"arn": arn("codedeploy", f"application:{given}")}
+    elif type_ == "aws:codedeploy/deploymentGroup:DeploymentGroup":
+        group = f"{inputs.get('appName')}/{inputs.get('deploymentGroupName')}"
+        state = {"arn": arn("codedeploy", f"deploymentgroup:{group}")}
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":
         state = {"arn": arn("logs", f"log-group:{given}")}
     elif type_ == "aws:sqs/queue:Queue":
@@ -164,7 +167,7 @@ class ProgramMocks(mocks.Mocks):
         self.world = world
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        return f"{args.name}-id", _computed_state(self.world, args.typ, args.name, args.inputs)
+        return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
         account, region = self.world.account_id, self.world.region

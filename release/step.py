@@ -30,6 +30,7 @@ import boto3
 
 from release import pretraffic
 
+ALL_AT_ONCE = "all-at-once"
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
 # How long CodeDeploy's predefined configurations take, in steps of `minutes`: a canary moves the
 # rest after one step, a linear one adds 10% per step (10 steps).
@@ -62,7 +63,7 @@ class Request:
             return value
 
         style = need("RELEASE_STYLE")
-        gradual = style != "all-at-once"
+        gradual = style != ALL_AT_ONCE
         return cls(
             crate=need("RELEASE_CRATE"),
             function=need("RELEASE_FUNCTION"),
@@ -76,8 +77,34 @@ class Request:
         )
 
     @property
+    def gradual(self) -> bool:
+        return self.style != "all-at-once"
+
+    @property
     def timeout_seconds(self) -> float:
         return STEPS.get(self.style, 0) * self.step_minutes * 60 + MARGIN_SECONDS
+
+
+def iam_requests(env: Mapping[str, str], account_id: str) -> list[tuple[str, list[str]]]:
+    """The calls the step makes (action, resource ARNs) with the environment components/release.py
+    gives it: what the deploy role must allow (tests/bootstrap checks it does)."""
+    request = Request.from_env(env)
+    region = env["AWS_REGION"]
+    function = f"arn:aws:lambda:{region}:{account_id}:function:{request.function}"
+    alias = f"{function}:{request.alias}"
+    calls = [("lambda:GetAlias", [alias]), ("lambda:InvokeFunction", [f"{function}:{request.version}"])]
+    if not request.gradual:
+        return [*calls, ("lambda:UpdateAlias", [alias])]
+    codedeploy = f"arn:aws:codedeploy:{region}:{account_id}"
+    group = f"{codedeploy}:deploymentgroup:{request.application}/{request.group}"
+    return [
+        *calls,
+        ("codedeploy:CreateDeployment", [group]),
+        ("codedeploy:GetDeployment", [group]),
+        ("codedeploy:GetDeploymentConfig", [f"{codedeploy}:deploymentconfig:{request.deployment_config}"]),
+        ("codedeploy:RegisterApplicationRevision", [f"{codedeploy}:application:{request.application}"]),
+        ("codedeploy:GetApplicationRevision", [f"{codedeploy}:application:{request.application}"]),
+    ]
 
 
 def appspec(request: Request, current_version: str) -> str:
@@ -140,7 +167,7 @@ def release(
             "`pulumi up` again"
         ) from None
     log(f"pre-traffic check passed: version {request.version} of {request.function} started and answered")
-    if request.style == "all-at-once":
+    if not request.gradual:
         lambda_client.update_alias(
             FunctionName=request.function,
             Name=request.alias,
@@ -208,7 +235,7 @@ def _deploy(
 def main() -> int:
     try:
         request = Request.from_env(os.environ)
-        codedeploy = boto3.client("codedeploy") if request.style != "all-at-once" else None
+        codedeploy = boto3.client("codedeploy") if request.gradual else None
         release(request, boto3.client("lambda"), codedeploy)
     except ReleaseFailed as failure:
         print(f"release failed: {failure}", file=sys.stderr)

@@ -34,6 +34,8 @@ CFN_TYPES: Mapping[str, str] = {
     "aws:apigatewayv2/route:Route": "AWS::ApiGatewayV2::Route",
     "aws:apigatewayv2/stage:Stage": "AWS::ApiGatewayV2::Stage",
     "aws:cloudwatch/eventRule:EventRule": "AWS::Events::Rule",
+    "aws:codedeploy/application:Application": "AWS::CodeDeploy::Application",
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": "AWS::CodeDeploy::DeploymentGroup",
     "aws:cloudwatch/eventTarget:EventTarget": "AWS::Events::Rule",  # targets are part of the rule
     "aws:cloudwatch/logGroup:LogGroup": "AWS::Logs::LogGroup",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "AWS::CloudWatch::Alarm",
@@ -42,6 +44,7 @@ CFN_TYPES: Mapping[str, str] = {
     "aws:iam/role:Role": "AWS::IAM::Role",
     "aws:iam/rolePolicy:RolePolicy": "AWS::IAM::RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "AWS::IAM::Role",  # ManagedPolicyArns of the role
+    "aws:lambda/alias:Alias": "AWS::Lambda::Alias",
     "aws:lambda/capacityProvider:CapacityProvider": "AWS::Lambda::CapacityProvider",
     "aws:lambda/eventSourceMapping:EventSourceMapping": "AWS::Lambda::EventSourceMapping",
     "aws:lambda/function:Function": "AWS::Lambda::Function",
@@ -49,6 +52,8 @@ CFN_TYPES: Mapping[str, str] = {
     "aws:lambda/functionScalingConfig:FunctionScalingConfig": "AWS::Lambda::Function",  # FunctionScalingConfig
     "aws:lambda/functionUrl:FunctionUrl": "AWS::Lambda::Url",
     "aws:lambda/permission:Permission": "AWS::Lambda::Permission",
+    # ProvisionedConcurrencyConfig of the alias.
+    "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": "AWS::Lambda::Alias",
     "aws:s3/bucket:Bucket": "AWS::S3::Bucket",
     "aws:s3/bucketNotification:BucketNotification": "AWS::S3::Bucket",  # NotificationConfiguration
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "AWS::S3::Bucket",
@@ -78,6 +83,43 @@ class ProviderCall:
 
 NO_KMS_KEY = "no customer KMS key is set on it"
 NOT_CALLED: Mapping[str, tuple[NotCalled, ...]] = {
+    "AWS::Lambda::Alias": (
+        NotCalled(
+            (
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:GetDeploymentConfig",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:StopDeployment",
+            ),
+            "CloudFormation's alias runs CodeDeploy for its UpdatePolicy; pulumi's alias never moves traffic: "
+            "the release step does (its calls are checked as its own)",
+        ),
+        NotCalled(
+            (
+                "lambda:DeleteProvisionedConcurrencyConfig",
+                "lambda:GetProvisionedConcurrencyConfig",
+                "lambda:PutProvisionedConcurrencyConfig",
+            ),
+            "no provisioned concurrency on this alias (pulumi manages it as its own resource)",
+            ("provisionedConcurrentExecutions",),
+        ),
+    ),
+    "AWS::CodeDeploy::DeploymentGroup": (
+        NotCalled(
+            (
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:GetDeployment",
+                "codedeploy:ListDeployments",
+                "codedeploy:RegisterApplicationRevision",
+                "codedeploy:StopDeployment",
+            ),
+            "CloudFormation's group can start a deployment of a given revision; pulumi's never does: the "
+            "release step does (its calls are checked as its own)",
+        ),
+        NotCalled(("codedeploy:RegisterOnPremisesInstance",), "Lambda deployments have no on-premises instances"),
+    ),
     "AWS::Lambda::Function": (
         NotCalled(
             ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"),

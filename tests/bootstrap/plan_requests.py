@@ -4,7 +4,6 @@ boundary a role is created with, ...), all taken from the plan's own inputs."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,25 +11,29 @@ from typing import Any
 from bootstrap.permissions import OWNER_TAG_KEYS
 from bootstrap.scope import StackScope
 from bootstrap.stacks import StackFile, read_stack_file
-from offline.engine import ACCOUNT_ID, REGION, _computed_state
+from offline.engine import ACCOUNT_ID, World, computed_outputs
+from release.step import iam_requests
 from tests.bootstrap import plan_calls
 from tests.iam.evaluator import Request
 from tests.program.plans import Plan
 
 PROJECT = "rustlambda"
+ROLE_TYPE = "aws:iam/role:Role"
 FUNCTION_TYPE = "aws:lambda/function:Function"
 
 
 def stack_scope(stack: str) -> tuple[StackScope, StackFile]:
-    """The stack as the offline engine runs it (its account and region) and its stack file."""
-    return StackScope(PROJECT, stack, ACCOUNT_ID, REGION), dataclasses.replace(read_stack_file(stack), region=REGION)
+    """The stack as the offline engine runs it (the engine's account, the stack file's region) and
+    its stack file."""
+    stack_file = read_stack_file(stack)
+    return StackScope(PROJECT, stack, ACCOUNT_ID, stack_file.region), stack_file
 
 
-def own_arns(registration: Mapping[str, Any]) -> list[str]:
+def own_arns(registration: Mapping[str, Any], world: World) -> list[str]:
     """The ARNs of the AWS objects a registration is (the offline engine's, plus the few it does
     not compute)."""
     type_, name, inputs = registration["type"], registration["name"], registration["inputs"]
-    at = f"{REGION}:{ACCOUNT_ID}"
+    at = f"{world.region}:{world.account_id}"
     if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         return [f"arn:aws:cloudwatch:{at}:alarm:{inputs['name']}"]
     if type_ == "aws:lambda/eventSourceMapping:EventSourceMapping":
@@ -41,7 +44,14 @@ def own_arns(registration: Mapping[str, Any]) -> list[str]:
             f"arn:aws:ec2:{at}:vpc/{inputs['vpcId']}",
             *(f"arn:aws:ec2:{at}:route-table/{rtb}" for rtb in inputs.get("routeTableIds") or ()),
         ]
-    arn = _computed_state(type_, name, inputs).get("arn")
+    if type_ == "aws:codedeploy/deploymentGroup:DeploymentGroup":
+        # A group's calls also read its application and its (AWS-managed) deployment configuration.
+        return [
+            str(computed_outputs(world, type_, name, inputs)["arn"]),
+            f"arn:aws:codedeploy:{at}:application:{inputs['appName']}",
+            f"arn:aws:codedeploy:{at}:deploymentconfig:{inputs['deploymentConfigName']}",
+        ]
+    arn = computed_outputs(world, type_, name, inputs).get("arn")
     return [str(arn)] if arn else []
 
 
@@ -68,10 +78,17 @@ class PlanCalls:
     def __init__(self, plan: Plan, scope: StackScope) -> None:
         self.plan = plan
         self.scope = scope
+        self.world = World(scope.account_id, scope.region)
         self.by_urn = {r["urn"]: r for r in plan.registrations}
 
     def resources(self) -> list[dict[str, Any]]:
-        return [r for r in self.plan.registrations if r["custom"] and not r["type"].startswith("pulumi:providers:")]
+        """The AWS resources: not providers, and not pulumi-command's commands, which run on the
+        deploying machine (the release step's own AWS calls are `release_calls`)."""
+        return [
+            r
+            for r in self.plan.registrations
+            if r["custom"] and not r["type"].startswith(("pulumi:providers:", "command:"))
+        ]
 
     def dependencies(self, registration: Mapping[str, Any]) -> list[dict[str, Any]]:
         urns = [u for urns in registration["property_dependencies"].values() for u in urns]
@@ -86,11 +103,16 @@ class PlanCalls:
     def candidates(self, registration: Mapping[str, Any]) -> list[str]:
         """Its own ARNs, then those of the resources it references and theirs (a function's
         scaling config is checked for the function's calls, which pass the function's role)."""
-        arns = own_arns(registration)
+        arns = own_arns(registration, self.world)
         for dependency in self.dependencies(registration):
             for related in [dependency, *self.dependencies(dependency)]:
-                arns += [a for a in own_arns(related) if a not in arns]
+                arns += [a for a in own_arns(related, self.world) if a not in arns]
         return [*arns, "*"]
+
+    def boundary_of(self, registration: Mapping[str, Any]) -> str:
+        """A role's permissions boundary; for a role's policy or attachment, its role's."""
+        roles = [d for d in [registration, *self.dependencies(registration)] if d["type"] == ROLE_TYPE]
+        return str(roles[0]["inputs"].get("permissionsBoundary", "")) if roles else ""
 
     def context(self, registration: Mapping[str, Any], phase: str, actions: list[str]) -> dict[str, Any]:
         inputs = registration["inputs"]
@@ -104,8 +126,9 @@ class PlanCalls:
         context: dict[str, Any] = {
             "aws:ResourceAccount": ACCOUNT_ID,
             "s3:ResourceAccount": ACCOUNT_ID,
-            # The boundary the program gives each role it creates (bootstrap.scope's convention).
-            "iam:PermissionsBoundary": self.scope.boundary_arn,
+            # The boundary of the role the call changes, as the program sets it (a role without one
+            # is refused by the deploy role, which the evaluator then reports).
+            "iam:PermissionsBoundary": self.boundary_of(registration),
             "iam:PassedToService": "lambda.amazonaws.com",
         }
         request_tags = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
@@ -126,9 +149,14 @@ class PlanCalls:
             context["aws:TagKeys"] = sorted(tags)
         if "policyArn" in inputs:
             context["iam:PolicyARN"] = inputs["policyArn"]
+        named = inputs.get("functionName")
         functions = [d for d in [registration, *self.dependencies(registration)] if d["type"] == FUNCTION_TYPE]
-        if functions:
-            context["lambda:FunctionArn"] = own_arns(functions[0])[0]
+        if isinstance(named, str) and named.startswith("arn:aws:lambda:"):
+            # The request names the function as the resource gives it (an event source mapping
+            # names the live alias's ARN): that is the condition key's value.
+            context["lambda:FunctionArn"] = named
+        elif functions:
+            context["lambda:FunctionArn"] = own_arns(functions[0], self.world)[0]
         return context
 
     def calls(self, policy: str, known_actions: set[str]) -> Iterator[Call]:
@@ -138,7 +166,7 @@ class PlanCalls:
                 candidates = self.candidates(registration)
                 if phase == "create":
                     # API Gateway authorizes a create on the collection it adds to (`/apis`).
-                    candidates = [collection(a) for a in own_arns(registration)] + candidates
+                    candidates = [collection(a) for a in own_arns(registration, self.world)] + candidates
                 context = self.context(registration, phase, actions)
                 for action in actions:
                     request_context = context
@@ -152,6 +180,13 @@ class PlanCalls:
                         phase,
                         Request(policy, action, candidates, request_context),
                     )
+
+    def release_calls(self, policy: str) -> Iterator[Call]:
+        """The release step's calls (release.step.iam_requests) for each function of the plan, as
+        `pulumi up` runs it with the stack's deploy role."""
+        for step in self.plan.of_type("command:local:Command"):
+            for action, resources in iam_requests(step["inputs"]["environment"], self.world.account_id):
+                yield Call("scripts/release", step["name"], "release", Request(policy, action, resources))
 
     def smoke_test_calls(self, policy: str, actions: tuple[str, ...]) -> Iterator[Call]:
         """The smoke test's calls on each function the stack exports (`functionArns`)."""

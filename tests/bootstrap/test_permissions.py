@@ -16,13 +16,16 @@ from bootstrap.permissions import (
     preview_policy,
     split_policy,
 )
-from bootstrap.scope import StackScope, deploy_role_name, permissions_boundary_arn, preview_role_name, validate_stacks
+from bootstrap.scope import StackScope, deploy_role_name, preview_role_name, validate_stacks
 from bootstrap.stacks import StackFile
-from offline.engine import ACCOUNT_ID, REGION
+from model.naming import permissions_boundary_arn
+from offline.engine import ACCOUNT_ID
 from tests.bootstrap.plan_requests import stack_scope
 from tests.bootstrap.policies import STACKS, STATE, bootstrap_roles, boundary, deploy, preview, scope
 from tests.iam.evaluator import Decision, Policy, Request, describe_actions, evaluate
 
+# The region the stacks deploy to (their stack files'), as the roles are built for it.
+REGION = stack_scope("dev")[0].region
 AT = f"{REGION}:{ACCOUNT_ID}"
 OTHER_ACCOUNT = "210987654321"
 ROLE_WRITES = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy")
@@ -354,9 +357,9 @@ def test_splitting_keeps_every_statement_once() -> None:
 
 
 def test_the_policy_follows_account_region_and_project() -> None:
-    text = deploy_policy(StackScope("other", "qa", OTHER_ACCOUNT, "eu-west-1"), StackFile("qa", "eu-west-1"))
+    text = deploy_policy(StackScope("other", "qa", OTHER_ACCOUNT, "ap-southeast-2"), StackFile("qa", "ap-southeast-2"))
     assert ACCOUNT_ID not in text and REGION not in text and "rustlambda" not in text
-    assert "arn:aws:lambda:eu-west-1:210987654321:function:other-qa-*" in text
+    assert "arn:aws:lambda:ap-southeast-2:210987654321:function:other-qa-*" in text
 
 
 @pytest.mark.parametrize(

@@ -23,12 +23,14 @@ SETTINGS = ManagedInstancesSettings(
     scaling_mode="Auto",
 )
 ITEMS_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/rl-dev-items"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/permissions-boundary-rl-dev"
 HAPPY = ManagedInstancesArgs(
     provider_name="rl-dev",
     settings=SETTINGS,
     account_id=ACCOUNT_ID,
     region=REGION,
     tags={"project": "rl"},
+    permissions_boundary=BOUNDARY,
     table_arns={"items": ITEMS_ARN},
     table_actions=("dynamodb:GetItem",),
 )
@@ -63,6 +65,8 @@ def test_only_lambda_of_this_account_may_assume_the_operator_role() -> None:
     assert {k: v for k, v in role.inputs.items() if k != "assumeRolePolicy"} == {
         "name": "rl-dev-operator",
         "description": "Lambda's operator role for the capacity provider rl-dev",
+        # Within the stack's boundary, like every role the stack creates.
+        "permissionsBoundary": BOUNDARY,
         "tags": {"project": "rl"},
     }
     assert json.loads(role.inputs["assumeRolePolicy"]) == {

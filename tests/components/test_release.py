@@ -14,12 +14,13 @@ from model.stack_config import DeploymentSettings
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 FUNCTION = "rl-prod-http-api"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/permissions-boundary-rl-prod"
 
 
 def run(deployment: DeploymentSettings, with_codedeploy: bool = True) -> dict[str, Registration]:
     def program() -> None:
         codedeploy = (
-            CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", ACCOUNT_ID, REGION))
+            CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", ACCOUNT_ID, REGION, BOUNDARY))
             if with_codedeploy
             else None
         )
@@ -94,6 +95,7 @@ def test_codedeploy_may_only_shift_the_stacks_aliases_and_read_its_alarms() -> N
     resources = run(DeploymentSettings(style="linear", minutes=1))
     assert resources["codedeploy-application"].inputs == {"name": "rl-prod", "computePlatform": "Lambda", "tags": {}}
     role = resources["codedeploy-role"].inputs
+    assert role["permissionsBoundary"] == BOUNDARY
     assert json.loads(role["assumeRolePolicy"])["Statement"] == [
         {
             "Effect": "Allow",
@@ -108,8 +110,14 @@ def test_codedeploy_may_only_shift_the_stacks_aliases_and_read_its_alarms() -> N
         {
             "Sid": "ShiftLiveAliases",
             "Effect": "Allow",
-            "Action": ["lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig", "lambda:UpdateAlias"],
+            "Action": ["lambda:GetAlias", "lambda:UpdateAlias"],
             "Resource": [functions, f"{functions}:*"],
+        },
+        {
+            "Sid": "ReadProvisionedConcurrency",
+            "Effect": "Allow",
+            "Action": ["lambda:GetProvisionedConcurrencyConfig"],
+            "Resource": [f"{functions}:*"],
         },
         {
             "Sid": "ReadRollbackAlarms",

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from model.contract import FunctionContract
-from offline.engine import ACCOUNT_ID, REGION, REPO_ROOT
 from harness import functions
 from harness.aws import create_table
 from harness.emulator import Emulator
 from harness.lambda_api import LambdaApi
 from harness.moto import CREDENTIALS, MotoServer
+from model.contract import FunctionContract
+from offline.engine import ACCOUNT_ID, REGION, REPO_ROOT
 from tests.pipeline.scripts import load_script
 
 HTTP_API = "rustlambda-dev-http-api"
