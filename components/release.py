@@ -59,7 +59,7 @@ class Release(pulumi.ComponentResource):
             "RELEASE_ALIAS": args.alias_name,
             "RELEASE_VERSION": args.version,
             "RELEASE_STYLE": deployment.style,
-            "AWS_REGION": args.region,
+            "RELEASE_REGION": args.region,
         }
         if deployment.gradual:
             codedeploy = args.codedeploy

@@ -6,6 +6,10 @@ Interface Emulator and forwards invocations to it), without Docker: `POST
 answer comes back as Lambda sends it (`X-Amz-Function-Error: Unhandled` when the function failed,
 `ResourceNotFoundException` for a function it does not know). boto3 and the AWS CLI reach it with
 `AWS_ENDPOINT_URL_LAMBDA`. Bounded: each invocation waits at most `timeout` seconds.
+
+With a `control_plane` (a moto server's URL), every other Lambda call (versions, aliases, ...) is
+passed on to it, so that one endpoint serves the whole Lambda API as a client sees it: moto for
+the control plane, the real function binaries for invocations.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -46,12 +52,47 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _forward(self, payload: bytes) -> None:
+        """Passes a control-plane call on to moto, as it came (the signature covers the host moto
+        ignores), and its answer back."""
+        request = urllib.request.Request(
+            f"{self.server.control_plane}{self.path}",
+            data=payload if self.command in ("POST", "PUT") else None,
+            headers={k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")},
+            method=self.command,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.server.timeout) as answer:
+                status, body, headers = answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            status, body, headers = error.code, error.read(), dict(error.headers)
+        passed = {
+            k: v for k, v in headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection")
+        }
+        self._send(status, body, passed)
+
+    def _control_plane_or_404(self, payload: bytes) -> None:
+        if self.server.control_plane is None:
+            self._send(404, b'{"message": "unknown path"}', {"x-amzn-ErrorType": "UnknownOperationException"})
+        else:
+            self._forward(payload)
+
+    def do_GET(self) -> None:
+        self._control_plane_or_404(b"")
+
+    def do_PUT(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._control_plane_or_404(self.rfile.read(length) if length else b"")
+
+    def do_DELETE(self) -> None:
+        self._control_plane_or_404(b"")
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else b""
         match = _INVOKE.match(urllib.parse.urlsplit(self.path).path)
         if match is None:
-            self._send(404, b'{"message": "unknown path"}', {"x-amzn-ErrorType": "UnknownOperationException"})
+            self._control_plane_or_404(payload)
             return
         identifier = urllib.parse.unquote(match.group(1))
         emulator = self.server.functions.get(function_name(identifier))
@@ -71,6 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     functions: Mapping[str, Emulator]
+    control_plane: str | None
     lock: threading.Lock
     timeout: float
 
@@ -78,11 +120,14 @@ class _Server(ThreadingHTTPServer):
 class LambdaApi:
     """Serves `functions` (function name -> its emulator) until `close`."""
 
-    def __init__(self, functions: Mapping[str, Emulator], timeout: float = 60) -> None:
+    def __init__(
+        self, functions: Mapping[str, Emulator], timeout: float = 60, control_plane: str | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.functions = dict(functions)
+        self._server.control_plane = control_plane
         self._server.lock = threading.Lock()
         self._server.timeout = timeout
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

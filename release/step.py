@@ -12,7 +12,7 @@
 5. Exits 0 when the alias serves the new version; otherwise 1, with the reason (CodeDeploy's error
    and rollback information) on stderr, which `pulumi up` shows as the step's failure.
 
-Settings come from the environment (RELEASE_*; AWS credentials and region as boto3 reads them).
+Settings come from the environment (RELEASE_*; AWS credentials as boto3 reads them).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from release import pretraffic
 
@@ -53,6 +54,7 @@ class Request:
     group: str | None = None
     deployment_config: str | None = None
     step_minutes: int = 0
+    region: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Request:
@@ -74,6 +76,7 @@ class Request:
             group=need("RELEASE_CODEDEPLOY_GROUP") if gradual else None,
             deployment_config=need("RELEASE_DEPLOYMENT_CONFIG") if gradual else None,
             step_minutes=int(need("RELEASE_STEP_MINUTES")) if gradual else 0,
+            region=need("RELEASE_REGION"),
         )
 
     @property
@@ -89,7 +92,7 @@ def iam_requests(env: Mapping[str, str], account_id: str) -> list[tuple[str, lis
     """The calls the step makes (action, resource ARNs) with the environment components/release.py
     gives it: what the deploy role must allow (tests/bootstrap checks it does)."""
     request = Request.from_env(env)
-    region = env["AWS_REGION"]
+    region = request.region
     function = f"arn:aws:lambda:{region}:{account_id}:function:{request.function}"
     alias = f"{function}:{request.alias}"
     calls = [("lambda:GetAlias", [alias]), ("lambda:InvokeFunction", [f"{function}:{request.version}"])]
@@ -235,10 +238,15 @@ def _deploy(
 def main() -> int:
     try:
         request = Request.from_env(os.environ)
-        codedeploy = boto3.client("codedeploy") if request.gradual else None
-        release(request, boto3.client("lambda"), codedeploy)
+        codedeploy = boto3.client("codedeploy", region_name=request.region) if request.gradual else None
+        poll = float(os.environ.get("RELEASE_POLL_SECONDS", "15"))
+        release(request, boto3.client("lambda", region_name=request.region), codedeploy, poll_seconds=poll)
     except ReleaseFailed as failure:
         print(f"release failed: {failure}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        # AWS refused a call (permissions, a missing alias, a deployment already running): its own words.
+        print(f"release failed: {error}", file=sys.stderr)
         return 1
     return 0
 

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     outputs = json.loads(args.outputs.read_text()) if args.outputs else stack_outputs(args.stack)
     invoked = targets(outputs)
     import boto3  # after the argument checks: boto3 takes half a second to import
-    from botocore.config import Config  # type: ignore[import-untyped]
+    from botocore.config import Config
 
     client = boto3.client("lambda", config=Config(read_timeout=READ_TIMEOUT_S, retries={"max_attempts": 2}))
     print(f"smoke test of stack {args.stack}", flush=True)

@@ -55,7 +55,7 @@ def test_all_at_once_runs_the_release_step_on_each_new_version_without_codedeplo
             "RELEASE_ALIAS": "live",
             "RELEASE_VERSION": "7",
             "RELEASE_STYLE": "all-at-once",
-            "AWS_REGION": REGION,
+            "RELEASE_REGION": REGION,
         },
         "triggers": ["7"],
     }
@@ -81,7 +81,7 @@ def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functio
         "RELEASE_ALIAS": "live",
         "RELEASE_VERSION": "7",
         "RELEASE_STYLE": "canary",
-        "AWS_REGION": REGION,
+        "RELEASE_REGION": REGION,
         "RELEASE_CODEDEPLOY_APPLICATION": "rl-prod",
         "RELEASE_CODEDEPLOY_GROUP": FUNCTION,
         "RELEASE_DEPLOYMENT_CONFIG": "CodeDeployDefault.LambdaCanary10Percent10Minutes",

@@ -15,7 +15,7 @@ import urllib.parse
 from typing import Any
 
 import boto3
-from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.config import Config
 from runtime_support import REGION, Logger, required_env, whole_number_env
 
 CHUNK_BYTES = 64 * 1024
