@@ -1,11 +1,13 @@
 """The pre-traffic check: the new version is invoked before any traffic moves to it.
 
-Each version gets an empty JSON object as its event: every function of the workspace answers one
-with its structured error (an event it does not accept) and does nothing else, so the call has no
-side effects and proves what matters here: the version starts (its init ran: env settings read,
-SDK clients built) and its handler answers. What fails the check is Lambda's own report that the
-runtime did not answer: an errorType of `Runtime.*` or `Sandbox.*` (init failed, the process
-exited, it timed out, it ran out of memory) or a response that is not JSON at all.
+A function the smoke test knows (release/smoke.py: http-api's health route, lmi-worker's lookup)
+gets the smoke test's event and check. Any other gets an empty JSON object as its event: every
+function of the workspace answers one with its structured error (an event it does not accept) and
+does nothing else, so the call has no side effects and proves what matters here: the version
+starts (its init ran: env settings read, SDK clients built) and its handler answers. What fails
+the check is Lambda's own report that the runtime did not answer: an errorType of `Runtime.*` or
+`Sandbox.*` (init failed, the process exited, it timed out, it ran out of memory) or a response
+that is not JSON at all.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from release import smoke
 
 PROBE_EVENT: dict[str, Any] = {}
 # Lambda's error types for a runtime that did not answer: Runtime.ExitError, Runtime.InitError,
@@ -38,6 +42,17 @@ def invoke(lambda_client: Any, function: str, version: str) -> Probe:
         FunctionName=function, Qualifier=version, InvocationType="RequestResponse", Payload=json.dumps(PROBE_EVENT)
     )
     return Probe(function, version, int(answer["StatusCode"]), answer["Payload"].read().decode("utf-8", "replace"))
+
+
+def check_version(lambda_client: Any, crate: str, function: str, version: str) -> None:
+    """The smoke test's check of `version` where it has one for `crate`, else the probe's."""
+    if crate in smoke.CHECKS:
+        try:
+            smoke.invoke(lambda_client, crate, function, qualifier=version)
+        except smoke.SmokeFailure as failure:
+            raise PreTrafficFailure(f"version {version} of {function} failed the smoke test: {failure}") from None
+        return
+    check(invoke(lambda_client, function, version))
 
 
 def check(probe: Probe) -> None:

@@ -161,9 +161,8 @@ def release(
     if current == request.version and not weights:
         log(f"{request.function}:{request.alias} already serves version {request.version}: nothing to release")
         return
-    probe = pretraffic.invoke(lambda_client, request.function, request.version)
     try:
-        pretraffic.check(probe)
+        pretraffic.check_version(lambda_client, request.crate, request.function, request.version)
     except pretraffic.PreTrafficFailure as failure:
         raise ReleaseFailed(
             f"{failure}; {request.function}:{request.alias} stays on version {current}. Fix the function and run "

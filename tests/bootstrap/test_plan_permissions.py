@@ -16,11 +16,11 @@ import pytest
 
 from bootstrap.permissions import deploy_policy, split_policy
 from offline.engine import ACCOUNT_ID
+from release import smoke as release_smoke
 from tests.bootstrap import plan_calls
 from tests.bootstrap.plan_requests import Call, PlanCalls, stack_scope
 from tests.bootstrap.policies import boundary, preview
 from tests.iam.evaluator import Policy, Request, describe_actions, evaluate
-from tests.pipeline.scripts import load_script
 from tests.program.plans import Plan
 
 STACKS = ("dev", "prod")
@@ -75,7 +75,7 @@ def known_actions(plans: dict[str, Plan]) -> set[str]:
 
 def plan_calls_of(plans: dict[str, Plan], stack: str, known: set[str]) -> list[Call]:
     calls = PlanCalls(plans[stack], stack_scope(stack)[0])
-    smoke = load_script("smoke_test").IAM_ACTIONS
+    smoke = release_smoke.IAM_ACTIONS
     return [
         *calls.calls(f"deploy-{stack}", known),
         *calls.release_calls(f"deploy-{stack}"),

@@ -20,7 +20,7 @@ from harness.lambda_api import LambdaApi
 from harness.moto import CREDENTIALS, MotoServer
 from model.contract import FunctionContract
 from offline.engine import ACCOUNT_ID, REGION, REPO_ROOT
-from tests.pipeline.scripts import load_script
+from release import smoke as release_smoke
 
 HTTP_API = "rustlambda-dev-http-api"
 LMI_WORKER = "rustlambda-dev-lmi-worker"
@@ -157,7 +157,7 @@ def test_the_script_needs_a_stack(tmp_path: Path) -> None:
     ],
 )
 def test_the_health_check_names_what_is_wrong(response: object, message: str) -> None:
-    smoke = load_script("smoke_test")
+    smoke = release_smoke
     with pytest.raises(smoke.SmokeFailure) as failure:
         smoke.check_health(response)
     assert str(failure.value) == message

@@ -4,14 +4,16 @@ Run through `scripts/smoke-test --stack <name>` (or with `--outputs <file>`, the
 `pulumi stack output --json`). Steps:
 1. The stack outputs: `pulumi stack output --json --stack <name>` (the CLI logged in to the
    stack's backend), or the file given.
-2. The targets: each function below, by its `functionArns` output (the published version on
-   Managed Instances, else the function), else its `functionNames` output.
+2. The targets: each function below, by its `functionArns` output (its live alias), else its
+   `functionNames` output.
 3. One Lambda Invoke per target (boto3: the credentials, region and endpoint come from the usual
    AWS environment variables; the deploy role allows exactly IAM_ACTIONS on its stack's functions):
    - http-api: an API Gateway v2 (payload 2.0) `GET /health` event; expects status 200 and the
      body {"status": "ok"};
    - lmi-worker: {"item_ids": ["smoke"]}; expects a JSON object without errorType.
 Prints one line per function (`ok` or `FAIL` with the reason and the response); exits 1 if any failed.
+The release step runs the same checks on each new version before it gets traffic
+(release/pretraffic.py).
 """
 
 from __future__ import annotations
@@ -115,10 +117,12 @@ def targets(outputs: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(arns.get(name) or names[name]) for name in CHECKS}
 
 
-def invoke(client: Any, name: str, target: str) -> str:
-    """Invokes once; returns the raw response, raising SmokeFailure on a function error."""
+def invoke(client: Any, name: str, target: str, qualifier: str | None = None) -> str:
+    """Invokes once (`target` at `qualifier`, when given); returns the raw response, raising
+    SmokeFailure on a function error or an answer its check refuses."""
     event, check = CHECKS[name]
-    response = client.invoke(FunctionName=target, Payload=json.dumps(event).encode())
+    extra = {"Qualifier": qualifier} if qualifier else {}
+    response = client.invoke(FunctionName=target, Payload=json.dumps(event).encode(), **extra)
     raw: str = response["Payload"].read().decode("utf-8", "replace")
     try:
         if response.get("FunctionError"):
