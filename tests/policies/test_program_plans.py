@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
-from policies.secret_detection import find_secret
+from rustlambda_guardrails.secret_detection import find_secret
 from tests.program.plans import Plan, run_plan
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from offline.analyzer import PolicyPackClient, StackResource
-from policies.secret_detection import find_secret
+from rustlambda_guardrails.secret_detection import find_secret
 from tests.policies.resources import (
     ACCOUNT,
     FUNCTION,

@@ -21,7 +21,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policies.common import (
+from .common import (
     contains_unknown,
     is_unknown,
     judged_at_update,

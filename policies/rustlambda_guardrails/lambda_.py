@@ -24,7 +24,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list, string_list_config
+from .common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list, string_list_config
 
 FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
 CAPACITY_PROVIDER_TYPES = frozenset(

@@ -8,7 +8,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, plain, string_list, string_list_config
+from .common import is_unknown, judged_at_update, plain, string_list, string_list_config
 
 # The property that holds the log group's name, per provider (pulumi-aws also has namePrefix).
 LOG_GROUP_NAME_PROPERTIES = {
