@@ -53,10 +53,10 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # ArtifactoryDetector (its password pattern `AP[0-9A-F][a-zA-Z0-9]{8,}` matches ordinary identifiers
 # such as "APDeployments"), NpmDetector (needs an .npmrc line), the IBM/Cloudant/SoftLayer detectors
 # (they need a `name = value` source line; their bare values fall to the keyword and entropy rules),
-# IPPublicDetector (an IP address is not a credential), TwilioKeyDetector (it matches account and API key
-# SIDs, AC... and SK..., which identify; Twilio's secrets have no prefix and fall to the other rules), and KeywordDetector/high-entropy plugins
-# (gated by hand below). BasicAuthDetector is replaced by urlsplit (secret_detection), which also
-# reads passwords with sub-delimiters and empty user names.
+# IPPublicDetector (an IP address is not a credential), TwilioKeyDetector (it matches account and
+# API key SIDs, AC... and SK..., which identify; Twilio's secrets have no prefix), KeywordDetector
+# and the high-entropy plugins (gated by hand below). BasicAuthDetector is replaced by urlsplit
+# (secret_detection), which also reads passwords with sub-delimiters and empty user names.
 VALUE_DETECTORS: tuple[tuple[str, RegexBasedDetector], ...] = (
     ("a PEM private key", PrivateKeyDetector()),
     ("a JSON Web Token", JwtTokenDetector()),
