@@ -123,3 +123,31 @@ def string_list_config(key: str, default: Sequence[str], description: str) -> Po
             key: {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
         }
     )
+
+
+# --- exemptions -------------------------------------------------------------------------------------
+#
+# Every check is mandatory by default; the escape names the resource it exempts (its Pulumi resource
+# name, its URN, or its AWS name), never a switch that turns the check off for every resource.
+
+EXEMPT_KEY = "exemptResources"
+EXEMPT_PROPERTY = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": [],
+    "description": (
+        "Resources this policy does not judge, each by its Pulumi resource name, URN or AWS name "
+        "(say why next to each entry in your policy config)."
+    ),
+}
+
+
+def exempt_config(**extra: dict[str, Any]) -> PolicyConfigSchema:
+    """The config schema of a policy whose escape is `exemptResources` (plus any `extra` properties)."""
+    return PolicyConfigSchema(properties={EXEMPT_KEY: EXEMPT_PROPERTY, **extra})
+
+
+def is_exempt(config: Mapping[str, Any], *names: object) -> bool:
+    """Whether one of a resource's names (resource name, URN, AWS name) is listed in exemptResources."""
+    listed = set(string_list(config.get(EXEMPT_KEY)))
+    return any(isinstance(n, str) and n in listed for n in names)

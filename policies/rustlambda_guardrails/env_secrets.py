@@ -39,8 +39,8 @@ from .secret_values import is_reference, is_secret_name
 # aws-native (CloudFormation) imageConfig.command/entryPoint.
 IMAGE_ARGUMENTS = ("commands", "entryPoints", "command", "entryPoint")
 MARKED = (
-    "the value is marked secret in Pulumi (it comes from config.require_secret, a secret output or an apply over "
-    "one), so it would sit in plain text in the function's configuration"
+    "the value is marked secret (by Pulumi: config.require_secret, a secret output or an apply over one; or a NoEcho "
+    "CloudFormation parameter), so it would sit in plain text in the function's configuration"
 )
 
 
