@@ -32,6 +32,7 @@ from .common import (
     string_list,
     string_list_config,
 )
+from .iam_documents import is_unscoped
 
 FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
 CAPACITY_PROVIDER_TYPES = frozenset(
@@ -374,6 +375,11 @@ INVOKE_ACTIONS = frozenset({"lambda:InvokeFunction", "lambda:InvokeFunctionUrl",
 NARROWING_PERMISSION_PROPERTIES = ("sourceArn", "sourceAccount", "principalOrgId")
 
 
+def _narrows(value: object) -> bool:
+    """A sourceArn, sourceAccount or principalOrgId that names something ('*' or 'arn:aws:s3:::*' does not)."""
+    return _is_set(value) and not (isinstance(value, str) and is_unscoped(value))
+
+
 def _validate_public_invoke(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in PERMISSION_TYPES:
         return
@@ -383,7 +389,7 @@ def _validate_public_invoke(args: ResourceValidationArgs, report_violation: Repo
         judged_at_update(f"the principal and action of permission {args.name}")
     if principal != "*" or action not in INVOKE_ACTIONS:
         return
-    if any(_is_set(props.get(p)) for p in NARROWING_PERMISSION_PROPERTIES):
+    if any(_narrows(props.get(p)) for p in NARROWING_PERMISSION_PROPERTIES):
         return
     function = props.get("function") or props.get("functionName")
     target = _plain_function_name(function) if isinstance(function, str) and not is_unknown(function) else args.name

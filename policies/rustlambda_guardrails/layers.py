@@ -25,7 +25,7 @@ from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_member
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, not_applicable, plain, string_list
 from .lambda_ import ARCHITECTURE, AWS_DEFAULT_ARCHITECTURE, DEFAULT_RUNTIMES, FUNCTION_TYPES, function_name
 from .secret_detection import STORE, find_secret
-from .secret_values import credential_format
+from .secret_values import credential_format, is_public_by_design
 
 LAYER_TYPES = frozenset({"aws:lambda/layerVersion:LayerVersion", "aws-native:lambda:LayerVersion"})
 
@@ -151,7 +151,7 @@ def credential_file_reason(member: str, data: bytes) -> str | None:
     known = credential_format("FILE", text)
     if known is not None:
         return known
-    if not CREDENTIAL_FILE_NAMES.match(base):
+    if not CREDENTIAL_FILE_NAMES.match(base) or is_public_by_design(text):
         return None
     if NETRC_PASSWORD.search(text):
         return "a password (netrc)"

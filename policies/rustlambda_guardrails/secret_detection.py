@@ -152,7 +152,7 @@ def judge(key: str, text: str, depth: int) -> str | None:
         )
     if is_public_by_design(text):
         return None
-    known = credential_format(key, text)
+    known = credential_format(key, text, guess=not (names_public_value(key) or names_identifier(key)))
     if known is not None:
         return f"the value looks like {known}: {USE_ROLE if known.startswith('an AWS') else STORE}"
     if depth < MAX_DEPTH:

@@ -66,8 +66,8 @@ PUBLIC_QUALIFIERS = frozenset({"public", "publishable", "pub", "site", "sitekey"
 # Last words of a key that holds an identifier, a name or an address rather than a credential.
 IDENTIFIER_NOUNS = frozenset(
     {
-        "id", "ids", "clientid", "keyid", "kid", "arn", "arns", "name", "names", "url", "urls", "uri", "endpoint",
-        "host", "hostname", "domain", "region", "bucket", "table", "queue", "topic", "alias", "path", "prefix",
+        "id", "ids", "sid", "clientid", "keyid", "kid", "arn", "arns", "name", "names", "url", "urls", "uri",
+        "endpoint", "host", "hostname", "domain", "region", "bucket", "table", "queue", "topic", "alias", "path", "prefix",
         "suffix", "fingerprint", "thumbprint", "audience", "aud", "issuer", "iss", "account", "username", "user",
         "email", "dsn", "version", "env", "stage", "zone", "sku", "slug", "handle", "label", "tag", "tags",
     }

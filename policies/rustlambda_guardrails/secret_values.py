@@ -133,8 +133,9 @@ DYNAMIC_REFERENCE = re.compile(r"^\{\{resolve:(secretsmanager|ssm|ssm-secure):\S
 # A Secrets Manager name or SSM parameter path: slash-separated segments of name characters
 # (whether it reads as words is checked separately, so that base64 containing "/" is not one).
 PATH_LIKE = re.compile(r"^/?[A-Za-z0-9_.+=@-]+(?:/[A-Za-z0-9_.+=@-]+)*/?$")
-# A Secrets Manager secret name (names allow letters, digits and /_+=.@-).
-NAME_LIKE = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+# A Secrets Manager secret name (names allow letters, digits and /_+=.@-; secrets that AWS services
+# manage are named like rds!db-<uuid>).
+NAME_LIKE = re.compile(r"^[A-Za-z0-9/_+=.@!-]{1,512}$")
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 DURATION = re.compile(
@@ -179,13 +180,15 @@ WORD = re.compile(
 MIN_ENTROPY_LENGTH = 20
 
 
-def credential_format(key: str, text: str) -> str | None:
-    """What known credential format the value has ("an AWS access key ID", ...), whatever its key."""
+def credential_format(key: str, text: str, guess: bool = True) -> str | None:
+    """What known credential format the value has ("an AWS access key ID", ...), whatever its key.
+    With `guess`, a prefix-less 40-character random value counts as an AWS secret access key (off
+    under keys that name an identifier or a public value, such as RECAPTCHA_SITE_KEY)."""
     if any(True for _ in AWS_KEYS.analyze_string(text)):
         return "an AWS access key ID"
     # AWSKeyDetector's second pattern reads a 40-character secret key next to an "aws ... key" name,
     # so it is given the variable as a source line.
-    if any(True for _ in AWS_KEYS.analyze_string(f'{key}="{text}"')) or _looks_like_aws_secret_key(text):
+    if any(True for _ in AWS_KEYS.analyze_string(f'{key}="{text}"')) or (guess and _looks_like_aws_secret_key(text)):
         return "an AWS secret access key"
     for label, detector in VALUE_DETECTORS:
         if any(True for _ in detector.analyze_string(text)):

@@ -9,9 +9,9 @@ import copy
 from typing import Any
 
 import pytest
+from rustlambda_guardrails.secret_detection import find_secret
 
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
-from rustlambda_guardrails.secret_detection import find_secret
 from tests.program.plans import Plan, run_plan
 
 

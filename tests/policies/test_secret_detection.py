@@ -14,7 +14,6 @@ import random
 import string
 
 import pytest
-
 from rustlambda_guardrails.secret_detection import Finding, find_secret, is_secret_sounding
 
 STORE = "store it in Secrets Manager and pass its ARN in the env var instead"

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rustlambda_guardrails.secret_detection import find_secret
 
 from offline.analyzer import PolicyPackClient, StackResource
-from rustlambda_guardrails.secret_detection import find_secret
 from tests.policies.resources import (
     ACCOUNT,
     FUNCTION,
