@@ -67,8 +67,9 @@ PUBLIC_QUALIFIERS = frozenset({"public", "publishable", "pub", "site", "sitekey"
 IDENTIFIER_NOUNS = frozenset(
     {
         "id", "ids", "sid", "clientid", "keyid", "kid", "arn", "arns", "name", "names", "url", "urls", "uri",
-        "endpoint", "host", "hostname", "domain", "region", "bucket", "table", "queue", "topic", "alias", "path", "prefix",
-        "suffix", "fingerprint", "thumbprint", "audience", "aud", "issuer", "iss", "account", "username", "user",
+        "endpoint", "host", "hostname", "domain", "region", "bucket", "table", "queue", "topic", "alias", "path",
+        "prefix", "suffix", "fingerprint", "thumbprint", "audience", "aud", "issuer", "iss", "account", "username",
+        "user",
         "email", "dsn", "version", "env", "stage", "zone", "sku", "slug", "handle", "label", "tag", "tags",
     }
 )  # fmt: skip
