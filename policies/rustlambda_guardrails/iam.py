@@ -58,7 +58,7 @@ def _judged_documents(args: ResourceValidationArgs) -> tuple[str, list[Statement
     found: list[Statement] = []
     for label, document in identity_documents(args.resource_type, props):
         found += allow_statements(label, document, deferred)
-    return resource_label(props, args.name), found, deferred
+    return resource_label(args.resource_type, props, args.name), found, deferred
 
 
 def _listed(names: Iterable[str]) -> str:

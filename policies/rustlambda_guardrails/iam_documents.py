@@ -79,9 +79,13 @@ class Statement:
         return [v for v in string_list(self.body.get(key)) if not is_unknown(v)]
 
 
-def resource_label(props: Mapping[str, Any], name: str) -> str:
-    """A resource's AWS name where the props carry one, else its Pulumi resource name."""
-    for key in ("name", "roleName", "policyName", "userName", "groupName", "bucket", "functionName"):
+def resource_label(resource_type: str, props: Mapping[str, Any], name: str) -> str:
+    """A resource's AWS name where the props carry one, else its Pulumi resource name. A policy
+    resource's roleName or userName names the principal it attaches to, not the policy itself."""
+    keys = ["name", "policyName", "bucket"]
+    if not resource_type.endswith("Policy"):
+        keys += ["roleName", "userName", "groupName"]
+    for key in keys:
         value = props.get(key)
         if isinstance(value, str) and value and not is_unknown(value):
             return value

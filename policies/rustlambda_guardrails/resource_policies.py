@@ -91,7 +91,7 @@ def _validate_public_principals(args: ResourceValidationArgs, report_violation: 
         return
     prop, kind = guarded
     props = plain(args.props)
-    name = resource_label(props, args.name)
+    name = resource_label(args.resource_type, props, args.name)
     if is_exempt(args.get_config(), args.name, args.urn, name):
         return
     if args.resource_type == "aws:lambda/layerVersionPermission:LayerVersionPermission":
