@@ -258,6 +258,9 @@ secret_provenance = StackValidationPolicy(
         "(a SecretVersion, a SecureString parameter, a generated password or key)."
     ),
     validate=_validate_provenance,
+    remediation_steps=(
+        "Pass a reference (the Secret's ARN, the parameter's name) in the env var and read the value at runtime."
+    ),
     config_schema=string_list_config(
         "additionalSecretTypes", [], "More resource type tokens whose outputs hold secret values."
     ),

@@ -101,6 +101,7 @@ function_runtime = ResourceValidationPolicy(
     name="lambda-function-runtime",
     description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
     validate=_validate_runtime,
+    remediation_steps="Set runtime to provided.al2023 (Rust binaries named bootstrap); allowedRuntimes lists others.",
     config_schema=string_list_config("allowedRuntimes", DEFAULT_RUNTIMES, "Runtimes functions may use."),
 )
 
@@ -130,6 +131,7 @@ function_architecture = ResourceValidationPolicy(
     name="lambda-function-architecture",
     description="Checks whether every Lambda function runs on arm64 (AWS's default when none is set is x86_64).",
     validate=_validate_architecture,
+    remediation_steps="Set architectures to ['arm64'] and build with cargo lambda build --arm64.",
 )
 
 
@@ -169,6 +171,7 @@ capacity_provider_architecture = ResourceValidationPolicy(
     name="lambda-capacity-provider-architecture",
     description="Checks whether every Lambda Managed Instances capacity provider requires arm64 instances.",
     validate=_validate_capacity_provider,
+    remediation_steps="Set the capacity provider's instanceRequirements architectures to ['arm64'].",
 )
 
 
@@ -236,6 +239,7 @@ function_code_architecture = ResourceValidationPolicy(
         "the function declares."
     ),
     validate=_validate_code_architecture,
+    remediation_steps="Build the bootstrap for the declared architecture (aarch64-unknown-linux-gnu for arm64).",
     config_schema=PolicyConfigSchema(properties={"projectDir": PROJECT_DIR_PROPERTY}),
 )
 
@@ -282,6 +286,7 @@ permission_source_arn = ResourceValidationPolicy(
         "(and, for S3, its source account)."
     ),
     validate=_validate_permission,
+    remediation_steps="Set sourceArn to the invoking resource's ARN (and sourceAccount for S3).",
 )
 
 
@@ -329,6 +334,9 @@ function_url_auth = ResourceValidationPolicy(
     name="lambda-function-url-auth",
     description="Checks whether every Lambda function URL requires AWS_IAM auth, unless its function is allowlisted.",
     validate=_validate_function_url,
+    remediation_steps=(
+        "Use authorizationType AWS_IAM, or list the function in allowedPublicFunctions if it is public on purpose."
+    ),
     config_schema=string_list_config(
         "allowedPublicFunctions", [], "Function names whose URLs may be public (auth NONE)."
     ),
@@ -365,6 +373,7 @@ event_source_mapping_batch_failures = ResourceValidationPolicy(
     name="lambda-event-source-mapping-batch-failures",
     description="Checks whether every SQS event source mapping reports batch item failures.",
     validate=_validate_event_source_mapping,
+    remediation_steps="Set functionResponseTypes to ['ReportBatchItemFailures'] and return the failed message ids.",
 )
 
 

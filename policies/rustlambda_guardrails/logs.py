@@ -48,6 +48,7 @@ log_group_retention = ResourceValidationPolicy(
     name="logs-log-group-retention",
     description="Checks whether every Lambda function's log group sets a retention period.",
     validate=_validate_retention,
+    remediation_steps="Set retentionInDays on the log group (e.g. 14, 30 or 90).",
     config_schema=string_list_config(
         "logGroupPrefixes", DEFAULT_PREFIXES, "Name prefixes of the log groups that must set retentionInDays."
     ),
