@@ -407,12 +407,12 @@ def _validate_public_invoke(args: ResourceValidationArgs, report_violation: Repo
     if via_url and url_auth == "NONE":
         if target in string_list(args.get_config().get("allowedPublicFunctions", [])):
             return
-        who = "anyone on the internet, through its function URL"
+        who = "anyone on the internet (through its function URL)"
         fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public"
     else:
         if is_exempt(args.get_config(), args.name, args.urn, target):
             return
-        who = "any AWS principal of any account" + (" through its AWS_IAM function URL" if via_url else "")
+        who = "any AWS principal of any account" + (" (through its AWS_IAM function URL)" if via_url else "")
         fix = "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId"
     report_violation(
         f"Permission {args.name} lets {who} invoke {target} (principal '*', action {action!r}, no sourceArn, "

@@ -24,7 +24,7 @@ from pulumi_policy import (
 from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, not_applicable, plain, string_list
 from .lambda_ import ARCHITECTURE, AWS_DEFAULT_ARCHITECTURE, DEFAULT_RUNTIMES, FUNCTION_TYPES, function_name
-from .secret_detection import STORE, find_secret
+from .secret_detection import find_secret
 from .secret_values import credential_format, is_public_by_design
 
 LAYER_TYPES = frozenset({"aws:lambda/layerVersion:LayerVersion", "aws-native:lambda:LayerVersion"})
@@ -184,7 +184,7 @@ def _validate_archive(args: ResourceValidationArgs, report_violation: ReportViol
     for member, reason in found:
         report_violation(
             f"{what} {name} (code: {source}) contains {member}, which holds {reason}: remove it from the archive, "
-            f"{STORE.replace('in the env var', 'in an env var')}, and read the value at runtime.",
+            "store the secret in Secrets Manager and read it at runtime by its ARN.",
             None,
         )
 

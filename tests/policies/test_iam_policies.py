@@ -322,7 +322,7 @@ def test_resource_scope(pack: PolicyPackClient) -> None:
 
 
 def test_privilege_escalation(pack: PolicyPackClient) -> None:
-    combination = [
+    combination: list[dict[str, Any]] = [
         {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/app-*"},
         {
             "Effect": "Allow",

@@ -52,7 +52,7 @@ def test_info_lists_config_defaults(pack: PolicyPackClient) -> None:
         for p in pack.info().policies
         if p.config_schema
     }
-    exempt = {"exemptResources": []}
+    exempt: dict[str, list[str]] = {"exemptResources": []}
     assert defaults == {
         "lambda-function-runtime": {"allowedRuntimes": ["provided.al2023"]},
         "lambda-function-package-type": exempt,
