@@ -1,12 +1,14 @@
 """Benchmark of the offline preview and the policy pack (figures, not pass/fail: a shared 2-core
 machine is too noisy for timed tests).
 
-    .venv/bin/python -m bench.preview [--runs 5] [--resources 1000]
+    .venv/bin/python -m bench.preview [--runs 5] [--resources 1000] [--pack-only]
 
 1. The offline preview of the dev stack after the build (the build is run first, so its skip
    costs only the source hash): wall time per run and the process's peak RSS (ru_maxrss).
 2. N resources analyzed through the real pack over gRPC (the dev plan's resources repeated
-   under new names), one Analyze each plus one AnalyzeStack: wall time and the pack's peak RSS.
+   under new names), one Analyze each plus one AnalyzeStack, after the pack has started (its
+   start, including loading the IAM database, is printed apart): wall time against the target of
+   1,000 resources in 2 s, and the pack's peak RSS.
 """
 
 from __future__ import annotations
@@ -64,8 +66,10 @@ def bench_pack(count: int) -> None:
         r["name"] = f"{r['name']}-{i}"
         r["urn"] = f"{r['urn']}-{i}"
         resources.append(r)
+    launched = time.monotonic()
     with PolicyPackClient(REPO_ROOT / "policies") as pack:
         pack.configure({})
+        start_up = time.monotonic() - launched
         started = time.monotonic()
         violations = 0
         for r in resources:
@@ -74,10 +78,13 @@ def bench_pack(count: int) -> None:
         violations += len(pack.analyze_stack(registrations_to_resources(resources)))
         total = time.monotonic() - started
         peak = vm_hwm_kib(pack.pid) / 1024
+    target = 2.0 * count / 1000
+    verdict = "met" if total <= target else "MISSED"
     print(
-        f"policy pack, {count} resources: {count} Analyze calls {per_resource:.2f} s + one AnalyzeStack = "
-        f"{total:.2f} s wall ({count / total:.0f} resources/s); pack peak RSS {peak:.0f} MiB; "
-        f"{violations} violations (target: under 2 s)"
+        f"policy pack ({len(pack.info().policies)} policies), {count} resources: {count} Analyze calls "
+        f"{per_resource:.2f} s + one AnalyzeStack = {total:.2f} s wall ({count / total:.0f} resources/s; target "
+        f"{target:.1f} s: {verdict}); pack start {start_up:.2f} s; pack peak RSS {peak:.0f} MiB; "
+        f"{violations} violations"
     )
 
 
@@ -85,8 +92,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--resources", type=int, default=1000)
+    parser.add_argument("--pack-only", action="store_true", help="only the policy pack's figures")
     args = parser.parse_args()
-    bench_preview(args.runs)
+    if not args.pack_only:
+        bench_preview(args.runs)
     bench_pack(args.resources)
     return 0
 
