@@ -27,7 +27,7 @@ from pulumi_policy import (
 )
 
 from .common import is_unknown, judged_at_update, plain, string_list, string_list_config
-from .lambda_ import FUNCTION_TYPES, function_name
+from .lambda_ import FUNCTION_TYPES, function_name, resource_function_name
 from .secret_detection import STORE, argument_with_secret, find_secret
 from .secret_keys import names_reference
 from .secret_markers import is_secret
@@ -239,8 +239,7 @@ def _validate_provenance(args: StackValidationArgs, report_violation: ReportViol
     for function in args.resources:
         if function.resource_type not in FUNCTION_TYPES:
             continue
-        props = plain(function.props)
-        name = next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), function.name)
+        name = resource_function_name(function)
         for holder, path in _secret_sources(function, children, extra_types):
             through = f", through {' and '.join(_describe(r) for r in path)}," if path else ""
             report_violation(

@@ -51,24 +51,26 @@ WHAT_ANY_RESOURCE_MEANS = {
 MAX_LISTED = 6
 
 
-def _judged_documents(args: ResourceValidationArgs) -> tuple[str, list[Statement], list[str]]:
-    """(the resource's name for messages, its known Allow statements, what is deferred)."""
+def _judged_documents(args: ResourceValidationArgs) -> tuple[str, list[Statement], list[str]] | None:
+    """(the resource's name for messages, its known Allow statements, what is deferred), or None for
+    a resource that holds no identity policy or is exempted."""
+    if args.resource_type not in IDENTITY_POLICY_TYPES:
+        return None
     props = plain(args.props)
+    name = resource_label(args.resource_type, props, args.name)
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return None
     deferred: list[str] = []
     found: list[Statement] = []
     for label, document in identity_documents(args.resource_type, props):
         found += allow_statements(label, document, deferred)
-    return resource_label(args.resource_type, props, args.name), found, deferred
+    return name, found, deferred
 
 
 def _listed(names: Iterable[str]) -> str:
     names = sorted(set(names))
     shown = quoted(names[:MAX_LISTED])
     return shown if len(names) <= MAX_LISTED else f"{shown} and {len(names) - MAX_LISTED} more"
-
-
-def _exempt(args: ResourceValidationArgs, name: str) -> bool:
-    return is_exempt(args.get_config(), args.name, args.urn, name)
 
 
 def _conditions(statement: Statement) -> dict[str, object]:
@@ -103,11 +105,10 @@ def _wildcard_reason(pattern: str) -> str | None:
 
 
 def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in IDENTITY_POLICY_TYPES:
+    judged = _judged_documents(args)
+    if judged is None:
         return
-    name, found, deferred = _judged_documents(args)
-    if _exempt(args, name):
-        return
+    name, found, deferred = judged
     for statement in found:
         action, not_action = statement.body.get("Action"), statement.body.get("NotAction")
         if contains_unknown(action) or contains_unknown(not_action):
@@ -160,11 +161,10 @@ def _scopable_actions(statement: Statement) -> list[str]:
 
 
 def _validate_resource_scope(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in IDENTITY_POLICY_TYPES:
+    judged = _judged_documents(args)
+    if judged is None:
         return
-    name, found, deferred = _judged_documents(args)
-    if _exempt(args, name):
-        return
+    name, found, deferred = judged
     for statement in found:
         where = f"{sentence(statement.label)} of {name}"
         if statement.body.get("NotResource") is not None:
@@ -240,11 +240,10 @@ def _broad_actions(statements: list[Statement]) -> set[str]:
 
 
 def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in IDENTITY_POLICY_TYPES:
+    judged = _judged_documents(args)
+    if judged is None:
         return
-    name, found, deferred = _judged_documents(args)
-    if _exempt(args, name):
-        return
+    name, found, deferred = judged
     methods = iam_database.escalations(_broad_actions(found))
     if methods:
         shown = "; ".join(f"{method}: {', '.join(actions)}" for method, actions in methods[:3])

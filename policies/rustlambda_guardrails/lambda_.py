@@ -15,6 +15,7 @@ from typing import Any
 
 from pulumi_policy import (
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -64,6 +65,12 @@ def function_name(args: ResourceValidationArgs, props: Mapping[str, Any]) -> str
         if isinstance(value, str) and value and not is_unknown(value):
             return value
     return args.name
+
+
+def resource_function_name(resource: PolicyResource) -> str:
+    """A stack resource's function name where its props carry one, else its resource name."""
+    props = plain(resource.props)
+    return next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), resource.name)
 
 
 def _is_image(props: Mapping[str, Any]) -> bool:

@@ -23,7 +23,14 @@ from pulumi_policy import (
 
 from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, not_applicable, plain, string_list
-from .lambda_ import ARCHITECTURE, AWS_DEFAULT_ARCHITECTURE, DEFAULT_RUNTIMES, FUNCTION_TYPES, function_name
+from .lambda_ import (
+    ARCHITECTURE,
+    AWS_DEFAULT_ARCHITECTURE,
+    DEFAULT_RUNTIMES,
+    FUNCTION_TYPES,
+    function_name,
+    resource_function_name,
+)
 from .secret_detection import find_secret
 from .secret_values import credential_format, is_public_by_design
 
@@ -89,7 +96,7 @@ def _validate_function_layers(args: StackValidationArgs, report_violation: Repor
         if function.resource_type not in FUNCTION_TYPES:
             continue
         props = plain(function.props)
-        name = next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), function.name)
+        name = resource_function_name(function)
         if is_exempt(config, function.name, function.urn, name):
             continue
         declared = [a for a in string_list(props.get("architectures")) if not is_unknown(a)]

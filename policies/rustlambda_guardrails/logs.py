@@ -12,7 +12,7 @@ from pulumi_policy import (
 )
 
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list, string_list_config
-from .lambda_ import FUNCTION_TYPES
+from .lambda_ import FUNCTION_TYPES, resource_function_name
 
 # The property that holds the log group's name, per provider (pulumi-aws also has namePrefix).
 LOG_GROUP_NAME_PROPERTIES = {
@@ -76,7 +76,7 @@ def _validate_function_groups(args: StackValidationArgs, report_violation: Repor
         if function.resource_type not in FUNCTION_TYPES:
             continue
         props = plain(function.props)
-        name = next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), function.name)
+        name = resource_function_name(function)
         if is_exempt(args.get_config(), function.name, function.urn, name):
             continue
         logging = props.get("loggingConfig")
