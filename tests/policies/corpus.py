@@ -1,4 +1,4 @@
-"""The policy corpus: fabricated cases stored as data (tests/policies/corpus/<category>.yaml), each a
+"""The policy corpus: fabricated cases stored as data (tests/policies/corpus_cases/<category>.yaml), each a
 stack fragment the pack must block or pass, turned into what the engine sends.
 
 A case:
@@ -48,7 +48,7 @@ import yaml
 from offline.analyzer import StackResource
 from tests.policies.resources import ACCOUNT, ARCHIVE, SIGNATURE, UNKNOWN, elf_header, urn
 
-CORPUS_DIR = Path(__file__).parent / "corpus"
+CORPUS_DIR = Path(__file__).parent / "corpus_cases"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 FUNCTION = "aws:lambda/function:Function"
 # A function that passes every policy: the base of the `env` and `function` shorthands.

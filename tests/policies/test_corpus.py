@@ -1,4 +1,4 @@
-"""The corpus of fabricated cases (tests/policies/corpus/*.yaml) through the real pack over gRPC, as
+"""The corpus of fabricated cases (tests/policies/corpus_cases/*.yaml) through the real pack over gRPC, as
 the engine sends a preview: Analyze per resource, then one AnalyzeStack. A case to block must draw a
 mandatory violation from the policy it names; a case to pass must draw no diagnostic at all.
 
