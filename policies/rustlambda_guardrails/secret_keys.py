@@ -62,7 +62,9 @@ KEY_QUALIFIERS = frozenset(
 )  # fmt: skip
 # Words before KEY or TOKEN that make it public by design: publishable keys, site keys (reCAPTCHA,
 # hCaptcha, Turnstile), public keys.
-PUBLIC_QUALIFIERS = frozenset({"public", "publishable", "pub", "site", "sitekey", "publickey", "pubkey"})
+PUBLIC_QUALIFIERS = frozenset(
+    {"public", "publishable", "pub", "site", "sitekey", "publickey", "pubkey", "search", "browser"}
+)
 # Last words of a key that holds an identifier, a name or an address rather than a credential.
 IDENTIFIER_NOUNS = frozenset(
     {
@@ -71,6 +73,7 @@ IDENTIFIER_NOUNS = frozenset(
         "prefix", "suffix", "fingerprint", "thumbprint", "audience", "aud", "issuer", "iss", "account", "username",
         "user",
         "email", "dsn", "version", "env", "stage", "zone", "sku", "slug", "handle", "label", "tag", "tags",
+        "client", "pool", "tenant", "project", "org", "organization", "workspace",
     }
 )  # fmt: skip
 # Words of a key that holds a reference to a secret (its ARN, name, id or parameter path).

@@ -36,6 +36,9 @@ AUTH_HEADER = "the value is an HTTP Authorization header with credentials: " + S
 KEYWORD = "the name marks it as a secret and the value is a literal, not a reference: " + STORE
 ENTROPY = "the value is a high-entropy string that looks like a generated secret: " + STORE
 HEX_ENTROPY = "the value is a high-entropy hex string that looks like a generated secret: " + STORE
+NUMERIC = "the name marks it as a secret and the value is a literal number (a password or PIN): " + STORE
+MATERIAL = "the name marks it as key material and the value is random bytes (hex or base64): " + STORE
+OTP = "the name marks it as a one-time-password seed and the value is a literal seed: " + STORE
 
 
 def looks_like(label: str) -> str:
@@ -186,6 +189,74 @@ CASES: list[tuple[str, str, str | None]] = [
     ("USER_POOL_ID", "us-east-1_AbCdEfGhI", None),
     ("FEATURE_ENABLED", "false", None),
     ("PEER_CERTIFICATE", PEM_CERT, None),
+    # Containers taken apart: each piece judged like a setting of its own.
+    (
+        "UPSTREAMS",
+        json.dumps([{"host": "a.internal"}, {"host": "b.internal", "password": "winter2024"}]),
+        'the value is JSON with a plaintext credential in field "[1].password": ' + STORE,
+    ),
+    (
+        "APP_CONFIG",
+        "db:\n  host: db.internal\n  pass: tr0ub4dor\n",
+        'the value is a YAML document with a plaintext credential in field "db.pass": ' + STORE,
+    ),
+    (
+        "DOTENV",
+        "HOST=db.internal\nAPI_TOKEN=abc123def456ghi\n",
+        "the value is a list of settings with a plaintext credential in 'API_TOKEN': " + STORE,
+    ),
+    (
+        "PG_DSN",
+        "host=db.internal user=app password=blue-sky-42",
+        "the value is a connection string with an embedded password or key: " + STRIP,
+    ),
+    (
+        "ALERTS",
+        "https://chat.example.com/api/webhooks/883311224455/" + filler(40, 64),
+        "the value is a URL with a secret token in its path: " + STRIP,
+    ),
+    (
+        "REPORTS",
+        "https://reports-fn.example.net/api/run?code=" + filler(41, 44),
+        "the value is a URL with a credential in its query string (parameter 'code'): " + STRIP,
+    ),
+    (
+        "BLOB",
+        "https://files.example.net/r.csv?sv=2022-11-02&sig=" + filler(42, 43),
+        "the value is a URL with a credential in its query string (parameter 'sig'): " + STRIP,
+    ),
+    ("UPSTREAM_HEADER", "Authorization: Bearer " + filler(43, 36), AUTH_HEADER),
+    (
+        "JAVA_TOOL_OPTIONS",
+        "-Xmx512m -Dapi.key=" + filler(44, 32),
+        "the value is a command line with a plaintext credential in argument '-Dapi.key': " + STORE,
+    ),
+    (
+        "JWKS",
+        json.dumps({"keys": [{"kty": "RSA", "n": filler(45, 300), "e": "AQAB", "d": filler(46, 300)}]}),
+        'the value is JSON with a plaintext credential in field "keys[0]" (a JSON Web Key with private parameters): '
+        + STORE,
+    ),
+    ("JWKS", json.dumps({"keys": [{"kty": "RSA", "kid": "k1", "n": filler(47, 300), "e": "AQAB"}]}), None),
+    # Key names across spellings, numbers under them, key material at a digest's length.
+    ("smtpPassWord", "mailbox99", KEYWORD),
+    ("ADMIN_PW", "letmein", KEYWORD),
+    ("FTP_CREDS", "ops:sunflower", KEYWORD),
+    ("DB_PASSWORD", "20481632", NUMERIC),
+    ("VAULT_PIN", "4821", NUMERIC),
+    ("MANIFEST_KEY", filler(48, 64, "0123456789abcdef"), MATERIAL),
+    ("SIGNING_SALT", filler(49, 32, "0123456789abcdef"), MATERIAL),
+    ("TOTP_SEED", filler(50, 32, string.ascii_uppercase + "234567"), OTP),
+    # Public by design, and identifiers under any spelling of their names.
+    ("STRIPE_KEY", "pk_live_" + filler(51, 24), None),
+    ("RECAPTCHA_SITE_KEY", "6Lc" + filler(52, 37), None),
+    ("ALGOLIA_SEARCH_KEY", filler(53, 32, "0123456789abcdef"), None),
+    ("OAUTH_CLIENT", filler(54, 26, string.ascii_lowercase + string.digits), None),
+    ("JWT_VERIFY_KEY", f"{DASHES}BEGIN PUBLIC KEY{DASHES}\n{filler(55, 64)}\n{DASHES}END PUBLIC KEY{DASHES}", None),
+    ("FUNCTION", "OrdersStack-WorkerFunction-AbCdEfGh1234", None),
+    ("HOST_KEY_FINGERPRINT", "SHA256:" + base64.b64encode(bytes(range(32))).decode().rstrip("="), None),
+    ("TWILIO_ACCOUNT_SID", "AC" + filler(56, 32, "0123456789abcdef"), None),
+    ("PWD", "/var/task", None),
     # Pulumi's unknown-value sentinel during preview.
     ("DB_PASSWORD", "04da6b54-80e4-46f7-96ec-b56ff0331ba9", None),
 ]
