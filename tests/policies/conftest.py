@@ -31,3 +31,21 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "no-bootstrap": write_zip(tmp / "no-bootstrap.zip", {"main": elf_header(AARCH64)}),
         "script": write_zip(tmp / "script.zip", {"bootstrap": b"#!/bin/sh\nexec ./main\n"}),
     }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Recall and false positives per corpus category, when the corpus ran."""
+    from tests.policies.test_corpus import CATEGORIES, RESULTS
+
+    if not RESULTS:
+        return
+    terminalreporter.section("policy corpus: recall and false positives per category")
+    terminalreporter.write_line(f"{'category':<22} {'recall':>16} {'false positives':>20}")
+    for category in CATEGORIES:
+        block = RESULTS.get((category, "block"), [])
+        passing = RESULTS.get((category, "pass"), [])
+        caught = sum(right for _, right in block)
+        alarms = sum(not right for _, right in passing)
+        recall = f"{caught}/{len(block)} ({100 * caught / max(len(block), 1):.0f}%)"
+        false_positives = f"{alarms}/{len(passing)} ({100 * alarms / max(len(passing), 1):.0f}%)"
+        terminalreporter.write_line(f"{category:<22} {recall:>16} {false_positives:>20}")

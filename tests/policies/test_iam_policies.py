@@ -1,5 +1,6 @@
 """IAM policies through the real protocol: wildcard actions in every kind of policy document (JSON
-strings and objects, both providers), administrator managed policies, and unknown values at preview."""
+strings and objects, both providers), resource scope, privilege escalation, administrator managed
+policies through every attachment form, public principals, and unknown values at preview."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from offline.analyzer import PolicyPackClient
 from tests.policies.resources import ACCOUNT, UNKNOWN, preview_notice, run
 
 WILDCARD = "iam-policy-no-wildcard-actions"
-ADMIN = "iam-role-no-admin-policies"
+ADMIN = "iam-principal-no-admin-policies"
+SCOPE = "iam-policy-resource-scope"
+ESCALATION = "iam-policy-privilege-escalation"
+PUBLIC = "iam-resource-policy-no-public-principal"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 MANAGED_POLICY = "aws:iam/policy:Policy"
@@ -71,22 +75,35 @@ def test_happy_documents_pass(pack: PolicyPackClient) -> None:
     ("extra", "expected"),
     [
         pytest.param(
-            {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": TABLE},
             [wildcard("Policy statement 'Admin'", "rp", "*", "of every service")],
             id="star",
         ),
         pytest.param(
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "arn:aws:s3:::rustlambda-dev-data/*"},
             [wildcard("Policy statement 3", "rp", "s3:*", "of s3")],
             id="service-star",
         ),
         pytest.param(
-            {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "arn:aws:s3:::rustlambda-dev-data/*"},
             [],
-            id="prefix-wildcards-are-not-in-scope",
+            id="read-only-prefix-wildcards-pass",
         ),
         pytest.param(
-            {"Sid": "AllBut", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:Attach*", "Resource": f"arn:aws:iam::{ACCOUNT}:role/app"},
+            [
+                (
+                    WILDCARD,
+                    "Policy statement 3 of rp allows 'iam:Attach*', 3 actions, among them permissions management "
+                    "'iam:AttachGroupPolicy', 'iam:AttachRolePolicy', 'iam:AttachUserPolicy': list the exact actions "
+                    "needed instead.",
+                    "mandatory",
+                )
+            ],
+            id="prefix-wildcard-reaching-permissions-management",
+        ),
+        pytest.param(
+            {"Sid": "AllBut", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": TABLE},
             [
                 (
                     WILDCARD,
@@ -104,7 +121,7 @@ def test_role_policy_changes(pack: PolicyPackClient, extra: dict[str, Any], expe
 
 
 def test_every_document_kind(pack: PolicyPackClient) -> None:
-    star = {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}
+    star = {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": TABLE}
     single = {"Version": "2012-10-17", "Statement": star}  # one statement, not a list
     assert run(pack, MANAGED_POLICY, "mp", {"policy": json.dumps(single)}) == [
         wildcard("Policy statement 'Everything'", "mp", "*", "of every service")
@@ -116,29 +133,37 @@ def test_every_document_kind(pack: PolicyPackClient) -> None:
         ]
     }
     assert run(pack, ROLE, "role", role) == [
-        wildcard("Inline policy 'bad' statement 'Everything'", "role", "*", "of every service")
+        wildcard(
+            "Inline policy 'bad' (inlinePolicies[1].policy) statement 'Everything'", "role", "*", "of every service"
+        )
     ]
     assert run(pack, NATIVE_ROLE_POLICY, "nrp", {"roleName": "r", "policyDocument": document(star)}) == [
         wildcard("PolicyDocument statement 'Everything'", "nrp", "*", "of every service")
     ]
     native_role = {"policies": [{"policyName": "app", "policyDocument": document({**star, "Action": "dynamodb:*"})}]}
     assert run(pack, NATIVE_ROLE, "nr", native_role) == [
-        wildcard("Inline policy 'app' statement 'Everything'", "nr", "dynamodb:*", "of dynamodb")
+        wildcard(
+            "Inline policy 'app' (policies[0].policyDocument) statement 'Everything'", "nr", "dynamodb:*", "of dynamodb"
+        )
     ]
 
 
 def test_unknown_documents_are_judged_at_update(pack: PolicyPackClient) -> None:
     # A document built from outputs of resources not yet created is unknown as a whole at preview.
     assert run(pack, ROLE_POLICY, "rp", {"role": "r", "policy": UNKNOWN}) == [
-        preview_notice(WILDCARD, "the actions of policy of rp")
+        preview_notice(WILDCARD, "the actions of policy of rp"),
+        preview_notice(SCOPE, "the resources of policy of rp"),
+        preview_notice(ESCALATION, "the statements policy of rp"),
     ]
-    # Unknown ARNs inside a document do not stop its actions from being judged.
+    # Unknown ARNs inside a document do not stop its actions from being judged; its scope waits.
     unknown_resource = document({"Sid": "Queue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": UNKNOWN})
-    assert run(pack, ROLE_POLICY, "rp", {"role": "r", "policy": json.dumps(unknown_resource)}) == []
+    assert run(pack, ROLE_POLICY, "rp", {"role": "r", "policy": json.dumps(unknown_resource)}) == [
+        preview_notice(SCOPE, "the resources of policy statement 'Queue' of rp")
+    ]
     # Known wildcards are reported at preview; an unknown action is deferred, not passed.
     mixed = document(
-        {"Sid": "Star", "Effect": "Allow", "Action": "*", "Resource": "*"},
-        {"Sid": "Later", "Effect": "Allow", "Action": [UNKNOWN], "Resource": "*"},
+        {"Sid": "Star", "Effect": "Allow", "Action": "*", "Resource": TABLE},
+        {"Sid": "Later", "Effect": "Allow", "Action": [UNKNOWN], "Resource": TABLE},
     )
     assert run(pack, NATIVE_ROLE_POLICY, "nrp", {"policyDocument": mixed}) == [
         wildcard("PolicyDocument statement 'Star'", "nrp", "*", "of every service"),
@@ -150,13 +175,16 @@ def attachment(policy: str, partition: str = "aws") -> dict[str, Any]:
     return {"role": "rustlambda-prod-operator", "policyArn": f"arn:{partition}:iam::aws:policy/{policy}"}
 
 
-def admin(resource: str, holder: str, policy: str, arn: str) -> tuple[str, str, str]:
+def admin(resource: str, prop: str, holder: str, policy: str, arn: str) -> tuple[str, str, str]:
     return (
         ADMIN,
-        f"{resource} gives {holder} the AWS managed policy {policy} ({arn}): attach a policy that lists the exact "
-        "actions the role needs instead.",
+        f"{resource} ({prop}) gives {holder} the AWS managed policy {policy} ({arn}), which amounts to administrator "
+        "access: attach a policy that lists the exact actions and resources needed instead.",
         "mandatory",
     )
+
+
+ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 def test_admin_policies(pack: PolicyPackClient) -> None:
@@ -168,32 +196,189 @@ def test_admin_policies(pack: PolicyPackClient) -> None:
     assert run(pack, ATTACHMENT, "att", own) == []
 
     assert run(pack, ATTACHMENT, "att", attachment("AdministratorAccess")) == [
-        admin(
-            "att", "role rustlambda-prod-operator", "AdministratorAccess", "arn:aws:iam::aws:policy/AdministratorAccess"
-        )
+        admin("att", "policyArn", "rustlambda-prod-operator", "AdministratorAccess", ADMIN_ARN)
     ]
     assert run(pack, ATTACHMENT, "att", attachment("PowerUserAccess", "aws-cn")) == [
-        admin("att", "role rustlambda-prod-operator", "PowerUserAccess", "arn:aws-cn:iam::aws:policy/PowerUserAccess")
+        admin(
+            "att",
+            "policyArn",
+            "rustlambda-prod-operator",
+            "PowerUserAccess",
+            "arn:aws-cn:iam::aws:policy/PowerUserAccess",
+        )
     ]
-    admin_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
-    assert run(pack, ROLE, "role", {"name": "r", "managedPolicyArns": [operator, admin_arn]}) == [
-        admin("role", "role r", "AdministratorAccess", admin_arn)
+    assert run(pack, ROLE, "role", {"name": "r", "managedPolicyArns": [operator, ADMIN_ARN]}) == [
+        admin("role", "managedPolicyArns", "r", "AdministratorAccess", ADMIN_ARN)
     ]
-    assert run(pack, NATIVE_ROLE, "nr", {"roleName": "nr", "managedPolicyArns": [admin_arn]}) == [
-        admin("nr", "role nr", "AdministratorAccess", admin_arn)
+    assert run(pack, NATIVE_ROLE, "nr", {"roleName": "nr", "managedPolicyArns": [ADMIN_ARN]}) == [
+        admin("nr", "managedPolicyArns", "nr", "AdministratorAccess", ADMIN_ARN)
     ]
     assert run(pack, ATTACHMENT, "att", {"role": "r", "policyArn": UNKNOWN}) == [
         preview_notice(ADMIN, "policyArn of att")
     ]
 
 
-def test_denied_managed_policies_are_configurable(pack: PolicyPackClient) -> None:
-    iam_full = "arn:aws:iam::aws:policy/IAMFullAccess"
-    pack.configure({ADMIN: {"deniedManagedPolicies": ["IAMFullAccess"]}})
+@pytest.mark.parametrize(
+    ("type_", "props", "prop", "holder", "policy"),
+    [
+        ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "ops"}, "policyArn", "ops", "IAMFullAccess"),
+        (
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+            {"group": "devs"},
+            "policyArn",
+            "devs",
+            "AdministratorAccess-Amplify",
+        ),
+        (
+            "aws:iam/policyAttachment:PolicyAttachment",
+            {"users": ["ops"], "roles": ["r"]},
+            "policyArn",
+            "r, ops",
+            "AdministratorAccess",
+        ),
+        (
+            "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+            {"groupName": "devs"},
+            "policyArns",
+            "devs",
+            "PowerUserAccess",
+        ),
+        ("aws-native:iam:User", {"userName": "ops"}, "managedPolicyArns", "ops", "AdministratorAccess"),
+        ("aws-native:iam:Group", {"groupName": "devs"}, "managedPolicyArns", "devs", "IAMFullAccess"),
+    ],
+)
+def test_admin_policies_through_every_attachment(
+    pack: PolicyPackClient, type_: str, props: dict[str, Any], prop: str, holder: str, policy: str
+) -> None:
+    arn = f"arn:aws:iam::aws:policy/{policy}"
+    value: Any = [arn] if prop.endswith("s") else arn
+    assert run(pack, type_, "att", {**props, prop: value}) == [admin("att", prop, holder, policy, arn)]
+
+
+def test_admin_policies_config(pack: PolicyPackClient) -> None:
+    pack.configure(
+        {ADMIN: {"additionalDeniedPolicies": ["SecretsManagerReadWrite"], "exemptResources": ["break-glass"]}}
+    )
     try:
-        assert run(pack, ATTACHMENT, "att", attachment("AdministratorAccess")) == []
-        assert run(pack, ATTACHMENT, "att", attachment("IAMFullAccess")) == [
-            admin("att", "role rustlambda-prod-operator", "IAMFullAccess", iam_full)
+        assert run(pack, ATTACHMENT, "att", attachment("SecretsManagerReadWrite")) == [
+            admin(
+                "att",
+                "policyArn",
+                "rustlambda-prod-operator",
+                "SecretsManagerReadWrite",
+                "arn:aws:iam::aws:policy/SecretsManagerReadWrite",
+            )
         ]
+        assert run(pack, ATTACHMENT, "att", {"role": "break-glass", "policyArn": ADMIN_ARN}) == []
+    finally:
+        pack.configure({})
+
+
+# --- resource scope and escalation ------------------------------------------------------------------
+
+
+def test_resource_scope(pack: PolicyPackClient) -> None:
+    stars = {"Sid": "Wide", "Effect": "Allow", "Action": ["dynamodb:GetItem", "s3:ListAllMyBuckets"], "Resource": "*"}
+    assert run(pack, ROLE_POLICY, "rp", role_policy(stars)) == [
+        (
+            SCOPE,
+            "Policy statement 'Wide' of rp allows 'dynamodb:GetItem' on '*', every resource of their kind, though AWS "
+            "lets each be limited to specific resources: set Resource to the ARNs the principal needs (or add a "
+            "aws:ResourceTag condition).",
+            "mandatory",
+        )
+    ]
+    pass_role = {
+        "Sid": "Pass",
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": f"arn:aws:iam::{ACCOUNT}:role/*",
+    }
+    assert run(pack, ROLE_POLICY, "rp", role_policy(pass_role)) == [
+        (
+            SCOPE,
+            f"Policy statement 'Pass' of rp allows iam:PassRole on 'arn:aws:iam::{ACCOUNT}:role/*', so the holder can "
+            "hand any role (an administrator's too) to a service it controls: set Resource to the ARNs of the roles "
+            "it needs.",
+            "mandatory",
+        )
+    ]
+    not_resource = {"Sid": "Rest", "Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::audit/*"}
+    assert run(pack, ROLE_POLICY, "rp", role_policy(not_resource)) == [
+        (
+            SCOPE,
+            "Policy statement 'Rest' of rp allows its actions on every resource except 'arn:aws:s3:::audit/*' "
+            "(NotResource with Allow): list the resources in Resource instead.",
+            "mandatory",
+        )
+    ]
+    tagged = {**stars, "Condition": {"StringEquals": {"aws:ResourceTag/team": "orders"}}}
+    assert run(pack, ROLE_POLICY, "rp", role_policy(tagged)) == []
+    pack.configure({SCOPE: {"exemptResources": ["rp"]}})
+    try:
+        assert run(pack, ROLE_POLICY, "rp", role_policy(stars)) == []
+    finally:
+        pack.configure({})
+
+
+def test_privilege_escalation(pack: PolicyPackClient) -> None:
+    combination: list[dict[str, Any]] = [
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/app-*"},
+        {
+            "Effect": "Allow",
+            "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
+            "Resource": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:app-*",
+        },
+    ]
+    assert run(pack, MANAGED_POLICY, "mp", {"policy": json.dumps(document(*combination))}) == [
+        (
+            ESCALATION,
+            "mp allows, on resources named by wildcards, combinations of actions that let the holder raise its own "
+            "privileges (PassExistingRoleToNewLambdaThenInvoke: iam:PassRole, lambda:CreateFunction, "
+            "lambda:InvokeFunction): limit these actions to exact resource ARNs, or require a permissions boundary "
+            "(iam:PermissionsBoundary condition).",
+            "mandatory",
+        )
+    ]
+    exact = [{**s, "Resource": s["Resource"].replace("app-*", "app-worker")} for s in combination]
+    assert run(pack, MANAGED_POLICY, "mp", {"policy": json.dumps(document(*exact))}) == []
+
+
+# --- public principals ------------------------------------------------------------------------------
+
+
+def test_public_principals(pack: PolicyPackClient) -> None:
+    open_trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}],
+    }
+    assert run(pack, ROLE, "role", {"name": "open", "assumeRolePolicy": json.dumps(open_trust)}) == [
+        (
+            PUBLIC,
+            "Trust policy (assumeRolePolicy) statement 1 of open allows sts:AssumeRole to everyone (Principal '*') "
+            "with no condition that narrows who can call: name the trusted principals (an account, role or service) "
+            "instead.",
+            "mandatory",
+        )
+    ]
+    queue = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sqs:SendMessage", "Resource": "*"}],
+    }
+    assert run(pack, "aws:sqs/queuePolicy:QueuePolicy", "qp", {"policy": json.dumps(queue)}) == [
+        (
+            PUBLIC,
+            "Queue policy (policy) statement 1 of qp allows sqs:SendMessage to everyone (Principal {'AWS': '*'}) with "
+            "no condition that narrows who can call: name the principals that need access, or add a condition on "
+            "aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount.",
+            "mandatory",
+        )
+    ]
+    narrowed = json.loads(json.dumps(queue))
+    narrowed["Statement"][0]["Condition"] = {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"}}
+    assert run(pack, "aws:sqs/queuePolicy:QueuePolicy", "qp", {"policy": json.dumps(narrowed)}) == []
+    pack.configure({PUBLIC: {"exemptResources": ["qp"]}})
+    try:
+        assert run(pack, "aws:sqs/queuePolicy:QueuePolicy", "qp", {"policy": json.dumps(queue)}) == []
     finally:
         pack.configure({})

@@ -27,6 +27,9 @@ Change = Callable[[dict[str, Any]], None]
 RUNTIME = "lambda-function-runtime"
 ARCH = "lambda-function-architecture"
 CODE_ARCH = "lambda-function-code-architecture"
+ARCHIVE_SCAN = "lambda-archive-no-credential-files"
+NOT_LOCAL = "the code is not a local archive"
+PROJECT_DIR_HINT = "set the policy's projectDir to the Pulumi project's directory"
 CAPACITY = "lambda-capacity-provider-architecture"
 PERMISSION = "lambda-permission-source-arn"
 URL = "lambda-function-url-auth"
@@ -110,8 +113,17 @@ def test_happy_functions_pass_every_policy(pack: PolicyPackClient, archives: dic
         ),
         pytest.param(
             set_("packageType", "Image"),
-            [],
-            id="image-has-no-runtime-or-archive",
+            [
+                (
+                    "lambda-function-package-type",
+                    f"Function {FN} is a container image (packageType Image), which has no runtime field and whose "
+                    "binary this pack cannot read, so neither provided.al2023 nor the bootstrap's architecture can be "
+                    f"checked: ship a zip with runtime 'provided.al2023', or add {FN!r} to exemptResources if the "
+                    "image is reviewed elsewhere.",
+                    "mandatory",
+                )
+            ],
+            id="image-is-blocked-unless-exempted",
         ),
     ],
 )
@@ -197,21 +209,18 @@ def test_code_architecture_is_not_applicable_without_a_readable_elf(
         reasons[case] = [(n.policy_name, n.reason) for n in result.not_applicable]
     assert reasons == {
         "missing": [
-            (
-                CODE_ARCH,
-                f"the code archive {missing} does not exist; set the policy's "
-                "projectDir to the Pulumi project's directory",
-            )
+            (CODE_ARCH, f"the code archive {missing} does not exist; {PROJECT_DIR_HINT}"),
+            (ARCHIVE_SCAN, f"the code archive {missing} does not exist; {PROJECT_DIR_HINT}"),
         ],
         "script": [(CODE_ARCH, f"the bootstrap in {archives['script']} is not an ELF binary")],
-        "native": [(CODE_ARCH, "the function's code is not a local archive")],
+        "native": [(CODE_ARCH, "the function's code is not a local archive"), (ARCHIVE_SCAN, NOT_LOCAL)],
     }
 
 
 def test_code_archive_paths_resolve_against_project_dir(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
     props = function(Path("x86_64.zip"))  # relative, as the program registers build/lambda/<name>.zip
     result = pack.analyze_result(FUNCTION, "fn", urn(FUNCTION, "fn"), props)
-    assert [n.policy_name for n in result.not_applicable] == [CODE_ARCH]  # not in the pack's cwd
+    assert [n.policy_name for n in result.not_applicable] == [CODE_ARCH, ARCHIVE_SCAN]  # not in the pack's cwd
     pack.configure({CODE_ARCH: {"projectDir": str(archives["x86_64"].parent)}})
     try:
         assert [d.policy_name for d in pack.analyze(FUNCTION, "fn", urn(FUNCTION, "fn"), props)] == [CODE_ARCH]

@@ -12,16 +12,26 @@ from tests.policies.resources import FUNCTION, function, run
 POLICIES = {
     "lambda-function-runtime": "resource",
     "lambda-function-architecture": "resource",
+    "lambda-function-package-type": "resource",
     "lambda-function-code-architecture": "resource",
     "lambda-capacity-provider-architecture": "resource",
     "lambda-permission-source-arn": "resource",
+    "lambda-permission-public-invoke": "resource",
     "lambda-function-url-auth": "resource",
     "lambda-event-source-mapping-batch-failures": "resource",
+    "lambda-layer-compatibility": "resource",
+    "lambda-archive-no-credential-files": "resource",
     "lambda-function-no-secrets-in-env": "resource",
-    "lambda-function-secret-provenance": "stack",
     "iam-policy-no-wildcard-actions": "resource",
-    "iam-role-no-admin-policies": "resource",
+    "iam-policy-resource-scope": "resource",
+    "iam-policy-privilege-escalation": "resource",
+    "iam-principal-no-admin-policies": "resource",
+    "iam-resource-policy-no-public-principal": "resource",
     "logs-log-group-retention": "resource",
+    "cloudformation-template-resources": "resource",
+    "lambda-function-secret-provenance": "stack",
+    "lambda-function-layer-architecture": "stack",
+    "logs-function-log-group-retention": "stack",
 }
 RUNTIME = "lambda-function-runtime"
 PYTHON_RUNTIME = "Function rustlambda-dev-http-api uses the runtime 'python3.12': set runtime to 'provided.al2023'."
@@ -42,15 +52,35 @@ def test_info_lists_config_defaults(pack: PolicyPackClient) -> None:
         for p in pack.info().policies
         if p.config_schema
     }
+    exempt: dict[str, list[str]] = {"exemptResources": []}
     assert defaults == {
         "lambda-function-runtime": {"allowedRuntimes": ["provided.al2023"]},
+        "lambda-function-package-type": exempt,
         "lambda-function-code-architecture": {"projectDir": ""},
+        "lambda-permission-public-invoke": {**exempt, "allowedPublicFunctions": []},
         "lambda-function-url-auth": {"allowedPublicFunctions": []},
-        "lambda-function-no-secrets-in-env": {"allowedKeys": []},
-        "lambda-function-secret-provenance": {"additionalSecretTypes": []},
-        "iam-role-no-admin-policies": {"deniedManagedPolicies": ["AdministratorAccess", "PowerUserAccess"]},
+        "lambda-layer-compatibility": {**exempt, "allowedRuntimes": ["provided.al2023"]},
+        "lambda-archive-no-credential-files": {**exempt, "projectDir": ""},
+        "lambda-function-no-secrets-in-env": {"allowedKeys": {}},
+        "iam-policy-no-wildcard-actions": exempt,
+        "iam-policy-resource-scope": exempt,
+        "iam-policy-privilege-escalation": exempt,
+        "iam-principal-no-admin-policies": {**exempt, "additionalDeniedPolicies": []},
+        "iam-resource-policy-no-public-principal": exempt,
         "logs-log-group-retention": {"logGroupPrefixes": ["/aws/lambda/"]},
+        "cloudformation-template-resources": exempt,
+        "lambda-function-secret-provenance": {"additionalSecretTypes": []},
+        "lambda-function-layer-architecture": exempt,
+        "logs-function-log-group-retention": exempt,
     }
+
+
+def test_every_policy_says_how_to_fix(pack: PolicyPackClient) -> None:
+    """Every policy carries remediation steps (pulumi-policy's remediation field) for the CLI and
+    Pulumi Cloud to show beside its violations."""
+    from rustlambda_guardrails.pack import POLICIES as PACK_POLICIES
+
+    assert [p.name for p in PACK_POLICIES if not p.remediation_steps] == []
 
 
 def test_enforcement_levels_are_configurable(pack: PolicyPackClient, archives: dict[str, Path]) -> None:

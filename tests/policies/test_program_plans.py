@@ -9,10 +9,13 @@ import copy
 from typing import Any
 
 import pytest
+from rustlambda_guardrails.secret_detection import find_secret
 
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
-from policies.secret_detection import find_secret
 from tests.program.plans import Plan, run_plan
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def analyze_plan(pack: PolicyPackClient, registrations: list[dict[str, Any]]) -> list[Diagnostic]:
@@ -50,6 +53,8 @@ def test_a_broken_variant_fails_on_exactly_what_was_broken(pack: PolicyPackClien
     inputs["runtime"] = "python3.12"
     password = "hunter2-" + "xyz-7Qp2"
     inputs["environment"]["variables"]["DB_PASSWORD"] = password
+    # A value from config.require_secret under an innocent name, as the engine sends it.
+    inputs["environment"]["variables"]["UPSTREAM"] = {SECRET_SIGNATURE: SECRET_VALUE, "value": "bluehorse"}
     finding = find_secret("DB_PASSWORD", password)
     assert finding is not None
 
@@ -68,7 +73,15 @@ def test_a_broken_variant_fails_on_exactly_what_was_broken(pack: PolicyPackClien
         ),
         (
             "lambda-function-no-secrets-in-env",
-            f"Function {name}, environment variable DB_PASSWORD: {finding.reason}",
+            f"Function {name}, environment.variables.DB_PASSWORD: {finding.reason}.",
+            "mandatory",
+        ),
+        (
+            "lambda-function-no-secrets-in-env",
+            f"Function {name}, environment.variables.UPSTREAM: the value is marked secret (by Pulumi: "
+            "config.require_secret, a secret output or an apply over one; or a NoEcho CloudFormation parameter), so "
+            "it would sit in plain text in the function's configuration: store it in Secrets Manager and pass its ARN "
+            "in the env var instead.",
             "mandatory",
         ),
         # The zip still holds the arm64 build: declaring x86_64 also mismatches the binary.
@@ -79,4 +92,4 @@ def test_a_broken_variant_fails_on_exactly_what_was_broken(pack: PolicyPackClien
             "mandatory",
         ),
     }
-    assert len(diagnostics) == 4
+    assert len(diagnostics) == 5

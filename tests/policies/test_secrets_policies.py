@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rustlambda_guardrails.secret_detection import find_secret
 
 from offline.analyzer import PolicyPackClient, StackResource
-from policies.secret_detection import find_secret
 from tests.policies.resources import (
     ACCOUNT,
     FUNCTION,
@@ -35,7 +35,7 @@ DATABASE_URL = "postgres://app:" + "not-a-real-pw-42" + "@db.internal:5432/app"
 def env_violation(name: str, key: str, value: str) -> tuple[str, str, str]:
     finding = find_secret(key, value)
     assert finding is not None, f"{key}={value!r} is expected to be a secret"
-    return (IN_ENV, f"Function {name}, environment variable {key}: {finding.reason}", "mandatory")
+    return (IN_ENV, f"Function {name}, environment.variables.{key}: {finding.reason}.", "mandatory")
 
 
 def with_env(props: dict[str, Any], **variables: str) -> dict[str, Any]:
@@ -73,15 +73,90 @@ def test_unknown_env_values_are_judged_at_update(pack: PolicyPackClient, archive
     props = with_env(function(archives["arm64"]), ITEMS_TABLE=UNKNOWN, DB_PASSWORD="hunter2-xyz-42")
     assert run(pack, FUNCTION, "fn", props) == [
         env_violation(FN, "DB_PASSWORD", "hunter2-xyz-42"),
-        preview_notice(IN_ENV, f"the environment variables ITEMS_TABLE of function {FN}"),
+        preview_notice(IN_ENV, f"environment.variables.ITEMS_TABLE of function {FN}"),
     ]
 
 
-def test_allowed_keys(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
+def test_allowed_keys_name_the_function(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
     props = with_env(function(archives["arm64"]), DB_PASSWORD="hunter2-xyz-42", UPSTREAM=AWS_EXAMPLE_KEY_ID)
-    pack.configure({IN_ENV: {"allowedKeys": ["DB_PASSWORD"]}})
+    pack.configure({IN_ENV: {"allowedKeys": {FN: ["DB_PASSWORD"]}}})
     try:
         assert run(pack, FUNCTION, "fn", props) == [env_violation(FN, "UPSTREAM", AWS_EXAMPLE_KEY_ID)]
+        # The same key in another function is still judged.
+        other = with_env(native_function(), DB_PASSWORD="hunter2-xyz-42")
+        assert run(pack, NATIVE_FUNCTION, "native", other) == [
+            env_violation("rustlambda-dev-native", "DB_PASSWORD", "hunter2-xyz-42")
+        ]
+    finally:
+        pack.configure({})
+
+
+SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+MARKED = (
+    "the value is marked secret (by Pulumi: config.require_secret, a secret output or an apply over one; or a NoEcho "
+    "CloudFormation parameter), so it would sit in plain text in the function's configuration: store it in Secrets "
+    "Manager and pass its ARN in the env var instead."
+)
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return {SIG: SECRET_SIG, "value": value}
+
+
+def test_values_marked_secret(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
+    """The engine's secret markers reach the policy: a marked value is reported under any key, unless
+    it is a reference (ARN, parameter path, a secret name under a key meant for one)."""
+    arn = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:rustlambda-dev/signing-key-AbCdEf"
+    props = with_env(function(archives["arm64"]))
+    props["environment"]["variables"].update(
+        UPSTREAM=secret("bluehorse"),
+        SHARD=secret(4821.0),
+        SIGNING_KEY_SECRET_ARN=secret(arn),
+        DB_PASSWORD_PARAM=secret("/rustlambda/dev/db-password"),
+        SIGNING_SECRET_NAME=secret("rustlambda-dev-signing-key"),
+    )
+    assert run(pack, FUNCTION, "fn", props) == [
+        (IN_ENV, f"Function {FN}, environment.variables.SHARD: {MARKED}", "mandatory"),
+        (IN_ENV, f"Function {FN}, environment.variables.UPSTREAM: {MARKED}", "mandatory"),
+    ]
+    whole = function(archives["arm64"])
+    whole["environment"] = secret({"variables": {"RUST_LOG": "info", "TABLE_ARN": arn}})
+    assert run(pack, FUNCTION, "fn", whole) == [
+        (IN_ENV, f"Function {FN}, environment.variables.RUST_LOG: {MARKED}", "mandatory")
+    ]
+
+
+def test_image_command_arguments(pack: PolicyPackClient) -> None:
+    props = native_function()
+    props["packageType"] = "Image"
+    props["code"] = {"imageUri": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:1.0.0"}
+    props["imageConfig"] = {"command": ["serve", "--password", "hunter2-xyz"], "entryPoint": ["/app", secret("tok")]}
+    config = {"lambda-function-package-type": {"exemptResources": ["native"]}}
+    pack.configure(config)
+    try:
+        assert run(pack, NATIVE_FUNCTION, "native", props) == [
+            (
+                IN_ENV,
+                "Function rustlambda-dev-native, imageConfig.command: argument '--password' holds a plaintext "
+                "credential, visible to anyone who can read the function's configuration: pass the secret's ARN in "
+                "an env var instead and read the value at runtime.",
+                "mandatory",
+            ),
+            (
+                IN_ENV,
+                "Function rustlambda-dev-native, imageConfig.entryPoint: argument 2 holds a value marked secret in "
+                "Pulumi, visible to anyone who can read the function's configuration: pass the secret's ARN in an "
+                "env var instead and read the value at runtime.",
+                "mandatory",
+            ),
+        ]
+        pack.configure({**config, IN_ENV: {"allowedKeys": {"rustlambda-dev-native": ["imageConfig.command"]}}})
+        assert [v for _, v, _ in run(pack, NATIVE_FUNCTION, "native", props)] == [
+            "Function rustlambda-dev-native, imageConfig.entryPoint: argument 2 holds a value marked secret in "
+            "Pulumi, visible to anyone who can read the function's configuration: pass the secret's ARN in an "
+            "env var instead and read the value at runtime."
+        ]
     finally:
         pack.configure({})
 

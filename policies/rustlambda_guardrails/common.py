@@ -12,6 +12,7 @@ At update every value is known and the policy runs in full.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,
 )
 
 UNKNOWNS = frozenset(
@@ -56,9 +58,35 @@ def contains_unknown(value: object) -> bool:
     return False
 
 
+class _Copies(threading.local):
+    """Per thread, the plain copy of the last proxies copied: every policy of the pack copies the same
+    request's properties (one proxy per request, secret_markers), so the copy is made once."""
+
+    def __init__(self) -> None:
+        self.copies: dict[int, tuple[object, Any]] = {}
+
+
+_copies = _Copies()
+MAX_COPIES = 1024
+
+
 def plain(value: Any) -> Any:
     """A copy of pulumi-policy's proxied properties as plain dicts and lists, with each unknown value
-    kept as its sentinel string instead of raised. Other values (archives, assets) pass through."""
+    kept as its sentinel string instead of raised. Other values (archives, assets) pass through.
+    The copy of a proxy is shared by the policies that ask for it: treat it as read-only."""
+    if isinstance(value, _DictProxy):
+        entry = _copies.copies.get(id(value))
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        if len(_copies.copies) >= MAX_COPIES:
+            _copies.copies.clear()
+        copy = _plain(value)
+        _copies.copies[id(value)] = (value, copy)
+        return copy
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, str | bytes):
         return value
     if isinstance(value, Mapping):
@@ -123,3 +151,31 @@ def string_list_config(key: str, default: Sequence[str], description: str) -> Po
             key: {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
         }
     )
+
+
+# --- exemptions -------------------------------------------------------------------------------------
+#
+# Every check is mandatory by default; the escape names the resource it exempts (its Pulumi resource
+# name, its URN, or its AWS name), never a switch that turns the check off for every resource.
+
+EXEMPT_KEY = "exemptResources"
+EXEMPT_PROPERTY = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": [],
+    "description": (
+        "Resources this policy does not judge, each by its Pulumi resource name, URN or AWS name "
+        "(say why next to each entry in your policy config)."
+    ),
+}
+
+
+def exempt_config(**extra: dict[str, Any]) -> PolicyConfigSchema:
+    """The config schema of a policy whose escape is `exemptResources` (plus any `extra` properties)."""
+    return PolicyConfigSchema(properties={EXEMPT_KEY: EXEMPT_PROPERTY, **extra})
+
+
+def is_exempt(config: Mapping[str, Any], *names: object) -> bool:
+    """Whether one of a resource's names (resource name, URN, AWS name) is listed in exemptResources."""
+    listed = set(string_list(config.get(EXEMPT_KEY)))
+    return any(isinstance(n, str) and n in listed for n in names)

@@ -9,22 +9,31 @@ Url `authType`).
 
 from __future__ import annotations
 
-import os
-import tarfile
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 from pulumi_policy import (
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, not_applicable, one_of, plain, string_list, string_list_config
+from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
+from .common import (
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    not_applicable,
+    one_of,
+    plain,
+    string_list,
+    string_list_config,
+)
+from .iam_documents import is_unscoped
 
 FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
 CAPACITY_PROVIDER_TYPES = frozenset(
@@ -56,6 +65,12 @@ def function_name(args: ResourceValidationArgs, props: Mapping[str, Any]) -> str
         if isinstance(value, str) and value and not is_unknown(value):
             return value
     return args.name
+
+
+def resource_function_name(resource: PolicyResource) -> str:
+    """A stack resource's function name where its props carry one, else its resource name."""
+    props = plain(resource.props)
+    return next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), resource.name)
 
 
 def _is_image(props: Mapping[str, Any]) -> bool:
@@ -93,6 +108,7 @@ function_runtime = ResourceValidationPolicy(
     name="lambda-function-runtime",
     description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
     validate=_validate_runtime,
+    remediation_steps="Set runtime to provided.al2023 (Rust binaries named bootstrap); allowedRuntimes lists others.",
     config_schema=string_list_config("allowedRuntimes", DEFAULT_RUNTIMES, "Runtimes functions may use."),
 )
 
@@ -122,6 +138,7 @@ function_architecture = ResourceValidationPolicy(
     name="lambda-function-architecture",
     description="Checks whether every Lambda function runs on arm64 (AWS's default when none is set is x86_64).",
     validate=_validate_architecture,
+    remediation_steps="Set architectures to ['arm64'] and build with cargo lambda build --arm64.",
 )
 
 
@@ -161,67 +178,19 @@ capacity_provider_architecture = ResourceValidationPolicy(
     name="lambda-capacity-provider-architecture",
     description="Checks whether every Lambda Managed Instances capacity provider requires arm64 instances.",
     validate=_validate_capacity_provider,
+    remediation_steps="Set the capacity provider's instanceRequirements architectures to ['arm64'].",
 )
 
 
 # --- lambda-function-code-architecture ----------------------------------------------------------
 
 
-PROJECT_DIR_HINT = "set the policy's projectDir to the Pulumi project's directory"
-
-
-class _Unreadable(Exception):
-    """The code archive cannot be read from here: the policy does not apply."""
-
-
-def _read_head(path: Path, size: int) -> bytes:
-    with path.open("rb") as f:
-        return f.read(size)
-
-
 def _bootstrap_head(code: object, project_dir: Path) -> tuple[str, bytes | None]:
     """Where the code comes from (for messages) and the first 64 bytes of its `bootstrap`, or None
-    when the archive has no `bootstrap` at its root. Raises _Unreadable when the code is not a
-    local archive this process can read."""
-    if isinstance(code, pulumi.AssetArchive):
-        asset = code.assets.get("bootstrap")
-        if asset is None:
-            return "the asset archive", None
-        if isinstance(asset, pulumi.StringAsset):
-            return "the asset archive", asset.text.encode()[:64]
-        if isinstance(asset, pulumi.FileAsset):
-            path = project_dir / str(asset.path)
-            try:
-                return str(asset.path), _read_head(path, 64)
-            except OSError as e:
-                raise _Unreadable(
-                    f"the bootstrap asset {path} is not readable ({e.strerror}); {PROJECT_DIR_HINT}"
-                ) from e
-        raise _Unreadable("the archive's bootstrap is not a local file")
-    if not isinstance(code, pulumi.FileArchive):
-        raise _Unreadable("the code is not a local archive (S3 object, image or remote archive)")
-    source = str(code.path)
-    path = project_dir / source
-    if not path.exists():
-        raise _Unreadable(f"the code archive {path} does not exist; {PROJECT_DIR_HINT}")
-    try:
-        if path.is_dir():
-            bootstrap = path / "bootstrap"
-            return source, _read_head(bootstrap, 64) if bootstrap.is_file() else None
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                if "bootstrap" not in archive.namelist():
-                    return source, None
-                with archive.open("bootstrap") as f:
-                    return source, f.read(64)
-        if tarfile.is_tarfile(path):
-            with tarfile.open(path) as archive:
-                member = next((m for m in archive.getmembers() if m.name.removeprefix("./") == "bootstrap"), None)
-                extracted = archive.extractfile(member) if member is not None else None
-                return source, extracted.read(64) if extracted is not None else None
-    except OSError as e:
-        raise _Unreadable(f"the code archive {path} is not readable ({e.strerror or e})") from e
-    raise _Unreadable(f"the code archive {path} is not a zip, tar or directory")
+    when the archive has no `bootstrap` at its root. Raises Unreadable when the code is not a local
+    archive this process can read."""
+    source, members = read_members(code, project_dir, lambda name, _: 64 if name == "bootstrap" else 0)
+    return source, next((head for _, head in members), None)
 
 
 def elf_architecture(head: bytes) -> str | None:
@@ -247,10 +216,9 @@ def _validate_code_architecture(args: ResourceValidationArgs, report_violation: 
         judged_at_update(f"the code archive of function {name}")
     architectures = _architectures(props, f"function {name}")
     declared = architectures[0] if architectures else AWS_DEFAULT_ARCHITECTURE
-    project_dir = Path(str(args.get_config().get("projectDir") or os.getcwd()))
     try:
-        source, head = _bootstrap_head(code, project_dir)
-    except _Unreadable as e:
+        source, head = _bootstrap_head(code, project_dir(args.get_config()))
+    except Unreadable as e:
         not_applicable(args, str(e))
     if head is None:
         report_violation(
@@ -278,18 +246,8 @@ function_code_architecture = ResourceValidationPolicy(
         "the function declares."
     ),
     validate=_validate_code_architecture,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "projectDir": {
-                "type": "string",
-                "default": "",
-                "description": (
-                    "Directory that relative code archive paths are resolved against; empty means the pack's "
-                    "working directory (the engine runs the pack in the Pulumi project's directory)."
-                ),
-            }
-        }
-    ),
+    remediation_steps="Build the bootstrap for the declared architecture (aarch64-unknown-linux-gnu for arm64).",
+    config_schema=PolicyConfigSchema(properties={"projectDir": PROJECT_DIR_PROPERTY}),
 )
 
 
@@ -335,6 +293,7 @@ permission_source_arn = ResourceValidationPolicy(
         "(and, for S3, its source account)."
     ),
     validate=_validate_permission,
+    remediation_steps="Set sourceArn to the invoking resource's ARN (and sourceAccount for S3).",
 )
 
 
@@ -382,6 +341,9 @@ function_url_auth = ResourceValidationPolicy(
     name="lambda-function-url-auth",
     description="Checks whether every Lambda function URL requires AWS_IAM auth, unless its function is allowlisted.",
     validate=_validate_function_url,
+    remediation_steps=(
+        "Use authorizationType AWS_IAM, or list the function in allowedPublicFunctions if it is public on purpose."
+    ),
     config_schema=string_list_config(
         "allowedPublicFunctions", [], "Function names whose URLs may be public (auth NONE)."
     ),
@@ -418,4 +380,114 @@ event_source_mapping_batch_failures = ResourceValidationPolicy(
     name="lambda-event-source-mapping-batch-failures",
     description="Checks whether every SQS event source mapping reports batch item failures.",
     validate=_validate_event_source_mapping,
+    remediation_steps="Set functionResponseTypes to ['ReportBatchItemFailures'] and return the failed message ids.",
+)
+
+
+# --- lambda-permission-public-invoke ------------------------------------------------------------
+
+INVOKE_ACTIONS = frozenset({"lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:*", "*"})
+# Properties that limit who may invoke under principal "*" (pulumi-aws and aws-native spell them alike).
+NARROWING_PERMISSION_PROPERTIES = ("sourceArn", "sourceAccount", "principalOrgId")
+
+
+def _narrows(value: object) -> bool:
+    """A sourceArn, sourceAccount or principalOrgId that names something ('*' or 'arn:aws:s3:::*' does not)."""
+    return _is_set(value) and not (isinstance(value, str) and is_unscoped(value))
+
+
+def _validate_public_invoke(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in PERMISSION_TYPES:
+        return
+    props = plain(args.props)
+    principal, action = props.get("principal"), props.get("action")
+    if is_unknown(principal) or is_unknown(action):
+        judged_at_update(f"the principal and action of permission {args.name}")
+    if principal != "*" or action not in INVOKE_ACTIONS:
+        return
+    if any(_narrows(props.get(p)) for p in NARROWING_PERMISSION_PROPERTIES):
+        return
+    function = props.get("function") or props.get("functionName")
+    target = _plain_function_name(function) if isinstance(function, str) and not is_unknown(function) else args.name
+    via_url = action == "lambda:InvokeFunctionUrl" or props.get("invokedViaFunctionUrl") is True
+    url_auth = props.get("functionUrlAuthType")
+    if via_url and url_auth == "NONE":
+        if target in string_list(args.get_config().get("allowedPublicFunctions", [])):
+            return
+        who = "anyone on the internet (through its function URL)"
+        fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public"
+    else:
+        if is_exempt(args.get_config(), args.name, args.urn, target):
+            return
+        who = "any AWS principal of any account" + (" (through its AWS_IAM function URL)" if via_url else "")
+        fix = "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId"
+    report_violation(
+        f"Permission {args.name} lets {who} invoke {target} (principal '*', action {action!r}, no sourceArn, "
+        f"sourceAccount or principalOrgId): {fix}.",
+        None,
+    )
+
+
+public_invoke = ResourceValidationPolicy(
+    name="lambda-permission-public-invoke",
+    description=(
+        "Checks whether any Lambda permission lets principal '*' invoke a function (or its AWS_IAM URL) without a "
+        "sourceArn, sourceAccount or principalOrgId."
+    ),
+    validate=_validate_public_invoke,
+    config_schema=exempt_config(
+        allowedPublicFunctions={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Function names whose URLs may be public (auth NONE), as in lambda-function-url-auth.",
+        }
+    ),
+    remediation_steps=(
+        "Grant invoke to a named account or service principal, or narrow principal '*' with sourceAccount, sourceArn "
+        "or principalOrgId. A function public on purpose is named in allowedPublicFunctions (URLs with auth NONE) "
+        "or exemptResources."
+    ),
+)
+
+
+# --- lambda-function-package-type ---------------------------------------------------------------
+
+
+def _image_uri(props: Mapping[str, Any]) -> object:
+    """The image of a container-image function (pulumi-aws imageUri, aws-native code.imageUri)."""
+    code = props.get("code")
+    return props.get("imageUri") or (code.get("imageUri") if isinstance(code, Mapping) else None)
+
+
+def _validate_package_type(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in FUNCTION_TYPES:
+        return
+    props = plain(args.props)
+    package_type = props.get("packageType")
+    if is_unknown(package_type):
+        judged_at_update(f"the packageType of function {function_name(args, props)}")
+    if package_type != "Image" and not _image_uri(props):
+        return
+    name = function_name(args, props)
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
+    report_violation(
+        f"Function {name} is a container image ({_image_uri(props) or 'packageType Image'}), which has no runtime "
+        "field and whose binary this pack cannot read, so neither provided.al2023 nor the bootstrap's architecture "
+        f"can be checked: ship a zip with runtime 'provided.al2023', or add {name!r} to exemptResources if the image "
+        "is reviewed elsewhere.",
+        None,
+    )
+
+
+package_type = ResourceValidationPolicy(
+    name="lambda-function-package-type",
+    description="Checks whether every Lambda function ships as a zip archive (container images only where allowed).",
+    validate=_validate_package_type,
+    config_schema=exempt_config(),
+    remediation_steps=(
+        "Build the function as a zip with a bootstrap (cargo lambda build) and set runtime provided.al2023. An image "
+        "function reviewed by other means is named in exemptResources."
+    ),
 )

@@ -1,19 +1,23 @@
-"""Secrets in function configuration: literal credentials in environment variables, and values that
-flow into `environment` from resources that hold secrets.
+"""Secrets in function configuration: credentials in environment variables and image commands,
+values Pulumi marks secret, and values that flow into `environment` from resources that hold secrets.
 
-Why two policies: pulumi-policy unwraps secret values before a policy sees them, so a policy cannot
-tell a secret-marked env value from a plain one. `lambda-function-no-secrets-in-env` therefore
-judges each env var by its key and value (policies.secret_detection). It catches credentials typed
-into code or config; it cannot recognise a random-looking value that looks like nothing in
-particular (a short generated password under an innocent key). `lambda-function-secret-provenance`
-looks at where `environment` comes from instead.
+`lambda-function-no-secrets-in-env` judges each env var (and each argument of a container image's
+command and entry point) twice: by Pulumi's secret marker (secret_markers: the pack keeps the
+markers the SDK would strip), so that a value from `config.require_secret`, a secret output or an
+apply over one is caught under any name, unless it is a reference (an ARN, a secret name, a
+parameter path), since secretness spreads through `apply` to references too; and by its key and
+shape (secret_detection), for credentials typed into code or config. `lambda-function-secret-
+provenance` looks at where `environment` comes from instead (resources that hold secrets), which
+also catches values unmarked with `Output.unsecret`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import (
+    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -22,11 +26,42 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import is_unknown, judged_at_update, plain, string_list, string_list_config
-from policies.lambda_ import FUNCTION_TYPES, function_name
-from policies.secret_detection import find_secret
+from .common import is_unknown, judged_at_update, plain, string_list, string_list_config
+from .lambda_ import FUNCTION_TYPES, function_name, resource_function_name
+from .secret_detection import STORE, argument_with_secret, find_secret
+from .secret_keys import names_reference
+from .secret_markers import is_secret
+from .secret_values import is_reference, is_secret_name
 
 # --- lambda-function-no-secrets-in-env ----------------------------------------------------------
+
+# Container image command lines, per provider: pulumi-aws imageConfig.commands/entryPoints,
+# aws-native (CloudFormation) imageConfig.command/entryPoint.
+IMAGE_ARGUMENTS = ("commands", "entryPoints", "command", "entryPoint")
+MARKED = (
+    "the value is marked secret (by Pulumi: config.require_secret, a secret output or an apply over one; or a NoEcho "
+    "CloudFormation parameter), so it would sit in plain text in the function's configuration"
+)
+
+
+def marked_secret_reason(key: str, value: object) -> str | None:
+    """Why a value Pulumi marks secret may not sit in this setting, or None for a reference (an ARN,
+    a parameter path, a secret's name under a key meant for one), which stays a reference when
+    secretness spreads to it through an apply."""
+    if not is_secret(value):
+        return None
+    text = str(value).strip()
+    if is_reference(text) or (names_reference(key) and is_secret_name(text)):
+        return None
+    return f"{MARKED}: {STORE}"
+
+
+def allowed_keys(config: Mapping[str, Any], function: str, resource_name: str) -> set[str]:
+    """The env keys exempted for this function (by its AWS name or its Pulumi resource name)."""
+    per_function = config.get("allowedKeys") or {}
+    if not isinstance(per_function, Mapping):
+        return set()
+    return set(string_list(per_function.get(function))) | set(string_list(per_function.get(resource_name)))
 
 
 def _validate_env(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -34,33 +69,81 @@ def _validate_env(args: ResourceValidationArgs, report_violation: ReportViolatio
         return
     props = plain(args.props)
     name = function_name(args, props)
+    exempt = allowed_keys(args.get_config(), name, args.name)
+    unknown = _image_arguments(name, props.get("imageConfig"), exempt, report_violation)
     environment = props.get("environment")
     if is_unknown(environment):
         judged_at_update(f"the environment of function {name}")
     variables = environment.get("variables") if isinstance(environment, Mapping) else None
     if is_unknown(variables):
         judged_at_update(f"the environment variables of function {name}")
-    if not isinstance(variables, Mapping):
-        return
-    allowed_keys = string_list(args.get_config().get("allowedKeys", []))
-    unknown: list[str] = []
-    for key, value in variables.items():
-        if is_unknown(value):
-            unknown.append(key)
-            continue
-        finding = find_secret(key, "" if value is None else str(value), allowed_keys)
-        if finding is not None:
-            report_violation(f"Function {name}, environment variable {finding.key}: {finding.reason}", None)
+    if isinstance(variables, Mapping):
+        for key, value in variables.items():
+            if key in exempt:
+                continue
+            if is_unknown(value):
+                unknown.append(f"environment.variables.{key}")
+                continue
+            reason = marked_secret_reason(key, value)
+            finding = find_secret(key, "" if value is None else str(value))
+            if reason is None and finding is not None:
+                reason = finding.reason
+            if reason is not None:
+                report_violation(f"Function {name}, environment.variables.{key}: {reason}.", None)
     if unknown:
-        judged_at_update(f"the environment variables {', '.join(unknown)} of function {name}")
+        judged_at_update(f"{', '.join(unknown)} of function {name}")
+
+
+def _image_arguments(name: str, image_config: object, exempt: set[str], report_violation: ReportViolation) -> list[str]:
+    """Judges the command and entry point of a container image; returns the paths that are unknown."""
+    if not isinstance(image_config, Mapping):
+        return []
+    unknown: list[str] = []
+    for prop in IMAGE_ARGUMENTS:
+        path = f"imageConfig.{prop}"
+        arguments = image_config.get(prop)
+        if path in exempt or arguments is None:
+            continue
+        if is_unknown(arguments) or any(is_unknown(a) for a in arguments):
+            unknown.append(path)
+            continue
+        marked = [i for i, a in enumerate(arguments) if marked_secret_reason(f"ARG{i}", a) is not None]
+        where = f"argument {marked[0] + 1}" if marked else argument_with_secret([str(a) for a in arguments])
+        if where is None:
+            continue
+        what = "a value marked secret in Pulumi" if marked else "a plaintext credential"
+        report_violation(
+            f"Function {name}, {path}: {where} holds {what}, visible to anyone who can read the function's "
+            f"configuration: pass the secret's ARN in an env var instead and read the value at runtime.",
+            None,
+        )
+    return unknown
 
 
 no_secrets_in_env = ResourceValidationPolicy(
     name="lambda-function-no-secrets-in-env",
-    description="Checks whether any Lambda function environment variable holds a plaintext credential.",
+    description=(
+        "Checks whether any Lambda function's environment variables or image command hold a plaintext credential "
+        "or a value Pulumi marks secret."
+    ),
     validate=_validate_env,
-    config_schema=string_list_config(
-        "allowedKeys", [], "Environment variable names never reported (values known not to be secrets)."
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedKeys": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "default": {},
+                "description": (
+                    "Per function (AWS name or Pulumi resource name), the env var names (or imageConfig.commands, "
+                    'imageConfig.entryPoints) known to hold no secret, e.g. {"orders-api": ["PUBLIC_JWKS"]}.'
+                ),
+            }
+        }
+    ),
+    remediation_steps=(
+        "Store the secret in Secrets Manager (or an SSM SecureString parameter), pass its ARN or name in the env var, "
+        "grant the function secretsmanager:GetSecretValue on it and read the value at runtime. A value that is not a "
+        "secret can be exempted for one function with allowedKeys."
     ),
 )
 
@@ -156,8 +239,7 @@ def _validate_provenance(args: StackValidationArgs, report_violation: ReportViol
     for function in args.resources:
         if function.resource_type not in FUNCTION_TYPES:
             continue
-        props = plain(function.props)
-        name = next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), function.name)
+        name = resource_function_name(function)
         for holder, path in _secret_sources(function, children, extra_types):
             through = f", through {' and '.join(_describe(r) for r in path)}," if path else ""
             report_violation(
@@ -175,6 +257,9 @@ secret_provenance = StackValidationPolicy(
         "(a SecretVersion, a SecureString parameter, a generated password or key)."
     ),
     validate=_validate_provenance,
+    remediation_steps=(
+        "Pass a reference (the Secret's ARN, the parameter's name) in the env var and read the value at runtime."
+    ),
     config_schema=string_list_config(
         "additionalSecretTypes", [], "More resource type tokens whose outputs hold secret values."
     ),

@@ -1,1 +1,0 @@
-"""The CrossGuard policy pack `rustlambda-guardrails` (assembled in __main__.py)."""
