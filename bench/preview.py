@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 from bench.memory import vm_hwm_kib
 from offline.analyzer import PolicyPackClient, registrations_to_resources
