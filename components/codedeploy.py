@@ -21,7 +21,7 @@ class CodeDeployApplicationArgs:
     name_prefix: str  # `<project>-<stack>`: the application, the role and what it may shift
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
-    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
 

@@ -46,7 +46,7 @@ class RustFunctionArgs:
     memory: int
     timeout: int
     account_id: pulumi.Input[str]
-    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     log_retention_days: int
     tracing: bool

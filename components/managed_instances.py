@@ -48,7 +48,7 @@ class ManagedInstancesArgs:
     account_id: pulumi.Input[str]
     region: pulumi.Input[str]
     tags: Mapping[str, str]
-    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     # The tables the functions on the provider use (name -> ARN) and the item actions they declare.
     table_arns: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -78,7 +78,7 @@ class ManagedInstances(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         # Named after the provider (not auto-named) so that it carries the project prefix the CI
-        # deploy role may manage (bootstrap.deploy_role).
+        # deploy role may manage (ci_access.deploy_role).
         self.operator_role = aws.iam.Role(
             f"{name}-operator-role",
             name=f"{args.provider_name}{OPERATOR_SUFFIX}",

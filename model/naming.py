@@ -31,7 +31,7 @@ def role_name(function: str) -> str:
 
 def permissions_boundary_name(project: str, stack: str) -> str:
     """The managed policy every role of a stack carries as its permissions boundary (created by
-    bootstrap/, outside the stack's prefix, so that the stack's deploy role cannot change it)."""
+    ci_access/, outside the stack's prefix, so that the stack's deploy role cannot change it)."""
     return f"permissions-boundary-{project}-{stack}"
 
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-# What the smoke test calls, for the deploy role (tests/bootstrap checks the role allows it).
+# What the smoke test calls, for the deploy role (tests/ci_access checks the role allows it).
 IAM_ACTIONS = ("lambda:InvokeFunction",)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 READ_TIMEOUT_S = 120

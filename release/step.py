@@ -90,7 +90,7 @@ class Request:
 
 def iam_requests(env: Mapping[str, str], account_id: str) -> list[tuple[str, list[str]]]:
     """The calls the step makes (action, resource ARNs) with the environment components/release.py
-    gives it: what the deploy role must allow (tests/bootstrap checks it does)."""
+    gives it: what the deploy role must allow (tests/ci_access checks it does)."""
     request = Request.from_env(env)
     region = request.region
     function = f"arn:aws:lambda:{region}:{account_id}:function:{request.function}"

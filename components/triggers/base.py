@@ -32,7 +32,7 @@ class SharedResources:
     """What the program creates once for every function: looked up by the contract's names."""
 
     account_id: pulumi.Input[str]
-    # The stack's permissions boundary (bootstrap/): every role the stack creates carries it.
+    # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     tables: Mapping[str, aws.dynamodb.Table]
     buckets: Mapping[str, aws.s3.Bucket]

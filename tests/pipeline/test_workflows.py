@@ -99,8 +99,8 @@ def test_no_workflow_uses_a_stored_pulumi_token_or_a_region_variable() -> None:
 def test_the_login_action_reads_region_and_qualified_name_from_the_stack_file_and_uses_oidc() -> None:
     action = load(GITHUB / "actions" / "pulumi-login" / "action.yml")
     run = action["runs"]["steps"]
-    assert '"$py" -m bootstrap.stacks region --stack "$STACK"' in run[0]["run"]
-    assert '"$py" -m bootstrap.stacks qualified-name --stack "$STACK" --organization "$organization"' in run[0]["run"]
+    assert '"$py" -m ci_access.stacks region --stack "$STACK"' in run[0]["run"]
+    assert '"$py" -m ci_access.stacks qualified-name --stack "$STACK" --organization "$organization"' in run[0]["run"]
     assert run[1]["uses"].startswith("aws-actions/configure-aws-credentials@")
     assert run[1]["with"]["aws-region"] == "${{ steps.stack.outputs.region }}"
     assert run[2]["uses"].startswith("pulumi/auth-actions@")
@@ -179,7 +179,7 @@ def test_code_owners_review_the_pipeline_the_bootstrap_and_the_policies() -> Non
         if line.strip() and not line.startswith("#"):
             path, *owners = line.split()
             owned[path] = owners
-    assert {p: bool(o) for p, o in owned.items()} == {"/.github/": True, "/bootstrap/": True, "/policies/": True}
+    assert {p: bool(o) for p, o in owned.items()} == {"/.github/": True, "/ci_access/": True, "/policies/": True}
 
 
 # Point 8: the README's deploy steps set the machine up first.

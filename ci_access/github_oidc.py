@@ -1,4 +1,4 @@
-"""GitHub Actions as an OIDC identity provider: who may assume the bootstrap's roles.
+"""GitHub Actions as an OIDC identity provider: who may assume ci_access's roles.
 
 A job that names a GitHub environment gets a token whose `sub` claim is
 `repo:<owner>/<name>:environment:<environment>`, whatever its branch or event. Every role here is

@@ -1,12 +1,12 @@
-"""The bootstrap program: the roles GitHub Actions assumes to preview and deploy this repository.
+"""The ci_access program: the roles GitHub Actions assumes to preview and deploy this repository.
 
 A separate Pulumi project, run once per AWS account by someone with IAM admin rights; the main
 project's stacks are then previewed and deployed from CI with the roles it exports. It owns
-bootstrap.roles.CiRoles (the OIDC provider unless one exists, a permissions boundary and a deploy
+ci_access.roles.CiRoles (the OIDC provider unless one exists, a permissions boundary and a deploy
 role per stack, one read-only preview role) and, with `stateBackend: s3`, the self-managed Pulumi
-backend bootstrap.state_backend.PulumiStateBackend (an S3 bucket and a KMS key per stack):
+backend ci_access.state_backend.PulumiStateBackend (an S3 bucket and a KMS key per stack):
 
-    cd bootstrap
+    cd ci_access
     pulumi stack init ci
     pulumi config set githubRepository owner/name
     pulumi up
@@ -23,10 +23,10 @@ region or VPC.
 import pulumi
 import pulumi_aws as aws
 
-from bootstrap.roles import CiRoles, CiRolesArgs, StateBackendArns
-from bootstrap.scope import validate_stacks
-from bootstrap.stacks import project_name, read_stack_file
-from bootstrap.state_backend import PulumiStateBackend, PulumiStateBackendArgs
+from ci_access.roles import CiRoles, CiRolesArgs, StateBackendArns
+from ci_access.scope import validate_stacks
+from ci_access.stacks import project_name, read_stack_file
+from ci_access.state_backend import PulumiStateBackend, PulumiStateBackendArgs
 
 # The roles manage the resources of the main project, which are all named after it.
 MANAGED_PROJECT = project_name()

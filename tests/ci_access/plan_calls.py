@@ -10,7 +10,7 @@ Two short tables adjust the data to this program, each entry with its reason:
   again. Names AWS's action database does not know (typos in the schemas) are dropped.
 - `PROVIDER_CALLS`: calls pulumi-aws (the Terraform AWS provider underneath) makes that the
   handlers do not list.
-Measured on the dev and prod plans (tests/bootstrap/test_plan_permissions.py prints the figures).
+Measured on the dev and prod plans (tests/ci_access/test_plan_permissions.py prints the figures).
 
 A new pulumi type fails the test with its name until it is mapped here; a call the deploy role
 lacks fails it with the type, the resource, the phase and the action.
@@ -431,7 +431,7 @@ class UnmappedType(LookupError):
 def cfn_type(pulumi_type: str) -> str:
     if pulumi_type not in CFN_TYPES:
         raise UnmappedType(
-            f"{pulumi_type} has no CloudFormation type in tests/bootstrap/plan_calls.py CFN_TYPES: map it to the "
+            f"{pulumi_type} has no CloudFormation type in tests/ci_access/plan_calls.py CFN_TYPES: map it to the "
             "type that manages the same AWS object, so that the deploy role is checked for its calls"
         )
     return CFN_TYPES[pulumi_type]

@@ -1,4 +1,4 @@
-"""bootstrap/__main__.py run as its own Pulumi project under the mocks, as `pulumi up` would run it."""
+"""ci_access/__main__.py run as its own Pulumi project under the mocks, as `pulumi up` would run it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from bootstrap.permissions import deploy_policy, permissions_boundary, preview_policy, split_policy
-from bootstrap.scope import StackScope
-from bootstrap.stacks import read_stack_file
+from ci_access.permissions import deploy_policy, permissions_boundary, preview_policy, split_policy
+from ci_access.scope import StackScope
+from ci_access.stacks import read_stack_file
 from offline.engine import ACCOUNT_ID, REPO_ROOT, Registration, run_callable
 
-BOOTSTRAP = REPO_ROOT / "bootstrap"
-PROJECT = "rustlambda-bootstrap"
+CI_ACCESS = REPO_ROOT / "ci_access"
+PROJECT = "rustlambda-ci-access"
 REPOSITORY = "octo-org/rustlambda"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
 EXISTING_ARN = "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com"
@@ -26,7 +26,7 @@ def run(config: dict[str, Any]) -> tuple[dict[str, Registration], dict[str, Any]
     namespaced = {f"{PROJECT}:{key}": value for key, value in config.items()}
 
     def program() -> None:
-        runpy.run_path(str(BOOTSTRAP / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(CI_ACCESS / "__main__.py"), run_name="__main__")
 
     registrations, outputs = run_callable(program, "ci", namespaced, project=PROJECT)
     return {r.name: r for r in registrations if r.type != "pulumi:pulumi:Stack"}, outputs
@@ -47,7 +47,7 @@ def scope(stack: str) -> StackScope:
 
 
 def test_the_project_file_declares_its_config_with_defaults() -> None:
-    project = yaml.safe_load((BOOTSTRAP / "Pulumi.yaml").read_text())
+    project = yaml.safe_load((CI_ACCESS / "Pulumi.yaml").read_text())
     assert project["name"] == PROJECT
     assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "../.venv"}}
     config = project["config"]
@@ -127,7 +127,7 @@ def test_the_s3_backend_adds_the_state_bucket_a_key_per_stack_and_their_grants()
     }
     assert outputs["backendUrl"] == "s3://rustlambda-pulumi-state-20261127?region=eu-west-1"
     # The roles' policies name the bucket and the keys, known once they exist (pure tests of the
-    # state grants: tests/bootstrap/test_permissions.py).
+    # state grants: tests/ci_access/test_permissions.py).
     policy = resources["github-deploy-dev-policy-1"]
     assert {resources["pulumi-state-bucket"].urn, resources["pulumi-state-key-dev"].urn} <= set(
         policy.property_dependencies["policy"]
@@ -161,6 +161,6 @@ def test_invalid_config_is_refused_naming_the_key(config: dict[str, Any], messag
 
 
 def test_the_module_docstring_says_how_to_run_it() -> None:
-    text = (BOOTSTRAP / "__main__.py").read_text()
-    for step in ("cd bootstrap", "pulumi stack init ci", "pulumi config set githubRepository owner/name", "pulumi up"):
+    text = (CI_ACCESS / "__main__.py").read_text()
+    for step in ("cd ci_access", "pulumi stack init ci", "pulumi config set githubRepository owner/name", "pulumi up"):
         assert step in text

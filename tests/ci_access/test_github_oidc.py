@@ -1,4 +1,4 @@
-"""Who may assume the bootstrap's roles: exactly one GitHub environment of one repository each."""
+"""Who may assume ci_access's roles: exactly one GitHub environment of one repository each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bootstrap.github_oidc import environment_subject, github_trust_policy, validate_provider_arn
+from ci_access.github_oidc import environment_subject, github_trust_policy, validate_provider_arn
 from offline.engine import ACCOUNT_ID
 
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"

@@ -8,12 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bootstrap.permissions import OWNER_TAG_KEYS
-from bootstrap.scope import StackScope
-from bootstrap.stacks import StackFile, read_stack_file
+from ci_access.permissions import OWNER_TAG_KEYS
+from ci_access.scope import StackScope
+from ci_access.stacks import StackFile, read_stack_file
 from offline.engine import ACCOUNT_ID, World, computed_outputs
 from release.step import iam_requests
-from tests.bootstrap import plan_calls
+from tests.ci_access import plan_calls
 from tests.iam.evaluator import Request
 from tests.program.plans import Plan
 

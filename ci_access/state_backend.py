@@ -4,7 +4,7 @@ Owns: the S3 bucket that holds the state (versioned, encrypted, public access bl
 enforced, TLS only) and one KMS key per stack for the stack's secrets (`awskms://` secrets
 provider), each with an alias `alias/<project>-pulumi-<stack>`. Separate keys keep the stacks'
 secrets apart: the dev deploy role can decrypt nothing of prod. The roles' access to both is in
-bootstrap.permissions.state_grants.
+ci_access.permissions.state_grants.
 """
 
 from __future__ import annotations

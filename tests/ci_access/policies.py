@@ -1,10 +1,10 @@
-"""The bootstrap's policy documents for the example account, as the tests evaluate them."""
+"""ci_access's policy documents for the example account, as the tests evaluate them."""
 
 from __future__ import annotations
 
-from bootstrap.permissions import StateBackend, deploy_policy, permissions_boundary, preview_policy, split_policy
-from bootstrap.scope import StackScope
-from tests.bootstrap.plan_requests import stack_scope
+from ci_access.permissions import StateBackend, deploy_policy, permissions_boundary, preview_policy, split_policy
+from ci_access.scope import StackScope
+from tests.ci_access.plan_requests import stack_scope
 from tests.iam.evaluator import Policy
 
 STACKS = ("dev", "prod")
@@ -31,7 +31,7 @@ def preview(state: StateBackend | None = None) -> Policy:
 
 
 def bootstrap_roles(state: StateBackend | None = None) -> dict[str, Policy]:
-    """Every role the bootstrap creates, by name."""
+    """Every role ci_access creates, by name."""
     return {"deploy-dev": deploy("dev", state), "deploy-prod": deploy("prod", state), "preview": preview(state)}
 
 

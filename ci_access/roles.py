@@ -2,11 +2,11 @@
 
 Owns: the account's OIDC provider for GitHub Actions (unless an existing one is passed in: an
 account has at most one per URL); per managed stack, its permissions boundary (a managed policy,
-bootstrap.permissions.permissions_boundary) and its deploy role, trusted only by the GitHub
+ci_access.permissions.permissions_boundary) and its deploy role, trusted only by the GitHub
 environment of the same name; and one preview role, trusted only by the `preview` environment,
 that can read (never change) the stacks it previews. Each role's permissions are managed policies
-(bootstrap.permissions, split in POLICY_PARTS parts). No role can change itself, another role of
-the bootstrap or a boundary: their names lie outside every stack's prefix.
+(ci_access.permissions, split in POLICY_PARTS parts). No role can change itself, another role of
+ci_access or a boundary: their names lie outside every stack's prefix.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from bootstrap import github_oidc, permissions
-from bootstrap.scope import (
+from ci_access import github_oidc, permissions
+from ci_access.scope import (
     StackScope,
     deploy_role_name,
     preview_role_name,
     validate_project,
     validate_stacks,
 )
-from bootstrap.stacks import StackFile
+from ci_access.stacks import StackFile
 from model.naming import permissions_boundary_name
 
 PREVIEW_ENVIRONMENT = "preview"

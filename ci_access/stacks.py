@@ -1,9 +1,9 @@
-"""The managed project's stack files, read by the bootstrap and by the workflows.
+"""The managed project's stack files, read by ci_access and by the workflows.
 
-Each stack's `Pulumi.<stack>.yaml` is the one place its region is set (`aws:region`): the bootstrap
+Each stack's `Pulumi.<stack>.yaml` is the one place its region is set (`aws:region`): ci_access
 scopes the stack's roles to it and the workflows pass it to aws-actions/configure-aws-credentials
-(`python -m bootstrap.stacks region --stack dev`), with the stack's fully qualified name
-(`python -m bootstrap.stacks qualified-name --stack dev --organization my-org`). The bootstrap
+(`python -m ci_access.stacks region --stack dev`), with the stack's fully qualified name
+(`python -m ci_access.stacks qualified-name --stack dev --organization my-org`). ci_access
 also reads the VPC and route tables of a stack's Managed Instances (its deploy role may add a
 DynamoDB endpoint there and nowhere else) and the stack's own KMS key for secrets, if it names one.
 """
@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class StackFile:
-    """What the bootstrap needs from one stack's file."""
+    """What ci_access needs from one stack's file."""
 
     stack: str
     region: str

@@ -4,7 +4,7 @@ By default cloudsplaining judges only grants without resource or condition const
 find no privilege-escalation path in the deploy, preview and function roles, nor in the
 boundaries. In its strict mode (every statement, constraints ignored) it lists the paths a role
 that deploys Lambda functions has in principle; the test pins that list, and
-tests/bootstrap/test_permissions.py proves each is closed: every role write needs the stack's
+tests/ci_access/test_permissions.py proves each is closed: every role write needs the stack's
 permissions boundary, which grants no IAM, and roles are passed to Lambda only.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
 
-from tests.bootstrap.policies import STACKS, STATE, bootstrap_roles, boundary
+from tests.ci_access.policies import STACKS, STATE, bootstrap_roles, boundary
 from tests.program.plans import Plan
 
 
@@ -44,7 +44,7 @@ def every_role(dev: Plan, prod: Plan) -> dict[str, dict[str, Any]]:
 def test_cloudsplaining_finds_no_privilege_escalation_in_any_role(dev: Plan, prod: Plan) -> None:
     findings = {name: escalations(policy) for name, policy in every_role(dev, prod).items()}
     print(json.dumps(findings, indent=1))
-    # The bootstrap roles, the boundaries, the functions' roles of both stacks and prod's CodeDeploy role.
+    # ci_access's roles, the boundaries, the functions' roles of both stacks and prod's CodeDeploy role.
     assert len(findings) == 3 + 2 + 10 + 1
     assert {name: found for name, found in findings.items() if found} == {}
 

@@ -2,7 +2,7 @@
 permissions derived from the plan, not kept by hand; stacks separated; the smoke test's calls).
 
 The dev and prod programs run offline (the real program under Pulumi's mock monitor). For every
-resource they register, tests/bootstrap/plan_calls.py lists the calls CloudFormation's handlers
+resource they register, tests/ci_access/plan_calls.py lists the calls CloudFormation's handlers
 say creating, reading, updating and deleting it take, and an IAM policy evaluator
 (@cloud-copilot/iam-simulate, tests/iam) decides each call against the stack's deploy role, with
 the request context AWS would send (the resource's tags, its function, the boundary of a role)."""
@@ -14,12 +14,12 @@ import json
 
 import pytest
 
-from bootstrap.permissions import deploy_policy, split_policy
+from ci_access.permissions import deploy_policy, split_policy
 from offline.engine import ACCOUNT_ID
 from release import smoke as release_smoke
-from tests.bootstrap import plan_calls
-from tests.bootstrap.plan_requests import Call, PlanCalls, stack_scope
-from tests.bootstrap.policies import boundary, preview
+from tests.ci_access import plan_calls
+from tests.ci_access.plan_requests import Call, PlanCalls, stack_scope
+from tests.ci_access.policies import boundary, preview
 from tests.iam.evaluator import Policy, Request, describe_actions, evaluate
 from tests.program.plans import Plan
 

@@ -1,4 +1,4 @@
-"""The bootstrap's roles and boundaries, judged by an IAM policy evaluator (tests/iam): no
+"""ci_access's roles and boundaries, judged by an IAM policy evaluator (tests/iam): no
 escalation, stacks apart, previews read-only, and the over-broad grants of issue 12 closed."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bootstrap.permissions import (
+from ci_access.permissions import (
     MANAGED_POLICY_MAX_CHARS,
     StateBackend,
     deploy_policy,
@@ -16,12 +16,12 @@ from bootstrap.permissions import (
     preview_policy,
     split_policy,
 )
-from bootstrap.scope import StackScope, deploy_role_name, preview_role_name, validate_stacks
-from bootstrap.stacks import StackFile
+from ci_access.scope import StackScope, deploy_role_name, preview_role_name, validate_stacks
+from ci_access.stacks import StackFile
 from model.naming import permissions_boundary_arn
 from offline.engine import ACCOUNT_ID
-from tests.bootstrap.plan_requests import stack_scope
-from tests.bootstrap.policies import STACKS, STATE, bootstrap_roles, boundary, deploy, preview, scope
+from tests.ci_access.plan_requests import stack_scope
+from tests.ci_access.policies import STACKS, STATE, bootstrap_roles, boundary, deploy, preview, scope
 from tests.iam.evaluator import Decision, Policy, Request, describe_actions, evaluate
 
 # The region the stacks deploy to (their stack files'), as the roles are built for it.
@@ -58,7 +58,7 @@ def allowed(policy: Policy, action: str, resource: str, context: dict[str, Any] 
 
 
 def test_no_allow_grants_a_role_write_without_a_permissions_boundary_condition() -> None:
-    """Literally: every Allow statement of every bootstrap role that names one of the four actions
+    """Literally: every Allow statement of every ci_access role that names one of the four actions
     carries an iam:PermissionsBoundary condition."""
     for name, policy in bootstrap_roles(STATE).items():
         for document in policy.identity:

@@ -1,9 +1,9 @@
-"""The permissions of the bootstrap's roles, as pure functions (no Pulumi, tested on their own).
+"""The permissions of ci_access's roles, as pure functions (no Pulumi, tested on their own).
 
 One table per stack (`stack_grants`) says, service by service, which resources of the stack the
 CI may reach and which actions read them and which change them. The deploy role of a stack gets
 both; the preview role gets the reads of every stack it previews. The table is kept by hand, but
-it is checked against the plan: tests/bootstrap/test_plan_permissions.py runs the dev and prod
+it is checked against the plan: tests/ci_access/test_plan_permissions.py runs the dev and prod
 programs offline and asks an IAM policy evaluator whether each stack's deploy role allows every
 call that creating, reading, updating and deleting each of its resources takes (CloudFormation's
 resource schemas list them), and whether any of them reaches another stack.
@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bootstrap.scope import StackScope
-from bootstrap.stacks import StackFile
+from ci_access.scope import StackScope
+from ci_access.stacks import StackFile
 from model import iam
 
 Condition = Mapping[str, Mapping[str, Any]]
@@ -497,7 +497,7 @@ def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
 
 
 def account_wide_grant() -> Grant:
-    """Actions AWS authorizes on `*` only (tests/bootstrap/test_plan_permissions.py checks each):
+    """Actions AWS authorizes on `*` only (tests/ci_access/test_plan_permissions.py checks each):
     CloudWatch Logs' DescribeLogGroups, and the log-delivery actions HTTP API access logging needs
     (API Gateway developer guide, "Configuring logging for an HTTP API")."""
     return Grant(

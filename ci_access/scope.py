@@ -1,4 +1,4 @@
-"""Where one stack of the managed project lives, and the names the bootstrap gives its CI identities.
+"""Where one stack of the managed project lives, and the names ci_access gives the CI's identities.
 
 Every resource the program creates is named after its stack, `<project>-<stack>-...` (functions,
 roles, queues, tables, alarms, buckets, log groups `/aws/lambda/<project>-<stack>-...`), except its
@@ -6,7 +6,7 @@ secrets, `<project>-<stack>/<name>`, and its capacity provider, `<project>-<stac
 APIs and VPC endpoints have generated ids, so they are told apart by the `project` and `stack` tags
 the program puts on every resource. A stack's scope is that name prefix in one account and region.
 
-Names the bootstrap gives what it creates, all outside every stack's prefix (no deploy role can
+Names ci_access gives what it creates, all outside every stack's prefix (no deploy role can
 change them; `validate_stacks` refuses stack names that would make one prefix cover another):
 - `github-deploy-<project>-<stack>`: the role that deploys one stack;
 - `github-preview-<project>`: the read-only role of pull-request previews;
@@ -52,7 +52,7 @@ def validate_stacks(stacks: Sequence[str]) -> tuple[str, ...]:
     """Stack names whose prefixes are disjoint: `dev` and `dev-eu` are refused together, since
     `<project>-dev-*` would also match every resource of `dev-eu`."""
     if not stacks:
-        raise ValueError("stacks is empty: list the stacks the bootstrap creates deploy roles for, e.g. [dev, prod]")
+        raise ValueError("stacks is empty: list the stacks ci_access creates deploy roles for, e.g. [dev, prod]")
     for stack in stacks:
         if not _STACK.match(stack):
             raise ValueError(

@@ -1,4 +1,4 @@
-"""The stack files as the bootstrap and the workflows read them: one region setting per stack."""
+"""The stack files as ci_access and the workflows read them: one region setting per stack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.stacks import StackFile, qualified_stack_name, read_stack_file
+from ci_access.stacks import StackFile, qualified_stack_name, read_stack_file
 from offline.engine import REPO_ROOT
 
 
@@ -36,7 +36,7 @@ def test_stack_names_are_qualified_by_organization() -> None:
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bootstrap.stacks", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "ci_access.stacks", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
 
 

@@ -1,1 +1,0 @@
-"""The bootstrap Pulumi project: the CI deploy roles (see __main__.py)."""
