@@ -102,7 +102,7 @@ class RegionPrices(_Data):
 
     def read_dates(self) -> tuple[date, date]:
         """The oldest and the newest date a price of this region was read."""
-        prices = [
+        prices: list[Price | Fee] = [
             self.lambda_.arm64_gb_second,
             self.lambda_.x86_64_gb_second,
             self.lambda_.requests_per_million,
@@ -325,7 +325,7 @@ class FunctionCost:
     @property
     def recommendation(self) -> str:
         if self.standard is None or self.managed_instances is None:
-            return f"set traffic.{self.function.name} (requestsPerMonth or requestsPerSecond) to estimate it"
+            return f"set traffic.{self.function.name} to estimate it"
         saving = self.standard.total - self.managed_instances.total
         if self.function.on_managed_instances:
             if saving < 0:
@@ -352,7 +352,9 @@ class StackCost:
         return [f.function.name for f in self.functions if f.usage is None]
 
 
-def estimate(table: PriceTable, region: str, functions: Sequence[FunctionShape], usages: Mapping[str, Usage]) -> StackCost:
+def estimate(
+    table: PriceTable, region: str, functions: Sequence[FunctionShape], usages: Mapping[str, Usage]
+) -> StackCost:
     """Each function's cost; `usages` holds the functions whose traffic is known."""
     prices = table.region(region)
     names = [f.name for f in functions]
@@ -374,10 +376,10 @@ def estimate(table: PriceTable, region: str, functions: Sequence[FunctionShape],
             )
     costs = []
     for function in functions:
-        usage = usages.get(function.name)
-        if usage is None:
+        if function.name not in usages:
             costs.append(FunctionCost(function, None, None, None, None))
             continue
+        usage = usages[function.name]
         costs.append(
             FunctionCost(
                 function=function,

@@ -166,7 +166,7 @@ class FunctionTraffic(_Config):
     duration_ms: (
         Annotated[
             float,
-            Field(gt=0, le=900_000, description="a number of milliseconds above 0, at most 900000 (the average duration)"),
+            Field(gt=0, le=900_000, description="a number above 0, at most 900000 (the average duration in ms)"),
         ]
         | None
     ) = None
@@ -206,9 +206,7 @@ class StackConfig(_Config):
                 raise ValueError(f"{key} has unknown functions {unknown}: the functions are {', '.join(names)}")
         for name, traffic in self.traffic.items():
             if traffic.requests_per_month is not None and traffic.requests_per_second is not None:
-                raise ValueError(
-                    f"traffic.{name} sets both requestsPerMonth and requestsPerSecond: set one of them"
-                )
+                raise ValueError(f"traffic.{name} sets both requestsPerMonth and requestsPerSecond: set one of them")
         if self.managed_instances.enabled:
             for contract in contracts:
                 memory = self.functions.get(contract.name, FunctionOverride()).memory or contract.memory

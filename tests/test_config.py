@@ -86,8 +86,8 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
         ),
         (
             {"traffic": {"http-api": {"requestsPerMonth": 10, "durationMs": 0}}},
-            "config traffic.http-api.durationMs=0 is invalid: set a number of milliseconds above 0, at most 900000 "
-            "(the average duration)",
+            "config traffic.http-api.durationMs=0 is invalid: set a number above 0, at most 900000 (the average "
+            "duration in ms)",
         ),
         (
             {"traffic": {"http-api": {"requestsPerMonth": 10, "requestsPerSecond": 1}}},
