@@ -20,7 +20,6 @@ import argparse
 import json
 import re
 import sys
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,10 +252,10 @@ class _OfflineConfig:
 # --- presentation --------------------------------------------------------------------------------
 
 ASSUMPTIONS = (
-    "Standard: requests x average duration x memory x the GB-second price, plus $0.20 per million requests. "
-    "Managed Instances: at least 3 instances (one per AZ) at their on-demand price, plus the 15% management fee "
-    "and $0.20 per million requests; sized by requests in flight (rate x duration) per environment, up to its "
-    "max concurrency. No free tier, no Savings Plans. Prices: model/prices.yaml."
+    "Standard Lambda: requests x average duration x memory x the GB-second price, plus $0.20 per million requests.",
+    "Managed Instances: 3 instances at least (one per AZ) at their on-demand price, the 15% management fee on it,",
+    "and $0.20 per million requests; sized by the requests in flight (rate x duration) against each execution",
+    "environment's max concurrency. Not counted: the free tier, Savings Plans. Prices: model/prices.yaml.",
 )
 
 
@@ -333,7 +332,7 @@ def format_text(report: CostReport) -> str:
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
     lines = [_title(report.cost) + ":"]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
-    lines += ["  " + _total(report.cost), *textwrap.wrap(ASSUMPTIONS, 110, initial_indent="  ", subsequent_indent="  ")]
+    lines += ["  " + line for line in (_total(report.cost), *ASSUMPTIONS)]
     return "\n".join(lines)
 
 

@@ -118,31 +118,35 @@ def format_markdown(diffs: list[ResourceDiff]) -> str:
 @dataclass(frozen=True)
 class CostChange:
     name: str  # a function, or "" for the stack's total
-    before: float | None
+    before: float | None  # None: not estimated
     after: float | None
+    kind: str = "change"  # or "added", "removed"
 
     @property
     def change(self) -> str:
+        if self.kind != "change":
+            return self.kind
         if self.before is None or self.after is None:
-            return "new" if self.before is None else "removed"
+            return "-"
         delta = self.after - self.before
         return ("+" if delta >= 0 else "") + money(delta)
 
 
 def diff_costs(base: dict[str, Any], head: dict[str, Any]) -> list[CostChange] | str:
-    """The functions whose monthly cost changes, then the stack's total; or why there is nothing to
-    compare (a plan without an estimate)."""
+    """The functions whose monthly cost changes (or that come or go), then the stack's total; or
+    why there is nothing to compare (a plan without an estimate)."""
     before, after = base.get("cost") or {}, head.get("cost") or {}
     for plan, cost in (("base", before), ("head", after)):
         if "functions" not in cost:
             return f"the {plan} plan carries no estimate" + (f" ({cost['error']})" if "error" in cost else "")
     old, new = before["functions"], after["functions"]
-    changes = [
-        CostChange(name, (old.get(name) or {}).get("monthly"), (new.get(name) or {}).get("monthly"))
-        for name in sorted(old.keys() | new.keys())
-    ]
-    changed = [c for c in changes if c.before != c.after]
-    return [*changed, CostChange("", before["total"], after["total"])]
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        kind = "added" if name not in old else "removed" if name not in new else "change"
+        was, now = (old.get(name) or {}).get("monthly"), (new.get(name) or {}).get("monthly")
+        if kind != "change" or was != now:
+            changes.append(CostChange(name, was, now, kind))
+    return [*changes, CostChange("", before["total"], after["total"])]
 
 
 def _dollars(value: float | None) -> str:
