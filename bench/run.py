@@ -586,6 +586,7 @@ def targets(results: dict[str, Any], size_info: dict[str, Any], names: list[str]
     rows: list[dict[str, Any]] = []
     hello = results.get("hello", {}).get("rust", {})
     hello_init = hello.get("cold_start", {}).get("init_ms", {}).get("p50")
+    hello_tail = hello.get("warm_no_aws", {}).get("duration_ms", {}).get("p99_over_p50")
     for name in names:
         rust, python = results[name].get("rust", {}), results[name].get("python", {})
         rust_cold = rust.get("cold_start", {}).get("total_ms", {}).get("p50")
@@ -620,14 +621,17 @@ def targets(results: dict[str, Any], size_info: dict[str, Any], names: list[str]
                 "met": met,
             }
         )
+        # The tail against the floor: the hello world's P99/P50 in the same run is what the emulator
+        # and the machine add to any handler.
         stats = rust.get("warm_no_aws", {}).get("duration_ms", {})
-        r = stats.get("p99_over_p50")
+        tail = stats.get("p99_over_p50")
+        r = ratio(tail, hello_tail)
         rows.append(
             {
                 "function": name,
-                "target": "warm P99 <= 2x P50 (no-AWS path, REPORT Duration)",
-                "value": f"P50 {stats.get('p50')} ms, P99 {stats.get('p99')} ms: {r}x",
-                "met": r is not None and r <= 2,
+                "target": "warm P99/P50 <= 1.2x hello-world's (no-AWS path, REPORT Duration)",
+                "value": f"P50 {stats.get('p50')} ms, P99 {stats.get('p99')} ms: {tail}x vs {hello_tail}x: {r}x",
+                "met": r is not None and r <= 1.2,
             }
         )
         zip_bytes = size_info.get(name, {}).get("arm64_zip_bytes")
