@@ -59,18 +59,20 @@ class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Price(_Data):
+class _Sourced(_Data):
+    """Where a figure comes from: every price and fee says it."""
+
+    source: Annotated[str, Field(pattern=r"^https://\S+$", description="the URL of the page that publishes it")]
+    read: date
+    how: Annotated[str, Field(min_length=1, description="whether the figure was confirmed, and against what")]
+
+
+class Price(_Sourced):
     usd: Annotated[float, Field(gt=0, description="a price in US dollars")]
-    source: Annotated[str, Field(pattern=r"^https://\S+$", description="the URL of the page that publishes it")]
-    read: date
-    how: Annotated[str, Field(min_length=1, description="whether the figure was confirmed, and against what")]
 
 
-class Fee(_Data):
+class Fee(_Sourced):
     rate: Annotated[float, Field(ge=0, lt=1, description="a share of the EC2 on-demand price, e.g. 0.15")]
-    source: Annotated[str, Field(pattern=r"^https://\S+$", description="the URL of the page that publishes it")]
-    read: date
-    how: Annotated[str, Field(min_length=1, description="whether the figure was confirmed, and against what")]
 
 
 class InstanceType(_Data):
@@ -102,7 +104,7 @@ class RegionPrices(_Data):
 
     def read_dates(self) -> tuple[date, date]:
         """The oldest and the newest date a price of this region was read."""
-        prices: list[Price | Fee] = [
+        prices: list[_Sourced] = [
             self.lambda_.arm64_gb_second,
             self.lambda_.x86_64_gb_second,
             self.lambda_.requests_per_million,
