@@ -181,7 +181,8 @@ def _verdict(row: Row) -> str:
         return "init over the limit once: measuring again"
     if "new" in (row.zip_verdict, row.init_verdict):
         return "new: nothing to compare"
-    return "ok"
+    unmeasured = [what for what, v in (("zip", row.zip_verdict), ("init", row.init_verdict)) if v == "not measured"]
+    return "ok" + (f" ({' and '.join(unmeasured)} not measured in the head)" if unmeasured else "")
 
 
 def markdown(gate: Gate) -> str:

@@ -15,12 +15,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 DAY_SECONDS = 86_400
 # Bounds on reading logs: a busy function has millions of reports a month; the largest of the first
 # ones read is a sample, said so in the source of the figure.
 MAX_LOG_PAGES = 20
 MAX_REPORTS = 10_000
+
+
+class CloudWatchError(RuntimeError):
+    """CloudWatch could not be read; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,20 @@ def observe(log_groups: Mapping[str, str], days: int, region: str, now: datetime
     """`log_groups` maps each deployed function name to its log group."""
     end = now or datetime.now(UTC)
     start = end - timedelta(days=days)
-    metrics = boto3.client("cloudwatch", region_name=region)
-    logs = boto3.client("logs", region_name=region)
     observed = {}
-    for function, log_group in log_groups.items():
-        samples, duration = _duration(metrics, function, start, end)
-        memory, reports = _max_memory_used(logs, log_group, start, end)
-        observed[function] = Observed(days, samples, duration, memory, reports)
+    try:
+        # A session of its own: boto3's default one keeps the credentials it found first.
+        session = boto3.session.Session(region_name=region)
+        metrics, logs = session.client("cloudwatch"), session.client("logs")
+        for function, log_group in log_groups.items():
+            samples, duration = _duration(metrics, function, start, end)
+            memory, reports = _max_memory_used(logs, log_group, start, end)
+            observed[function] = Observed(days, samples, duration, memory, reports)
+    except (BotoCoreError, ClientError) as error:
+        raise CloudWatchError(
+            f"reading CloudWatch in {region} failed: {error}: set AWS credentials that may call "
+            "cloudwatch:GetMetricStatistics and logs:FilterLogEvents, or leave out --from-cloudwatch"
+        ) from None
     return observed
 
 

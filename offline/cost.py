@@ -405,7 +405,7 @@ def main() -> int:
     config = engine.stack_config(project_dir, stack)
     try:
         report = stack_cost(plan["resources"], plan["outputs"], config, project_dir, stack, args.from_cloudwatch)
-    except (CostInputError, stack_config.ConfigError) as error:
+    except (CostInputError, stack_config.ConfigError, cloudwatch.CloudWatchError) as error:
         print(f"Cost estimate: {error}", file=sys.stderr)
         return 1
     print(format_text(report))

@@ -30,6 +30,7 @@ from model.cost import CostInputError
 from model.stack_config import ConfigError, secret_config_key
 from offline import cost, plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
+from offline.cloudwatch import CloudWatchError
 from offline.engine import REPO_ROOT, project_file, run_program, stack_config
 
 PLACEHOLDER_SECRET = "offline-preview-placeholder"
@@ -128,7 +129,7 @@ def main() -> int:
         estimate = cost.stack_cost(registrations, outputs, config, project_dir, args.stack, args.from_cloudwatch)
         print(cost.format_text(estimate))
         costs = cost.to_json(estimate)
-    except (CostInputError, ConfigError) as error:
+    except (CostInputError, ConfigError, CloudWatchError) as error:
         # The estimate informs; it does not fail the preview.
         print(f"Monthly cost estimate: not available: {error}")
         costs = {"error": str(error)}

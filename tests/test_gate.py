@@ -156,6 +156,15 @@ def test_a_head_without_a_build_is_an_error(branches: dict[str, Path], tmp_path:
     assert code == 1
 
 
+def test_a_function_the_head_bench_skipped(branches: dict[str, Path], tmp_path: Path) -> None:
+    branches["head_bench"] = bench(tmp_path / "partial.json", hello=1.5, http_api=3.3)
+    code, stdout, _ = gate(branches, tmp_path)
+    assert code == 1  # s3-processor's zip
+    assert (
+        "| `sqs-processor` | 2.75 MB → 2.75 MB | +0.0% | 2.86x → - |  | ok (init not measured in the head) |" in stdout
+    )
+
+
 def test_a_function_only_the_base_has_is_not_judged() -> None:
     base = Figures({"old-fn": 100, "kept": 100}, {"old-fn": 2.0, "kept": 2.0})
     head = Figures({"kept": 105}, {"kept": 2.5})

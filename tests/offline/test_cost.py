@@ -348,3 +348,17 @@ def test_the_cli_from_cloudwatch(moto: MotoServer, aws_env: dict[str, str], tmp_
     ]
     # Functions CloudWatch knows nothing of keep the bench's figures.
     assert "(bench)" in " ".join(row(table, "sqs-processor"))
+
+
+def test_cloudwatch_without_credentials_says_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(cloudwatch.CloudWatchError) as error:
+        cloudwatch.observe({"fn": "/aws/lambda/fn"}, 14, "eu-west-1")
+    assert str(error.value) == (
+        "reading CloudWatch in eu-west-1 failed: Unable to locate credentials: set AWS credentials that may call "
+        "cloudwatch:GetMetricStatistics and logs:FilterLogEvents, or leave out --from-cloudwatch"
+    )
