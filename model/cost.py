@@ -231,6 +231,11 @@ def _fits(prices: RegionPrices, function: FunctionShape) -> list[_Fit]:
     memory_gib = max(function.memory_mb, MI_MIN_FUNCTION_MEMORY_MB) / 1024
     vcpus = memory_gib / shape.memory_gib_per_vcpu
     family = FAMILY_BY_MEMORY_PER_VCPU.get(shape.memory_gib_per_vcpu)
+    if family is None:
+        raise CostInputError(
+            f"{function.name}: {shape.memory_gib_per_vcpu} GiB per vCPU has no instance family: the estimate "
+            f"knows {', '.join(str(r) for r in FAMILY_BY_MEMORY_PER_VCPU)}"
+        )
     fee = prices.managed_instances.management_fee.rate
     fits = []
     for name, instance in sorted(prices.managed_instances.instances.items()):

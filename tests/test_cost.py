@@ -222,6 +222,12 @@ def test_negative_traffic_and_empty_durations(usage: Usage, message: str) -> Non
     assert str(error.value) == message
 
 
+def test_a_memory_per_vcpu_without_a_family() -> None:
+    with pytest.raises(CostInputError) as error:
+        estimate(PRICES, "us-east-1", [shape("api", memory_gib_per_vcpu=3)], {"api": Usage(1, 1)})
+    assert str(error.value) == "api: 3 GiB per vCPU has no instance family: the estimate knows 2, 4, 8"
+
+
 def test_a_bad_price_table_names_the_price(tmp_path: Path) -> None:
     table = yaml.safe_load(PRICES_FILE.read_text())
     table["regions"]["eu-west-1"]["lambda"]["arm64_gb_second"]["usd"] = -1
