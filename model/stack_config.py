@@ -190,6 +190,28 @@ class ManagedInstancesSettings(_Config):
         return self
 
 
+class FunctionTraffic(_Config):
+    """A function's expected traffic, for the cost estimate (offline.preview prints it): a rate, in
+    requests a month or sustained requests per second, and optionally the average duration (else the
+    bench's figure or CloudWatch's is used). A scheduled function's rate comes from its schedule."""
+
+    requests_per_month: Annotated[int, Field(ge=0, le=10**12, description="invocations a month")] | None = None
+    requests_per_second: (
+        Annotated[
+            float,
+            Field(ge=0, le=1_000_000, description="a number from 0 to 1000000 (sustained invocations per second)"),
+        ]
+        | None
+    ) = None
+    duration_ms: (
+        Annotated[
+            float,
+            Field(gt=0, le=900_000, description="a number above 0, at most 900000 (the average duration in ms)"),
+        ]
+        | None
+    ) = None
+
+
 LogRetentionDays = Literal[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
 ]  # fmt: skip
@@ -213,14 +235,19 @@ class StackConfig(_Config):
         ),
     ]
     tags: dict[str, str]
+    traffic: dict[str, FunctionTraffic]
 
     @model_validator(mode="after")
     def _fits_the_functions(self, info: ValidationInfo) -> StackConfig:
         contracts: Sequence[FunctionContract] = (info.context or {}).get("contracts", ())
         names = [c.name for c in contracts]
-        unknown = sorted(set(self.functions) - set(names))
-        if unknown:
-            raise ValueError(f"functions has unknown functions {unknown}: the functions are {', '.join(names)}")
+        for section, per_function in (("functions", self.functions), ("traffic", self.traffic)):
+            unknown = sorted(set(per_function) - set(names))
+            if unknown:
+                raise ValueError(f"{section} has unknown functions {unknown}: the functions are {', '.join(names)}")
+        for name, traffic in self.traffic.items():
+            if traffic.requests_per_month is not None and traffic.requests_per_second is not None:
+                raise ValueError(f"traffic.{name} sets both requestsPerMonth and requestsPerSecond: set one of them")
         for contract in contracts:
             override = self.functions.get(contract.name, FunctionOverride())
             key = f"functions.{contract.name}"
@@ -274,6 +301,7 @@ class StackSettings:
     managed_instances: ManagedInstancesSettings
     secret_kms_key_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    traffic: dict[str, FunctionTraffic] = field(default_factory=dict)
 
 
 def _raw_values(source: ConfigSource) -> dict[str, Any]:
@@ -319,6 +347,7 @@ def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: s
         managed_instances=config.managed_instances,
         secret_kms_key_arn=config.secret_kms_key_arn or None,
         tags={"project": project, "stack": stack, **config.tags},
+        traffic=config.traffic,
     )
 
 

@@ -6,6 +6,9 @@ comment.
 
 Plans are the JSON `scripts/preview --json` writes; each function's code appears as the sha256 of
 its zip, so a source edit shows as a code change of exactly the functions whose bytes changed.
+Values print as the user wrote them (`memorySize` 128, not the wire format's 128.0). After the
+resources, the change in the monthly cost estimate the plans carry (offline.cost), per function and
+for the stack.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from model.cost import money
+from offline.plan import render_value
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ SYMBOLS = {"add": "+", "remove": "-", "change": "~"}
 
 
 def _short(value: Any) -> str:
+    value = render_value(value)
     text = json.dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -108,14 +115,82 @@ def format_markdown(diffs: list[ResourceDiff]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class CostChange:
+    name: str  # a function, or "" for the stack's total
+    before: float | None  # None: not estimated
+    after: float | None
+    kind: str = "change"  # or "added", "removed"
+
+    @property
+    def change(self) -> str:
+        if self.kind != "change":
+            return self.kind
+        if self.before is None or self.after is None:
+            return "-"
+        delta = self.after - self.before
+        return ("+" if delta >= 0 else "") + money(delta)
+
+
+def diff_costs(base: dict[str, Any], head: dict[str, Any]) -> list[CostChange] | str:
+    """The functions whose monthly cost changes (or that come or go), then the stack's total; or
+    why there is nothing to compare (a plan without an estimate)."""
+    before, after = base.get("cost") or {}, head.get("cost") or {}
+    for plan, cost in (("base", before), ("head", after)):
+        if "functions" not in cost:
+            return f"the {plan} plan carries no estimate" + (f" ({cost['error']})" if "error" in cost else "")
+    old, new = before["functions"], after["functions"]
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        kind = "added" if name not in old else "removed" if name not in new else "change"
+        was, now = (old.get(name) or {}).get("monthly"), (new.get(name) or {}).get("monthly")
+        if kind != "change" or was != now:
+            changes.append(CostChange(name, was, now, kind))
+    return [*changes, CostChange("", before["total"], after["total"])]
+
+
+def _dollars(value: float | None) -> str:
+    return "-" if value is None else money(value)
+
+
+def format_cost_text(changes: list[CostChange] | str) -> str:
+    if isinstance(changes, str):
+        return f"Monthly cost: not compared: {changes}."
+    *functions, total = changes
+    if not functions:
+        return f"Monthly cost: unchanged, {money(total.after or 0)} (estimate)."
+    lines = ["Monthly cost (estimate):"]
+    for c in [*functions, total]:
+        label = c.name or "stack total"
+        lines.append(f"    {label}: {_dollars(c.before)} -> {_dollars(c.after)} ({c.change})")
+    return "\n".join(lines)
+
+
+def format_cost_markdown(changes: list[CostChange] | str) -> str:
+    if isinstance(changes, str):
+        return f"#### Monthly cost\n\nNot compared: {changes}."
+    *functions, total = changes
+    if not functions:
+        return f"#### Monthly cost\n\nUnchanged: {money(total.after or 0)} (estimate)."
+    lines = ["#### Monthly cost (estimate)", "", "| Function | Before | After | Change |", "| --- | --- | --- | --- |"]
+    for c in functions:
+        lines.append(f"| `{c.name}` | {_dollars(c.before)} | {_dollars(c.after)} | {c.change} |")
+    lines.append(f"| **Stack total** | {_dollars(total.before)} | {_dollars(total.after)} | {total.change} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Diff two offline plans (scripts/preview --json)")
     parser.add_argument("base", type=Path)
     parser.add_argument("head", type=Path)
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     args = parser.parse_args()
-    diffs = diff_plans(json.loads(args.base.read_text()), json.loads(args.head.read_text()))
-    print(format_markdown(diffs) if args.format == "markdown" else format_text(diffs))
+    base, head = json.loads(args.base.read_text()), json.loads(args.head.read_text())
+    diffs, costs = diff_plans(base, head), diff_costs(base, head)
+    if args.format == "markdown":
+        print(format_markdown(diffs) + "\n\n" + format_cost_markdown(costs))
+    else:
+        print(format_text(diffs) + "\n" + format_cost_text(costs))
     return 0
 
 

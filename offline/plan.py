@@ -61,6 +61,8 @@ class SecretInEnv:
 
 
 def render_value(value: Any) -> Any:
+    """A value as the user wrote it: whole numbers without the `.0` the wire format adds (all
+    numbers arrive as floats), secrets and assets as placeholders, unknowns as Pulumi says them."""
     if isinstance(value, dict) and SECRET_SIGNATURE in value:
         return "[secret]" if value[SECRET_SIGNATURE] == SECRET_VALUE_SIG else value.get("path", "[asset]")
     if value == UNKNOWN:
@@ -69,6 +71,8 @@ def render_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, list):
         return [render_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: render_value(v) for k, v in value.items()}
     return value
 
 

@@ -4,13 +4,14 @@
    build invoke compiles every function for arm64 (with progress) unless the sources are unchanged.
 2. Sends every resource to the real policy pack, started as the Pulumi engine starts it and spoken
    to over the Analyzer gRPC protocol: Analyze per resource and one AnalyzeStack.
-3. Prints the plan (type, name, key properties) and the policy report; `--json` writes both.
+3. Prints the plan (type, name, key properties), the policy report and the monthly cost estimate
+   per function (offline.cost: standard Lambda vs Managed Instances); `--json` writes all three.
 4. Flags any value marked secret in Pulumi that reaches a function's env vars: the pack cannot
    see secret markers (the SDK unwraps them before policies run), this preview can.
 
 Exit code 1 when any mandatory policy is violated or a secret reaches an env var.
 
-    python -m offline.preview --stack dev [--json plan.json]
+    python -m offline.preview --stack dev [--json plan.json] [--from-cloudwatch DAYS]
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from model.contract import declared_secrets, load_contracts
-from model.stack_config import secret_config_key
-from offline import plan
+from model.cost import CostInputError
+from model.stack_config import ConfigError, secret_config_key
+from offline import cost, plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
+from offline.cloudwatch import CloudWatchError
 from offline.engine import REPO_ROOT, project_file, run_program, stack_config, with_archive_digests
 
 PLACEHOLDER_SECRET = "offline-preview-placeholder"
@@ -84,6 +87,7 @@ def main() -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--json", type=Path, help="write the plan and the report as JSON here")
     parser.add_argument("--project-dir", type=Path, default=REPO_ROOT)
+    cost.add_cloudwatch_option(parser)
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
 
@@ -106,6 +110,16 @@ def main() -> int:
     print()
     print(format_report(diagnostics, secrets))
     print()
+    costs: dict[str, Any]
+    try:
+        estimate = cost.stack_cost(registrations, outputs, config, project_dir, args.stack, args.from_cloudwatch)
+        print(cost.format_text(estimate))
+        costs = cost.to_json(estimate)
+    except (CostInputError, ConfigError, CloudWatchError) as error:
+        # The estimate informs; it does not fail the preview.
+        print(f"Monthly cost estimate: not available: {error}")
+        costs = {"error": str(error)}
+    print()
     print(LIMITS)
     mandatory = [d for d in diagnostics if d.enforcement_level == "mandatory"]
     if args.json:
@@ -126,6 +140,7 @@ def main() -> int:
             "diagnostics": [asdict(d) for d in diagnostics],
             "secrets_in_env": [s.message for s in secrets],
             "placeholders": placeholders,
+            "cost": costs,
         }
         args.json.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         log(f"wrote {args.json}")

@@ -13,6 +13,7 @@ from model.contract import FunctionContract
 from model.stack_config import (
     PROJECT_FILE,
     ConfigError,
+    FunctionTraffic,
     StackConfig,
     StackSettings,
     load,
@@ -59,9 +60,49 @@ def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContr
     assert (s.managed_instances.enabled, s.managed_instances.max_vcpu) == (True, 16)
 
 
+def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
+    s = settings(
+        contracts,
+        traffic={"http-api": {"requestsPerSecond": 20, "durationMs": 12.5}, "sqs-processor": {"requestsPerMonth": 0}},
+    )
+    assert s.traffic == {
+        "http-api": FunctionTraffic(requests_per_second=20.0, duration_ms=12.5),
+        "sqs-processor": FunctionTraffic(requests_per_month=0),
+    }
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
+        (
+            {"traffic": {"http-api": {"requestsPerSecond": -1}}},
+            "config traffic.http-api.requestsPerSecond=-1 is invalid: set a number from 0 to 1000000 (sustained "
+            "invocations per second)",
+        ),
+        (
+            {"traffic": {"http-api": {"requestsPerMonth": -5}}},
+            "config traffic.http-api.requestsPerMonth=-5 is invalid: set a whole number from 0 to 1000000000000 "
+            "(invocations a month)",
+        ),
+        (
+            {"traffic": {"http-api": {"requestsPerMonth": 10, "durationMs": 0}}},
+            "config traffic.http-api.durationMs=0 is invalid: set a number above 0, at most 900000 (the average "
+            "duration in ms)",
+        ),
+        (
+            {"traffic": {"http-api": {"requestsPerMonth": 10, "requestsPerSecond": 1}}},
+            "config traffic.http-api sets both requestsPerMonth and requestsPerSecond: set one of them",
+        ),
+        (
+            {"traffic": {"orders-api": {"requestsPerSecond": 1}}},
+            "config traffic has unknown functions ['orders-api']: the functions are http-api, lmi-worker, "
+            "s3-processor, scheduled-job, sqs-processor",
+        ),
+        (
+            {"traffic": {"http-api": {"rps": 1}}},
+            "config traffic.http-api has unknown keys ['rps']: allowed keys are requestsPerMonth, "
+            "requestsPerSecond, durationMs",
+        ),
         ({"logRetentionDays": 10}, "config logRetentionDays=10 is invalid: set one of 1, 3, 5, 7, 14, 30"),
         ({"logRetentionDays": "a week"}, "config logRetentionDays='a week' is invalid: set one of 1, 3, 5, 7, 14"),
         ({"xrayTracing": "yes"}, "config xrayTracing='yes' is invalid: set true or false"),

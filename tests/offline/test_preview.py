@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from offline.diff import PropertyChange, diff_plans, format_markdown
+from model.cost import money
+from offline.diff import PropertyChange, diff_costs, diff_plans, format_cost_text, format_markdown, format_text
 from offline.plan import SECRET_SIGNATURE, SECRET_VALUE_SIG, secrets_in_env
 from tests.program.plans import REPO_ROOT
 
@@ -52,11 +53,39 @@ def test_dev_preview_passes_and_prints_plan_and_report(dev_preview: tuple[int, d
     functions = [r for r in report["resources"] if r["type"] == "aws:lambda/function:Function"]
     assert len(functions) == 5
     assert all(len(f["inputs"]["code"]["sha256"]) == 64 for f in functions)
+    # The cost table: every function has traffic in Pulumi.dev.yaml or a schedule.
+    assert "Monthly cost estimate (eu-west-1, USD, AWS list prices read 2026-12-01):" in stdout
+    assert sorted(report["cost"]["functions"]) == [
+        "http-api",
+        "lmi-worker",
+        "s3-processor",
+        "scheduled-job",
+        "sqs-processor",
+    ]
+    assert all(f["monthly"] is not None for f in report["cost"]["functions"].values())
+    job = report["cost"]["functions"]["scheduled-job"]
+    assert (job["requests_per_month"], job["requests_source"], job["duration_ms"], job["duration_source"]) == (
+        730,
+        "schedule",
+        2000,
+        "config",
+    )
+    assert (money(job["monthly"]), job["recommendation"]) == ("$0.0026", "keep standard Lambda")
 
 
 def test_prod_preview_passes(tmp_path: Path) -> None:
-    code, report, _ = preview("prod", tmp_path / "prod.json")
+    code, report, stdout = preview("prod", tmp_path / "prod.json")
     assert (code, report["diagnostics"]) == (0, [])
+    # lmi-worker runs on Managed Instances; at Pulumi.prod.yaml's 400 req/s of 10 ms that is cheaper
+    # than standard Lambda at its 2048 MB from 295 req/s on.
+    worker = report["cost"]["functions"]["lmi-worker"]
+    assert (worker["runs_on"], worker["recommendation"], round(worker["break_even_rps"])) == (
+        "managed-instances",
+        "keep Managed Instances",
+        295,
+    )
+    assert (money(worker["monthly"]), worker["managed_instances"]["instance_type"]) == ("$417.01", "c7g.large")
+    assert "  lmi-worker     Managed Instances  2048 MB" in stdout
 
 
 def functions_of(report: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +122,12 @@ def test_the_diff_shows_a_memory_edit_as_that_property_a_new_version_and_its_rel
     )
     (memory,) = next(d for d in diffs if d.name == "scheduled-job-fn-function").changes
     assert memory == PropertyChange("memorySize", 128.0, 256.0)
+    assert "    memorySize: 128 -> 256" in format_text(diffs)
+    # Twice the memory, twice the duration charge: 730 x 2 s x 0.125 GB more at $0.0000133334.
+    assert format_cost_text(diff_costs(dev_preview[1], edited)).splitlines()[:2] == [
+        "Monthly cost (estimate):",
+        "    scheduled-job: $0.0026 -> $0.0050 (+$0.0024)",
+    ]
 
 
 def test_the_diff_shows_a_source_edit_as_that_functions_code_a_new_version_and_its_release(
