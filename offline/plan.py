@@ -1,6 +1,5 @@
 """A readable plan from the program's registrations: one line per resource with the properties that
-matter for review, and the checks only the offline preview can make (it sees Pulumi's secret
-markers, which the policy pack does not).
+matter for review, values as the user wrote them.
 
 Pure: takes registration dicts as offline.engine writes them.
 """
@@ -45,21 +44,6 @@ class PlanLine:
     properties: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SecretInEnv:
-    """A secret-marked value that reaches a function's environment variables."""
-
-    resource: str
-    env_var: str
-
-    @property
-    def message(self) -> str:
-        return (
-            f"{self.resource}: env var {self.env_var} holds a value marked secret in Pulumi; "
-            "store it in Secrets Manager and pass its ARN in the env var instead"
-        )
-
-
 def render_value(value: Any) -> Any:
     """A value as the user wrote it: whole numbers without the `.0` the wire format adds (all
     numbers arrive as floats), secrets and assets as placeholders, unknowns as Pulumi says them."""
@@ -85,25 +69,6 @@ def plan_lines(registrations: Iterable[dict[str, Any]]) -> list[PlanLine]:
         properties = {k: render_value(r["inputs"][k]) for k in wanted if k in r["inputs"]}
         lines.append(PlanLine(r["type"], r["name"], properties))
     return sorted(lines, key=lambda line: (line.type, line.name))
-
-
-def secrets_in_env(registrations: Iterable[dict[str, Any]]) -> list[SecretInEnv]:
-    found = []
-    for r in registrations:
-        if r["type"] not in ("aws:lambda/function:Function", "aws-native:lambda:Function"):
-            continue
-        environment = r["inputs"].get("environment")
-        if isinstance(environment, dict) and SECRET_SIGNATURE in environment:
-            found.append(SecretInEnv(r["name"], "(the whole environment is secret)"))
-            continue
-        variables = (environment or {}).get("variables") or {}
-        if isinstance(variables, dict) and SECRET_SIGNATURE in variables:
-            found.append(SecretInEnv(r["name"], "(all variables)"))
-            continue
-        for key, value in sorted(variables.items()):
-            if isinstance(value, dict) and value.get(SECRET_SIGNATURE) == SECRET_VALUE_SIG:
-                found.append(SecretInEnv(r["name"], key))
-    return found
 
 
 def format_plan(lines: list[PlanLine]) -> str:

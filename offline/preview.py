@@ -6,10 +6,10 @@
    to over the Analyzer gRPC protocol: Analyze per resource and one AnalyzeStack.
 3. Prints the plan (type, name, key properties), the policy report and the monthly cost estimate
    per function (offline.cost: standard Lambda vs Managed Instances); `--json` writes all three.
-4. Flags any value marked secret in Pulumi that reaches a function's env vars: the pack cannot
-   see secret markers (the SDK unwraps them before policies run), this preview can.
+   The pack sees Pulumi's secret markers (a value marked secret in a function's env vars is one of
+   its mandatory violations), so the preview adds no checks of its own.
 
-Exit code 1 when any mandatory policy is violated or a secret reaches an env var.
+Exit code 1 when any mandatory policy is violated.
 
     python -m offline.preview --stack dev [--json plan.json] [--from-cloudwatch DAYS]
 """
@@ -71,14 +71,12 @@ def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diag
     return diagnostics
 
 
-def format_report(diagnostics: list[Diagnostic], secrets: list[plan.SecretInEnv]) -> str:
-    if not diagnostics and not secrets:
+def format_report(diagnostics: list[Diagnostic]) -> str:
+    if not diagnostics:
         return "Policy report: no violations."
     lines = ["Policy report:"]
     for d in sorted(diagnostics, key=lambda d: (d.enforcement_level, d.policy_name, d.urn)):
         lines.append(f"  [{d.enforcement_level}] {d.policy_name}: {d.urn.split('::')[-1]}: {d.message}")
-    for s in secrets:
-        lines.append(f"  [mandatory] offline-preview-secret-in-env: {s.message}")
     return "\n".join(lines)
 
 
@@ -102,13 +100,12 @@ def main() -> int:
     log(f"program done in {program_done - started:.1f}s: {sum(r['custom'] for r in registrations)} resources")
 
     diagnostics = analyze(registrations, project_dir)
-    secrets = plan.secrets_in_env(registrations)
     log(f"policy pack done in {time.monotonic() - program_done:.1f}s")
 
     print(f"Plan for stack {args.stack} (offline):")
     print(plan.format_plan(plan.plan_lines(registrations)))
     print()
-    print(format_report(diagnostics, secrets))
+    print(format_report(diagnostics))
     print()
     costs: dict[str, Any]
     try:
@@ -138,13 +135,12 @@ def main() -> int:
             "resources": resources,
             "outputs": outputs,
             "diagnostics": [asdict(d) for d in diagnostics],
-            "secrets_in_env": [s.message for s in secrets],
             "placeholders": placeholders,
             "cost": costs,
         }
         args.json.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         log(f"wrote {args.json}")
-    return 1 if mandatory or secrets else 0
+    return 1 if mandatory else 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import pytest
 
 from model.cost import money
 from offline.diff import PropertyChange, diff_costs, diff_plans, format_cost_text, format_markdown, format_text
-from offline.plan import SECRET_SIGNATURE, SECRET_VALUE_SIG, secrets_in_env
 from tests.program.plans import REPO_ROOT
 
 
@@ -46,7 +45,7 @@ def dev_preview(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str
 def test_dev_preview_passes_and_prints_plan_and_report(dev_preview: tuple[int, dict[str, Any], str]) -> None:
     code, report, stdout = dev_preview
     assert code == 0
-    assert report["diagnostics"] == [] and report["secrets_in_env"] == []
+    assert report["diagnostics"] == []
     assert report["placeholders"] == ["rustlambda:manifestSigningKey"]
     assert "Policy report: no violations." in stdout
     assert "  + aws:lambda/function:Function" in stdout
@@ -144,25 +143,4 @@ def test_the_diff_shows_a_source_edit_as_that_functions_code_a_new_version_and_i
     )
     assert "| ~ | `sqs-processor-fn-function` (aws:lambda/function:Function) | `code.sha256` |" in format_markdown(
         diffs
-    )
-
-
-def test_a_secret_marked_value_in_env_is_flagged() -> None:
-    secret = {SECRET_SIGNATURE: SECRET_VALUE_SIG, "value": "s3cr3t"}
-    registrations = [
-        {
-            "type": "aws:lambda/function:Function",
-            "name": "leaky",
-            "inputs": {"environment": {"variables": {"DB_PASSWORD": secret, "RUST_LOG": "info"}}},
-        },
-        {
-            "type": "aws:lambda/function:Function",
-            "name": "clean",
-            "inputs": {"environment": {"variables": {"RUST_LOG": "info"}}},
-        },
-    ]
-    (finding,) = secrets_in_env(registrations)
-    assert finding.message == (
-        "leaky: env var DB_PASSWORD holds a value marked secret in Pulumi; store it in Secrets Manager and pass "
-        "its ARN in the env var instead"
     )
