@@ -10,7 +10,9 @@ from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
 from components.build import WorkspaceBuild, WorkspaceBuildArgs
 from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
+from components.layer import TELEMETRY_EXTENSION, ExtensionLayer, ExtensionLayerArgs
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
+from components.observability import Observability, ObservabilityArgs
 from components.secrets import Secrets, SecretsArgs
 from components.service import LambdaService, LambdaServiceArgs
 from components.tables import Tables, TablesArgs
@@ -33,9 +35,7 @@ build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}
-secrets = Secrets(
-    "secrets", SecretsArgs(name_prefix=prefix, values=secret_values, kms_key_arn=settings.secret_kms_key_arn, tags=tags)
-)
+secrets = Secrets("secrets", SecretsArgs(prefix, secret_values, settings.secret_kms_key_arn, tags=tags))
 topic = AlarmTopic(
     "alarms", AlarmTopicArgs(topic_name=f"{prefix}-alarms", existing_topic_arn=settings.alarms.topic_arn, tags=tags)
 )
@@ -49,6 +49,9 @@ if settings.managed_instances.enabled:
 codedeploy = None
 if any(f.deployment.gradual for f in settings.functions.values()):
     codedeploy = CodeDeployApplication("codedeploy", CodeDeployApplicationArgs(prefix, account_id, region, tags))
+extension = None
+if any(f.telemetry_extension for f in settings.functions.values()):
+    extension = ExtensionLayer(TELEMETRY_EXTENSION, ExtensionLayerArgs(prefix, build.layers[TELEMETRY_EXTENSION]))
 shared = SharedResources(
     account_id=account_id,
     tables=tables.tables,
@@ -58,6 +61,7 @@ shared = SharedResources(
     alarm_topic_arn=topic.arn,
     capacity_provider_arn=capacity.arn if capacity else None,
     codedeploy=codedeploy,
+    extension_layer_arn=extension.arn if extension else None,
 )
 services = {
     c.name: LambdaService(
@@ -65,6 +69,7 @@ services = {
     )
     for c in contracts
 }
+Observability("observability", ObservabilityArgs(prefix, region, list(services.values())))
 
 pulumi.export("functionNames", {name: s.function.function_name for name, s in services.items()})
 pulumi.export("functionArns", {name: s.function.invoke_target_arn for name, s in services.items()})
