@@ -57,14 +57,15 @@ async fn serve() -> Result<(), Error> {
     tokio::spawn(listener::serve(socket, state));
     // Without a subscription the function still runs: metrics are an add-on, never a reason for
     // the environment to fail its init.
-    if let Err(err) = subscription::subscribe(
+    match subscription::subscribe(
         &PooledClient::builder().build(),
         &registered.extension_id,
         port,
     )
     .await
     {
-        tracing::error!("no metrics from this environment: {err}");
+        Ok(()) => tracing::info!("subscribed to the Telemetry API's platform events"),
+        Err(err) => tracing::error!("no metrics from this environment: {err}"),
     }
 
     tokio::select! {
