@@ -162,7 +162,7 @@ def test_the_hash_covers_the_env_names_of_every_real_function() -> None:
         "tables": [],
         "buckets": ["INPUT_BUCKET", "OUTPUT_BUCKET"],
         "secrets": ["SIGNING_KEY_SECRET_ARN"],
-        "settings": ["MANIFEST_PREFIX", "RUST_LOG", "SECRET_TTL_SECONDS"],
+        "settings": ["MANIFEST_PREFIX", "SECRET_TTL_SECONDS"],
     }
 
 
