@@ -10,7 +10,9 @@ from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
 from components.build import WorkspaceBuild, WorkspaceBuildArgs
 from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
+from components.layer import TELEMETRY_EXTENSION, ExtensionLayer, ExtensionLayerArgs
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
+from components.observability import Observability, ObservabilityArgs
 from components.secrets import Secrets, SecretsArgs
 from components.service import LambdaService, LambdaServiceArgs
 from components.tables import Tables, TablesArgs
@@ -45,9 +47,11 @@ if settings.managed_instances.enabled:
     capacity = ManagedInstances("managed-instances", mi)
 codedeploy = None
 if any(f.deployment.gradual for f in settings.functions.values()):
-    codedeploy = CodeDeployApplication(
-        "codedeploy", CodeDeployApplicationArgs(prefix, account_id, region, boundary, tags)
-    )
+    release_args = CodeDeployApplicationArgs(prefix, account_id, region, boundary, tags)
+    codedeploy = CodeDeployApplication("codedeploy", release_args)
+extension = None
+if any(f.telemetry_extension for f in settings.functions.values()):
+    extension = ExtensionLayer(TELEMETRY_EXTENSION, ExtensionLayerArgs(prefix, build.layers[TELEMETRY_EXTENSION]))
 shared = SharedResources(
     account_id=account_id,
     permissions_boundary=boundary,
@@ -58,6 +62,7 @@ shared = SharedResources(
     alarm_topic_arn=topic.arn,
     capacity_provider_arn=capacity.arn if capacity else None,
     codedeploy=codedeploy,
+    extension_layer_arn=extension.arn if extension else None,
 )
 services = {
     c.name: LambdaService(
@@ -65,6 +70,7 @@ services = {
     )
     for c in contracts
 }
+Observability("observability", ObservabilityArgs(prefix, region, list(services.values())))
 
 pulumi.export("functionNames", {name: s.function.function_name for name, s in services.items()})
 pulumi.export("functionArns", {name: s.function.invoke_target_arn for name, s in services.items()})

@@ -11,7 +11,7 @@ from bench.chart import chart
 from bench.notes import notes
 from bench.sizes import sizes
 from bench.stats import stat
-from bench.targets import builds_targets, targets
+from bench.targets import builds_targets, extension_targets, targets
 
 
 def fmt(value: Any, digits: int = 2) -> str:
@@ -108,6 +108,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{fmt(share * 100 if share is not None else None, 0)}% | "
             f"{fmt(scaled(s.get('python_source_bytes'), 1024), 1)} |"
         )
+    lines += extension_markdown(report.get("extension"))
     lines += builds_markdown(report.get("builds"))
     lines += ["", "## Targets", "", "| Function | Target | Measured | Met |", "| --- | --- | --- | --- |"]
     for row in report["targets"]:
@@ -117,6 +118,28 @@ def markdown(report: dict[str, Any]) -> str:
     if notes:
         lines += ["## Notes", "", *[f"- {note}" for note in notes], ""]
     return "\n".join(lines)
+
+
+def extension_markdown(extension: dict[str, Any] | None) -> list[str]:
+    """Init with the telemetry extension against init without (bench/extension.py)."""
+    if not extension:
+        return ["", "## Telemetry extension at init", "", "Not measured in this run (it measures http-api)."]
+    without, with_ = extension["init_without_ms"], extension["init_with_ms"]
+    return [
+        "",
+        "## Telemetry extension at init",
+        "",
+        f"{extension['function']}'s init without and with {extension['extension']} ({extension['runs']} fresh "
+        "environments each, alternating, same run), against harness/extensions_api.py: the extension starts and "
+        "registers first, then the runtime; init ends when both have asked for their next event.",
+        "",
+        "| Init | P50 (ms) | P95 (ms) |",
+        "| --- | --- | --- |",
+        f"| without the extension | {fmt(without.get('p50'))} | {fmt(without.get('p95'))} |",
+        f"| with the extension | {fmt(with_.get('p50'))} | {fmt(with_.get('p95'))} |",
+        f"| added by the extension (P50) | {fmt(extension['overhead_p50_ms'])} | target <= "
+        f"{fmt(extension['target_ms'], 0)} |",
+    ]
 
 
 def builds_markdown(builds: dict[str, Any] | None) -> list[str]:
@@ -151,7 +174,11 @@ def builds_markdown(builds: dict[str, Any] | None) -> list[str]:
 def write_report(report: dict[str, Any], names: list[str], out: Path) -> None:
     """Sizes, targets and notes for the measured `report`; writes results.json, RESULTS.md, chart.png."""
     report["sizes"] = sizes(names)
-    report["targets"] = targets(report["results"], report["sizes"], names) + builds_targets(report.get("builds"))
+    report["targets"] = (
+        targets(report["results"], report["sizes"], names)
+        + extension_targets(report.get("extension"))
+        + builds_targets(report.get("builds"))
+    )
     report["notes"] = notes(report["results"], report["sizes"], names)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -17,7 +17,9 @@ peak memory, and the size of what is deployed.
      runtime at the first invoke, so its Init Duration is ~0 and the init lands in Duration);
    - warm latency, M invocations on a path without AWS calls and M on a path with them (P50, P99,
      P99/P50 of REPORT "Duration", and of the round trip the caller sees);
-   - peak RSS (VmHWM) of the function process (the emulator's child) after those invocations.
+   - peak RSS (VmHWM) of the function process (the emulator's child) after those invocations;
+   - for http-api, N inits with the telemetry extension against N without, alternating
+     (bench/extension.py): what the extension adds to init, against its target of 2 ms.
 3. Sizes: each arm64 zip and its unzipped bootstrap; the x86_64 release binary's .text by crate
    (`nm --size-sort`), of which the AWS SDK's share.
 
@@ -43,6 +45,8 @@ from typing import Any
 from bench import builds
 from bench.binaries import BENCH_DIR, RUNTIMES, build, start
 from bench.cold_start import cold_starts
+from bench.extension import FUNCTION as EXTENSION_FUNCTION
+from bench.extension import extension_overhead
 from bench.limits import LOOP_BUDGET_S
 from bench.machine import machine
 from bench.memory import peak_rss_kib
@@ -73,10 +77,12 @@ def measure(
     return result
 
 
-def measure_all(names: list[str], cold: int, warm: int) -> dict[str, Any]:
-    """The hello world, then every function in both runtimes, with one moto server as AWS."""
+def measure_all(names: list[str], cold: int, warm: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The hello world, then every function in both runtimes, with one moto server as AWS; and the
+    telemetry extension's init overhead on one function (when it is measured)."""
     contracts = functions.contracts()
     results: dict[str, Any] = {}
+    extension: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         log_dir = Path(tmp)
         pin_harness()  # before moto and any thread start: they inherit it
@@ -91,9 +97,12 @@ def measure_all(names: list[str], cold: int, warm: int) -> dict[str, Any]:
                 results[name] = {
                     runtime: measure(runtime, name, env, scenario, cold, warm, log_dir) for runtime in RUNTIMES
                 }
+                if name == EXTENSION_FUNCTION:
+                    print(f"  {name} (rust): {cold} inits with the telemetry extension, {cold} without", flush=True)
+                    extension = extension_overhead(name, env, scenario.no_aws, cold, log_dir)
         finally:
             moto.close()
-    return results
+    return results, extension
 
 
 def main() -> None:
@@ -124,13 +133,15 @@ def main() -> None:
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     build(args.skip_build)
-    results = measure_all(names, args.cold, args.warm)
+    results, extension = measure_all(names, args.cold, args.warm)
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "settings": {"cold_runs": args.cold, "warm_runs": args.warm, "loop_budget_s": LOOP_BUDGET_S},
         "results": results,
     }
+    if extension is not None:
+        report["extension"] = extension
     previous = args.out / "results.json"
     if previous.is_file() and "builds" in (earlier := json.loads(previous.read_text())):
         report["builds"] = earlier["builds"]  # measured by --builds, for the commit it names

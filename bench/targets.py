@@ -95,3 +95,19 @@ def builds_targets(builds: dict[str, Any] | None) -> list[dict[str, Any]]:
             builds["identical_zips"],
         ),
     ]
+
+
+def extension_targets(extension: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The telemetry extension's init overhead (bench/extension.py), when it was measured."""
+    if not extension:
+        return []
+    without, with_ = extension["init_without_ms"].get("p50"), extension["init_with_ms"].get("p50")
+    overhead = extension["overhead_p50_ms"]
+    return [
+        row(
+            f"{extension['extension']} on {extension['function']}",
+            f"adds <= {extension['target_ms']:g} ms to init (P50 with minus P50 without, same run)",
+            f"{with_} ms with vs {without} ms without: +{overhead} ms",
+            overhead is not None and overhead <= extension["target_ms"],
+        )
+    ]

@@ -2,13 +2,15 @@
 
 AlarmTopic owns the stack's alarm topic (or adopts an existing one by ARN, creating nothing).
 FunctionAlarms owns one function's alarms: errors, throttles, p99 duration against the function's
-timeout, and, when the function has a dead-letter queue, that queue's depth. Every alarm notifies
-the topic on ALARM and on OK, and treats missing data as not breaching (an idle function is fine).
+timeout, and the depth of every queue its failed events land in (a dead-letter queue, an
+asynchronous invocation's on-failure queue): no failure path fills up unnoticed. Every alarm
+notifies the topic on ALARM and on OK, and treats missing data as not breaching (an idle function is
+fine).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -62,15 +64,16 @@ class FunctionAlarmsArgs:
     settings: AlarmSettings
     topic_arn: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
-    # The queue name of the function's dead-letter queue, when it has one.
-    dlq_name: pulumi.Input[str] | None = None
+    # The names of the queues the function's failed events land in (its failure paths).
+    failure_queue_names: Sequence[pulumi.Input[str]] = ()
 
 
 class FunctionAlarms(pulumi.ComponentResource):
     errors: aws.cloudwatch.MetricAlarm
     throttles: aws.cloudwatch.MetricAlarm
     duration_p99: aws.cloudwatch.MetricAlarm
-    dlq_depth: aws.cloudwatch.MetricAlarm | None
+    # One per failure queue, in the order given.
+    failure_queue_depths: list[aws.cloudwatch.MetricAlarm]
     function_alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(self, name: str, args: FunctionAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -144,22 +147,23 @@ class FunctionAlarms(pulumi.ComponentResource):
             duration_threshold_ms(args.timeout_seconds, percent),
             extended_statistic="p99",
         )
-        self.dlq_depth = None
-        if args.dlq_name is not None:
-            queue_name = pulumi.Output.from_input(args.dlq_name)
-            self.dlq_depth = alarm(
-                "dlq-depth",
-                queue_name.apply(lambda q: f"{q}-depth"),
-                queue_name.apply(lambda q: f"{q}: {settings.dlq_depth} or more failed events waiting"),
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                {"QueueName": queue_name},
-                float(settings.dlq_depth),
-                statistic="Maximum",
+        self.failure_queue_depths = []
+        for index, name_input in enumerate(args.failure_queue_names):
+            queue_name = pulumi.Output.from_input(name_input)
+            self.failure_queue_depths.append(
+                alarm(
+                    # The first keeps the resource name the dead-letter queue's alarm always had.
+                    "dlq-depth" if index == 0 else f"dlq-depth-{index + 1}",
+                    queue_name.apply(lambda q: f"{q}-depth"),
+                    queue_name.apply(lambda q: f"{q}: {settings.dlq_depth} or more failed events waiting"),
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    {"QueueName": queue_name},
+                    float(settings.dlq_depth),
+                    statistic="Maximum",
+                )
             )
-        # The alarms about the function itself (not its queue's backlog): a release's rollback triggers.
+        # The alarms about the function itself (not its queues' backlog): a release's rollback triggers.
         self.function_alarms = [self.errors, self.throttles, self.duration_p99]
-        alarms = [*self.function_alarms]
-        if self.dlq_depth is not None:
-            alarms.append(self.dlq_depth)
+        alarms = [*self.function_alarms, *self.failure_queue_depths]
         self.register_outputs({"alarm_names": [a.name for a in alarms]})

@@ -1,12 +1,12 @@
-"""The workspace build: every function compiled for arm64 by ONE cargo invocation, through
-pulumi-command's `local.run` invoke.
+"""The workspace build: every function and extension compiled for arm64 by ONE cargo invocation,
+through pulumi-command's `local.run` invoke.
 
 An invoke (not a `local.Command` resource) runs at preview as well as at up, so a preview after any
 edit shows exactly the functions whose bytes changed, and a fresh CI runner builds what it deploys
 instead of trusting artifacts from another machine. `scripts/build-functions` skips the cargo build
 when the source hash matches and the zips exist, so repeated previews cost a hash. The command is
 the repo-relative script path: no machine path or venv PATH reaches a resource input. A failed
-build fails the program with cargo's message.
+build fails the program with cargo's message. Each function gets a zip, each extension a layer zip.
 """
 
 from __future__ import annotations
@@ -33,14 +33,23 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class LayerArtifact(Artifact):
+    """One extension's layer zip (`extensions/<name>` inside), and what the layer does."""
+
+    description: str
+
+
+@dataclass(frozen=True)
 class WorkspaceBuildArgs:
     project_dir: Path
 
 
 class WorkspaceBuild(pulumi.ComponentResource):
-    """Runs the build at program time; `artifacts` maps each function name to its zip."""
+    """Runs the build at program time; `artifacts` maps each function name to its zip, `layers` each
+    extension's name to its layer zip."""
 
     artifacts: dict[str, Artifact]
+    layers: dict[str, LayerArtifact]
 
     def __init__(self, name: str, args: WorkspaceBuildArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:WorkspaceBuild", name, None, opts)
@@ -51,4 +60,13 @@ class WorkspaceBuild(pulumi.ComponentResource):
             name: Artifact(zip_path=entry["zip"], sha256=entry["sha256"])
             for name, entry in sorted(manifest["functions"].items())
         }
-        self.register_outputs({"artifacts": {n: a.sha256 for n, a in self.artifacts.items()}})
+        self.layers = {
+            name: LayerArtifact(zip_path=entry["zip"], sha256=entry["sha256"], description=entry["description"])
+            for name, entry in sorted(manifest.get("layers", {}).items())
+        }
+        self.register_outputs(
+            {
+                "artifacts": {n: a.sha256 for n, a in self.artifacts.items()},
+                "layers": {n: a.sha256 for n, a in self.layers.items()},
+            }
+        )

@@ -3,10 +3,11 @@
 Owns: the role (trusted by lambda.amazonaws.com for this account only), the log group (retention
 set, wired through the function's `logging_config`), the role policy (logs on that group only,
 X-Ray, and the statements the caller derives from the function's contract, each on an exact
-ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs), a version per
-change, the `live` alias every trigger invokes (with its provisioned concurrency, when asked for),
-and, for async triggers, the alias's on-failure destination. With Managed Instances, the function
-is attached to the capacity provider, published to LATEST_PUBLISHED, and given a scaling config.
+ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs at the stack's
+log level, its layers), a version per change, the `live` alias every trigger invokes (with its
+provisioned concurrency, when asked for), and, for async triggers, the alias's on-failure
+destination. With Managed Instances, the function is attached to the capacity provider, published
+to LATEST_PUBLISHED, and given a scaling config.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ RUNTIME = "provided.al2023"
 ARCHITECTURE = "arm64"
 HANDLER = "bootstrap"
 LIVE_ALIAS = "live"
+# Lambda's own lines at INFO: the platform.start and platform.report line of each invocation, which
+# the saved Logs Insights queries read (components/queries.py).
+SYSTEM_LOG_LEVEL = "INFO"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class RustFunctionArgs:
     managed_instances: ManagedInstancesAttachment | None = None
     # Execution environments kept initialized on the live alias.
     provisioned_concurrency: int | None = None
+    # Lambda's application log level (the function reads it as AWS_LAMBDA_LOG_LEVEL).
+    log_level: str = "INFO"
+    # Layer version ARNs (the telemetry extension, an OpenTelemetry collector), in order.
+    layers: Sequence[pulumi.Input[str]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -133,9 +141,10 @@ class RustFunction(pulumi.ComponentResource):
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
                 log_group=self.log_group.name,
-                application_log_level="INFO",
-                system_log_level="WARN",
+                application_log_level=args.log_level,
+                system_log_level=SYSTEM_LOG_LEVEL,
             ),
+            layers=list(args.layers) or None,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if args.tracing else "PassThrough"),
             reserved_concurrent_executions=args.reserved_concurrency,
             capacity_provider_config=None

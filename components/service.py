@@ -2,10 +2,12 @@
 
 In order: the trigger kind's preparations (components/triggers: a work queue, a failure queue, a
 Managed Instances attachment), the RustFunction with exactly the statements the contract implies
-(each on an exact ARN) and the env vars the contract names, the trigger's event source on the
-function's `live` alias, the function's alarms, and its Release (how a new version takes the
-alias's traffic, with the alarms as rollback triggers). Shared resources (tables, buckets, secrets, the
-alarm topic, the capacity provider) are created once by the program and passed in.
+(each on an exact ARN), the env vars the contract names, the stack's log level and layers (the
+telemetry extension where the settings attach it), the trigger's event source on the function's
+`live` alias, the function's alarms (one on every queue its failed events land in), and its Release
+(how a new version takes the alias's traffic, with the alarms as rollback triggers). Shared
+resources (tables, buckets, secrets, the alarm topic, the capacity provider, the extension's layer)
+are created once by the program and passed in.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pulumi
 
 from components.alarms import FunctionAlarms, FunctionAlarmsArgs
 from components.build import Artifact
+from components.dashboard import FunctionPanel
 from components.function import RustFunction, RustFunctionArgs
 from components.release import Release, ReleaseArgs
 from components.triggers import trigger_kind
@@ -41,6 +44,8 @@ class LambdaService(pulumi.ComponentResource):
     function: RustFunction
     # Stack outputs the trigger adds for this function (export name -> value).
     exports: Mapping[str, pulumi.Output[str]]
+    # The function's row of the stack's dashboard.
+    panel: FunctionPanel
 
     def __init__(self, name: str, args: LambdaServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:LambdaService", name, None, opts)
@@ -67,6 +72,8 @@ class LambdaService(pulumi.ComponentResource):
                 on_failure_queue_arn=plan.on_failure_queue_arn,
                 managed_instances=plan.managed_instances,
                 provisioned_concurrency=args.function.provisioned_concurrency,
+                log_level=args.function.log_level,
+                layers=function_layers(args.function, stack, shared),
                 tags=stack.tags,
             ),
             scope.child,
@@ -80,7 +87,7 @@ class LambdaService(pulumi.ComponentResource):
                 timeout_seconds=args.function.timeout,
                 settings=stack.alarms,
                 topic_arn=shared.alarm_topic_arn,
-                dlq_name=plan.dead_letter_queue_name,
+                failure_queue_names=plan.failure_queue_names,
                 tags=stack.tags,
             ),
             scope.child,
@@ -99,7 +106,26 @@ class LambdaService(pulumi.ComponentResource):
             ),
             scope.child,
         )
+        self.panel = FunctionPanel(
+            crate=contract.name,
+            function_name=fn.function_name,
+            queue_names=[*plan.source_queue_names, *plan.failure_queue_names],
+            extension=args.function.telemetry_extension and shared.extension_layer_arn is not None,
+        )
         self.register_outputs({"function_name": fn.function_name, "function_arn": fn.function_arn})
+
+
+def function_layers(
+    function: FunctionSettings, stack: StackSettings, shared: SharedResources
+) -> list[pulumi.Input[str]]:
+    """The layer versions the settings attach, in order: the telemetry extension's (when on for the
+    function), then the stack's OpenTelemetry collector (when `openTelemetry.enabled`)."""
+    layers: list[pulumi.Input[str]] = []
+    if function.telemetry_extension and shared.extension_layer_arn is not None:
+        layers.append(shared.extension_layer_arn)
+    if stack.open_telemetry.enabled and stack.open_telemetry.collector_layer_arn is not None:
+        layers.append(stack.open_telemetry.collector_layer_arn)
+    return layers
 
 
 def contract_statements(

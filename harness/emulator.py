@@ -4,6 +4,12 @@ The emulator serves the Lambda invoke API on 127.0.0.1 and the Runtime API to th
 another free port; it passes its environment to the bootstrap. It serves one invocation at a time
 and prints a REPORT line per invocation in Lambda's format (its "Max Memory Used" is the configured
 memory size, not a measurement).
+
+With layers (`opt_dir`), it runs as Lambda runs a function with layers: the emulator starts every
+executable in /opt/extensions before the bootstrap and waits for each to register. It reads that
+fixed path, so it runs in a mount namespace of its own (util-linux `unshare`; a user namespace too
+when not root) where `opt_dir` is bind-mounted on /opt, and in a PID namespace of its own, so that
+stopping it stops its extensions too. Nothing changes outside that namespace.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from typing import Any
 from harness.processes import free_port, port_open, stop, wait_until
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+# The emulator's own lines: its START/END/REPORT lines and its log (logrus text, "(rapid)").
+EMULATOR_LINE = re.compile(
+    r"^((START|END|REPORT) RequestId: |\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2},\d{3} \[[A-Z]+\] \(rapid\) )"
+)
 REPORT_LINE = re.compile(
     r"REPORT RequestId: (?P<id>[0-9a-f-]+)\s+(?:Init Duration: (?P<init>[0-9.]+) ms\s+)?"
     r"Duration: (?P<duration>[0-9.]+) ms"
@@ -57,21 +67,51 @@ def rie_binary() -> str:
     return found
 
 
+def with_opt(opt_dir: Path, command: list[str]) -> list[str]:
+    """`command` run with `opt_dir` mounted on /opt, in mount and PID namespaces of its own; when
+    the command (PID 1 there) ends, or unshare is stopped, every process it started ends too."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        raise RuntimeError("unshare (util-linux) is not installed")
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    return [
+        unshare,
+        *user,
+        "--mount",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "sh",
+        "-c",
+        'mount --bind "$0" /opt && exec "$@"',
+        str(opt_dir.resolve()),
+        *command,
+    ]
+
+
 class Emulator:
-    def __init__(self, command: list[str], env: dict[str, str], log_path: Path, timeout_s: int = 30) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        timeout_s: int = 30,
+        opt_dir: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.log_path = log_path
         self._log = log_path.open("wb")
         runtime_api_port = free_port()
+        emulator = [
+            rie_binary(),
+            "--runtime-interface-emulator-address",
+            f"127.0.0.1:{self.port}",
+            "--runtime-api-address",
+            f"127.0.0.1:{runtime_api_port}",
+            *command,
+        ]
         self.process = subprocess.Popen(
-            [
-                rie_binary(),
-                "--runtime-interface-emulator-address",
-                f"127.0.0.1:{self.port}",
-                "--runtime-api-address",
-                f"127.0.0.1:{runtime_api_port}",
-                *command,
-            ],
+            emulator if opt_dir is None else with_opt(opt_dir, emulator),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={
@@ -112,6 +152,17 @@ class Emulator:
     def logs(self) -> str:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
+
+    def output_lines(self) -> list[str]:
+        """What the function (and its extensions) wrote, without the emulator's own lines."""
+        return [line for line in self.logs().splitlines() if line and not EMULATOR_LINE.match(line)]
+
+    def invocation_lines(self, request_id: str) -> list[str]:
+        """What was written between the emulator's START and END lines of one invocation."""
+        lines = self.logs().splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"START RequestId: {request_id} "))
+        end = next(i for i, line in enumerate(lines) if line == f"END RequestId: {request_id}")
+        return [line for line in lines[start + 1 : end] if line and not EMULATOR_LINE.match(line)]
 
     def json_logs(self) -> list[dict[str, Any]]:
         """The function's JSON log lines (the emulator's own lines, START/END/REPORT, are plain text)."""

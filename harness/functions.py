@@ -41,15 +41,51 @@ def build_native() -> Path:
 
 
 def build_arm64(unpack_dir: Path) -> Path:
-    """The arm64 release zips (a no-op when the sources are unchanged), unpacked."""
+    """The arm64 release zips (a no-op when the sources are unchanged), unpacked: each function's
+    under `<name>/bootstrap`, each layer's under `layers/<name>/` as Lambda unpacks it in /opt."""
     subprocess.run([str(REPO_ROOT / "scripts" / "build-functions")], check=True, stdout=subprocess.DEVNULL)
     for zip_path in sorted((REPO_ROOT / "build" / "lambda").glob("*.zip")):
-        destination = unpack_dir / zip_path.stem
-        destination.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extract("bootstrap", destination)
-        (destination / "bootstrap").chmod(0o755)
+        unpack(zip_path, unpack_dir / zip_path.stem)
+    for zip_path in sorted((REPO_ROOT / "build" / "lambda" / "layers").glob("*.zip")):
+        unpack(zip_path, unpack_dir / "layers" / zip_path.stem)
     return unpack_dir
+
+
+def unpack(zip_path: Path, destination: Path) -> None:
+    """Unpacks a zip with the modes it stores (zipfile drops them)."""
+    with zipfile.ZipFile(zip_path) as archive:
+        for info in archive.infolist():
+            path = Path(archive.extract(info, destination))
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                path.chmod(mode)
+
+
+def extension_layer(flavour: str, name: str, binaries: Path, layer_dir: Path) -> Path:
+    """A directory laid out as Lambda unpacks the extension's layer under /opt
+    (`extensions/<name>`): the arm64 layer zip's own content, or the native debug binary."""
+    if flavour == "arm64":
+        return binaries / "layers" / name
+    if flavour != "native":
+        raise ValueError(f"extensions are Rust only: no {flavour} flavour")
+    target = layer_dir / "extensions" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(binaries / name, target)
+    return layer_dir
+
+
+def extension_command(flavour: str, name: str, binaries: Path) -> list[str]:
+    """How to start the extension's binary itself (outside an emulator)."""
+    if flavour == "native":
+        return [str(binaries / name)]
+    return [qemu(), str(binaries / "layers" / name / "extensions" / name)]
+
+
+def qemu() -> str:
+    found = shutil.which("qemu-aarch64-static")
+    if found is None:
+        raise RuntimeError("qemu-aarch64-static is not installed: run scripts/setup")
+    return found
 
 
 def python_baselines() -> Path:
@@ -65,11 +101,8 @@ def command(flavour: str, name: str, binaries: Path) -> list[str]:
         return [str(binaries / name)]
     if flavour == "python":
         return [str(binaries / name / "bootstrap")]
-    qemu = shutil.which("qemu-aarch64-static")
-    if qemu is None:
-        raise RuntimeError("qemu-aarch64-static is not installed: run scripts/setup")
     # binfmt_misc is not mounted here, so qemu runs the arm64 binary explicitly.
-    return [qemu, str(binaries / name / "bootstrap")]
+    return [qemu(), str(binaries / name / "bootstrap")]
 
 
 def function_env(contract: FunctionContract, references: dict[str, str]) -> dict[str, str]:
@@ -77,4 +110,5 @@ def function_env(contract: FunctionContract, references: dict[str, str]) -> dict
     missing = set(contract.reference_envs) - set(references)
     if missing:
         raise KeyError(f"{contract.name}: the test sets no value for {sorted(missing)}")
-    return {**contract.settings, **references, "RUST_LOG": "info"}
+    # Lambda sets AWS_LAMBDA_LOG_LEVEL from the function's logging config (stack config logLevel).
+    return {"AWS_LAMBDA_LOG_LEVEL": "INFO", **contract.settings, **references}

@@ -47,7 +47,7 @@ class State:
         self.done = threading.Condition(self.lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class RuntimeApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
@@ -81,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight.add(request_id)
             state.max_in_flight = max(state.max_in_flight, len(state.in_flight))
+        self.dispatched(request_id)
         deadline_ms = int((time.time() + 60) * 1000)
         self._reply(
             200,
@@ -93,6 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Trace-Id": f"Root=1-00000000-{request_id[:24]}",
             },
         )
+
+    def dispatched(self, request_id: str) -> None:
+        """Called when the runtime takes invocation `request_id` (a subclass hands it to extensions)."""
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -134,8 +138,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class RuntimeApi:
-    def __init__(self, function_name: str, memory_mb: int = 128, version: str = "$LATEST") -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(
+        self,
+        function_name: str,
+        memory_mb: int = 128,
+        version: str = "$LATEST",
+        handler: type[RuntimeApiHandler] | None = None,
+    ) -> None:
+        self._server = _Server(("127.0.0.1", 0), handler or RuntimeApiHandler)
         self._server.state = State()
         self._server.function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
         self.address = f"127.0.0.1:{self._server.server_address[1]}"

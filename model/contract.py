@@ -234,6 +234,16 @@ class Deploy(_Table):
         ),
     ] = {}
 
+    @model_validator(mode="after")
+    def _no_log_filter(self) -> Deploy:
+        if "RUST_LOG" in self.env:
+            raise ValueError(
+                f"env.RUST_LOG={self.env['RUST_LOG']!r} is invalid: the log level comes from the stack config "
+                "logLevel (per function: functions.<name>.logLevel), which Lambda passes as AWS_LAMBDA_LOG_LEVEL: "
+                "remove it"
+            )
+        return self
+
 
 class LambdaTable(BaseModel):
     """`[package.metadata.lambda]`: cargo-lambda may keep other tables (build, ...) beside deploy."""

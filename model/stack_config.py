@@ -87,6 +87,45 @@ class DeploymentSettings(_Config):
         return f"CodeDeployDefault.LambdaLinear10PercentEvery{self.minutes}{unit}"
 
 
+# Lambda's application log levels (the function's logging config), most verbose first.
+LogLevel = Annotated[
+    Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
+    Field(description="the level of the JSON lines Lambda keeps (AWS_LAMBDA_LOG_LEVEL in the function)"),
+]
+# Lambda treats a JSON line without a level as INFO, and the telemetry extension's metric lines have
+# none: at a level above INFO Lambda would drop them.
+LEVELS_THAT_KEEP_METRICS = ("TRACE", "DEBUG", "INFO")
+LAYER_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d+$"
+
+
+class OpenTelemetrySettings(_Config):
+    """OpenTelemetry, off by default: when enabled, the ADOT collector layer is attached to every
+    function (after the telemetry extension). The functions do not export OTLP spans yet: README,
+    "OpenTelemetry"."""
+
+    enabled: bool = False
+    collector_layer_arn: (
+        Annotated[
+            str,
+            Field(
+                pattern=LAYER_ARN_PATTERN,
+                description="the ARN of an arm64 ADOT collector layer version (arn:aws:lambda:<region>:<account>:"
+                "layer:<name>:<version>)",
+            ),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _collector_when_enabled(self) -> OpenTelemetrySettings:
+        if self.enabled and self.collector_layer_arn is None:
+            raise ValueError(
+                "collectorLayerArn=None is invalid: openTelemetry.enabled is true: set the ARN of the arm64 ADOT "
+                "collector layer for the stack's region"
+            )
+        return self
+
+
 class FunctionOverride(_Config):
     """A function's contract settings, overridden for this stack."""
 
@@ -97,6 +136,9 @@ class FunctionOverride(_Config):
     provisioned_concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None
     # Replaces the stack's `deployment` for this function.
     deployment: DeploymentSettings | None = None
+    # Replace the stack's `logLevel` and `telemetryExtension` for this function.
+    log_level: LogLevel | None = None
+    telemetry_extension: bool | None = None
 
 
 class AlarmSettings(_Config):
@@ -227,6 +269,9 @@ class StackConfig(_Config):
     http: HttpSettings
     managed_instances: ManagedInstancesSettings
     deployment: DeploymentSettings
+    log_level: LogLevel
+    telemetry_extension: bool
+    open_telemetry: OpenTelemetrySettings
     secret_kms_key_arn: Annotated[
         str,
         Field(
@@ -272,6 +317,17 @@ class StackConfig(_Config):
                     f"{key}.provisionedConcurrency={provisioned} is invalid: set at most {key}.reservedConcurrency "
                     f"({reserved})"
                 )
+            level = override.log_level or self.log_level
+            extension = (
+                self.telemetry_extension if override.telemetry_extension is None else override.telemetry_extension
+            )
+            if extension and level not in LEVELS_THAT_KEEP_METRICS:
+                where = f"{key}.logLevel" if override.log_level else "logLevel"
+                raise ValueError(
+                    f"{where}={level!r} is invalid with the telemetry extension attached to {contract.name}: Lambda "
+                    "drops lines below that level, the extension's metric lines among them: set INFO, DEBUG or "
+                    f"TRACE, or set {key}.telemetryExtension to false"
+                )
         return self
 
 
@@ -287,6 +343,10 @@ class FunctionSettings:
     reserved_concurrency: int | None = None
     provisioned_concurrency: int | None = None
     deployment: DeploymentSettings = field(default_factory=DeploymentSettings)
+    # Lambda's application log level for the function (AWS_LAMBDA_LOG_LEVEL).
+    log_level: str = "INFO"
+    # Whether the telemetry extension's layer is attached.
+    telemetry_extension: bool = True
 
 
 @dataclass(frozen=True)
@@ -302,6 +362,7 @@ class StackSettings:
     secret_kms_key_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     traffic: dict[str, FunctionTraffic] = field(default_factory=dict)
+    open_telemetry: OpenTelemetrySettings = field(default_factory=OpenTelemetrySettings)
 
 
 def _raw_values(source: ConfigSource) -> dict[str, Any]:
@@ -335,6 +396,10 @@ def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: s
             reserved_concurrency=override.reserved_concurrency,
             provisioned_concurrency=override.provisioned_concurrency,
             deployment=override.deployment or config.deployment,
+            log_level=override.log_level or config.log_level,
+            telemetry_extension=config.telemetry_extension
+            if override.telemetry_extension is None
+            else override.telemetry_extension,
         )
     return StackSettings(
         project=project,
@@ -348,6 +413,7 @@ def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: s
         secret_kms_key_arn=config.secret_kms_key_arn or None,
         tags={"project": project, "stack": stack, **config.tags},
         traffic=config.traffic,
+        open_telemetry=config.open_telemetry,
     )
 
 

@@ -20,6 +20,7 @@ import os
 import runpy
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -120,7 +121,23 @@ def computed_outputs(world: World, type_: str, name: str, inputs: dict[str, Any]
         state = {"arn": arn("lambda", f"capacity-provider:{given}")}
     elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         state = {"arn": f"arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com"}
+    elif type_ == "aws:lambda/layerVersion:LayerVersion":
+        layer_arn = arn("lambda", f"layer:{inputs.get('layerName') or name}")
+        version = layer_version(inputs)
+        state = {"arn": f"{layer_arn}:{version}", "layerArn": layer_arn, "version": version}
+    elif type_ == "aws:cloudwatch/dashboard:Dashboard":
+        state = {"dashboardArn": f"arn:aws:cloudwatch::{account}:dashboard/{inputs.get('dashboardName') or name}"}
+    elif type_ == "aws:cloudwatch/queryDefinition:QueryDefinition":
+        state = {"queryDefinitionId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}/{region}/{given}"))}
     return {**inputs, **state}
+
+
+def layer_version(inputs: dict[str, Any]) -> str:
+    """The stand-in for a layer's version number: AWS numbers them in order, which no offline run can
+    know, so the mock engine derives one from the code archive's bytes and the layer's other inputs:
+    new bytes give a new number (and a new ARN in each function's `layers`), as a published layer does."""
+    digest = hashlib.sha256(json.dumps(with_archive_digests(inputs), sort_keys=True).encode()).hexdigest()
+    return str(1 + int(digest[:7], 16) % 9_999_999)
 
 
 # What Lambda does not publish a new version for: a change of tags alone.

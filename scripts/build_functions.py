@@ -1,8 +1,10 @@
-"""Builds every function of the workspace for arm64 in ONE cargo invocation and writes one
-reproducible zip per function, skipping the build when the sources have not changed.
+"""Builds every function and extension of the workspace for arm64 in ONE cargo invocation and
+writes one reproducible zip per function and one layer zip per extension, skipping the build when
+the sources have not changed.
 
 Run through `scripts/build-functions` (which sets the toolchain env). Steps:
-1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table).
+1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table) and
+   the extension crates (those with a `[package.metadata.extension]` table).
 2. A hash of the sources (Cargo.toml without `[package.metadata]` but with the env var names it
    declares, Cargo.lock, *.rs, build.rs), of rust-toolchain.toml and of the compiler version
    decides whether to build: when it matches the last build and every zip exists, nothing runs.
@@ -11,11 +13,13 @@ Run through `scripts/build-functions` (which sets the toolchain env). Steps:
    CARGO_HOME: the binaries do not depend on where they were built.
 4. `cargo lambda build --release --locked --target aarch64-unknown-linux-gnu.2.34` (glibc pinned
    to Amazon Linux 2023's 2.34).
-5. Each binary is zipped as `bootstrap` (mode 0755, fixed timestamps) and checked: ELF machine
-   aarch64 and no GLIBC symbol version above 2.34.
+5. Each binary is checked (ELF machine aarch64, no GLIBC symbol version above 2.34) and zipped
+   with mode 0755 and fixed timestamps: a function's as `bootstrap`, an extension's as
+   `extensions/<crate>`, where Lambda looks for extensions in a layer (unpacked under /opt).
 
-Output: `build/lambda/<function>.zip` in the repo, and `build/lambda/manifest.json` with each
-zip's sha256 and size. Prints one JSON line with the manifest path last, for callers.
+Output: `build/lambda/<function>.zip` and `build/lambda/layers/<extension>.zip` in the repo, and
+`build/lambda/manifest.json` with each zip's sha256 and size (`functions`, `layers`). Prints one
+JSON line with the manifest path last, for callers.
 """
 
 from __future__ import annotations
@@ -35,12 +39,15 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from model.contract import ContractError, load_contracts
+from model.contract import ContractError, cargo_metadata, load_contracts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 WORKSPACE = REPO_ROOT / "functions"
 OUTPUT_DIR = REPO_ROOT / "build" / "lambda"
+LAYERS_DIR = OUTPUT_DIR / "layers"
+# The table that makes a workspace crate an extension, packaged as a layer.
+EXTENSION_TABLE = "extension"
 TARGET = "aarch64-unknown-linux-gnu"
 GLIBC_MAX = (2, 34)
 ELF_MACHINE_AARCH64 = 183
@@ -64,6 +71,24 @@ def function_crates(workspace: Path) -> list[str]:
         return [contract.name for contract in load_contracts(workspace)]
     except ContractError as error:
         raise BuildError(str(error)) from error
+
+
+def extension_crates(workspace: Path) -> dict[str, str]:
+    """The extension crates (a `[package.metadata.extension]` table), each with its layer's
+    description, by name."""
+    extensions: dict[str, str] = {}
+    for package in cargo_metadata(workspace)["packages"]:
+        table = (package.get("metadata") or {}).get(EXTENSION_TABLE)
+        if table is None:
+            continue
+        description = table.get("description") if isinstance(table, dict) else None
+        if not isinstance(description, str) or not description.strip():
+            raise BuildError(
+                f"extension crate {package['name']!r}: [package.metadata.extension] description is not set: "
+                "set it to what the layer does (1 to 256 characters)"
+            )
+        extensions[package["name"]] = description
+    return dict(sorted(extensions.items()))
 
 
 def source_files(workspace: Path) -> list[Path]:
@@ -195,44 +220,64 @@ def check_binary(name: str, binary: bytes, readelf_output: str) -> None:
         )
 
 
-def write_zip(binary: bytes, destination: Path) -> None:
-    """A zip holding `bootstrap`, byte-for-byte the same for the same binary."""
-    info = zipfile.ZipInfo("bootstrap", date_time=ZIP_EPOCH)
+def write_zip(binary: bytes, destination: Path, entry: str = "bootstrap") -> None:
+    """A zip holding the binary as `entry` (executable), byte-for-byte the same for the same binary."""
+    info = zipfile.ZipInfo(entry, date_time=ZIP_EPOCH)
     info.external_attr = (0o100755 & 0xFFFF) << 16
     info.create_system = 3  # Unix, so that the mode above is honoured
     info.compress_type = zipfile.ZIP_DEFLATED
+    destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.with_suffix(".zip.tmp")
     with zipfile.ZipFile(temporary, "w") as archive:
         archive.writestr(info, binary, compresslevel=9)
     temporary.replace(destination)
 
 
+def checked_binary(name: str, target_dir: Path) -> bytes:
+    """The binary cargo lambda built for crate `name`, once its architecture and glibc are checked."""
+    binary_path = target_dir / "lambda" / name / "bootstrap"
+    if not binary_path.is_file():
+        raise BuildError(f"{name}: cargo lambda produced no {binary_path.name}")
+    binary = binary_path.read_bytes()
+    readelf = subprocess.run(
+        ["readelf", "--wide", "--dyn-syms", "--version-info", str(binary_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    check_binary(name, binary, readelf)
+    return binary
+
+
+def zipped(name: str, binary: bytes, zip_path: Path, entry: str) -> dict[str, object]:
+    write_zip(binary, zip_path, entry)
+    data = zip_path.read_bytes()
+    artifact: dict[str, object] = {
+        "zip": str(zip_path.relative_to(REPO_ROOT)),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "zip_bytes": len(data),
+        "bootstrap_bytes": len(binary),
+    }
+    log(f"{name}: {len(data)} bytes zipped as {entry}, sha256 {artifact['sha256']}")
+    return artifact
+
+
 def package(functions: list[str], target_dir: Path) -> dict[str, dict[str, object]]:
+    """Each function's binary as `bootstrap` in `build/lambda/<function>.zip`."""
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    artifacts: dict[str, dict[str, object]] = {}
-    for name in functions:
-        binary_path = target_dir / "lambda" / name / "bootstrap"
-        if not binary_path.is_file():
-            raise BuildError(f"{name}: cargo lambda produced no {binary_path.name}")
-        binary = binary_path.read_bytes()
-        readelf = subprocess.run(
-            ["readelf", "--wide", "--dyn-syms", "--version-info", str(binary_path)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        check_binary(name, binary, readelf)
-        zip_path = OUTPUT_DIR / f"{name}.zip"
-        write_zip(binary, zip_path)
-        data = zip_path.read_bytes()
-        artifacts[name] = {
-            "zip": str(zip_path.relative_to(REPO_ROOT)),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "zip_bytes": len(data),
-            "bootstrap_bytes": len(binary),
-        }
-        log(f"{name}: {len(data)} bytes zipped, sha256 {artifacts[name]['sha256']}")
-    return artifacts
+    return {
+        name: zipped(name, checked_binary(name, target_dir), OUTPUT_DIR / f"{name}.zip", "bootstrap")
+        for name in functions
+    }
+
+
+def package_layers(extensions: dict[str, str], target_dir: Path) -> dict[str, dict[str, object]]:
+    """Each extension's binary as `extensions/<name>` in `build/lambda/layers/<name>.zip`."""
+    layers: dict[str, dict[str, object]] = {}
+    for name, description in extensions.items():
+        artifact = zipped(name, checked_binary(name, target_dir), LAYERS_DIR / f"{name}.zip", f"extensions/{name}")
+        layers[name] = {**artifact, "description": description}
+    return layers
 
 
 def rustc_version(rustc: str) -> str:
@@ -243,17 +288,25 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
     functions = function_crates(WORKSPACE)
     if not functions:
         raise BuildError("no function crates: a crate needs a [package.metadata.stack] table")
+    extensions = extension_crates(WORKSPACE)
     version = rustc_version(rustc)
     wanted_hash = source_hash(WORKSPACE, version)
     manifest_path = OUTPUT_DIR / "manifest.json"
     if not force and manifest_path.is_file():
         previous = json.loads(manifest_path.read_text())
-        zips_exist = all((REPO_ROOT / a["zip"]).is_file() for a in previous["functions"].values())
-        same_functions = sorted(previous["functions"]) == functions
-        if previous.get("source_hash") == wanted_hash and zips_exist and same_functions:
-            log(f"sources unchanged (hash {wanted_hash[:12]}): reusing {len(functions)} zips")
+        previous_layers = previous.get("layers", {})
+        artifacts = [*previous["functions"].values(), *previous_layers.values()]
+        zips_exist = all((REPO_ROOT / a["zip"]).is_file() for a in artifacts)
+        same_crates = sorted(previous["functions"]) == functions and sorted(previous_layers) == sorted(extensions)
+        if previous.get("source_hash") == wanted_hash and zips_exist and same_crates:
+            log(f"sources unchanged (hash {wanted_hash[:12]}): reusing {len(artifacts)} zips")
+            # A layer's description reaches no binary: kept current without a build.
+            for name, description in extensions.items():
+                previous_layers[name]["description"] = description
+            write_manifest(manifest_path, previous)
             return manifest_path
-    log(f"building {len(functions)} functions for arm64: {', '.join(functions)}")
+    crates = [*functions, *extensions]
+    log(f"building {len(crates)} crates for arm64 ({len(extensions)} of them extensions): {', '.join(crates)}")
     log(f"compiler: {version.splitlines()[0]}")
     build_dir = cache_root / "build-src" / "functions"
     mirror(WORKSPACE, build_dir)
@@ -261,10 +314,21 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
     shutil.copyfile(toolchain_file(WORKSPACE), build_dir.parent / "rust-toolchain.toml")
     target_dir = cache_root / "target-arm64"
     run_cargo_lambda(build_dir, target_dir, rustc)
-    artifacts = package(functions, target_dir)
-    manifest = {"source_hash": wanted_hash, "target": f"{TARGET}.2.34", "functions": artifacts}
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    manifest = {
+        "source_hash": wanted_hash,
+        "target": f"{TARGET}.2.34",
+        "functions": package(functions, target_dir),
+        "layers": package_layers(extensions, target_dir),
+    }
+    write_manifest(manifest_path, manifest)
     return manifest_path
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Writes the manifest when its content changed (an unchanged file keeps its time)."""
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
 
 
 def main() -> int:

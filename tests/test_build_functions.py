@@ -162,7 +162,7 @@ def test_the_hash_covers_the_env_names_of_every_real_function() -> None:
         "tables": [],
         "buckets": ["INPUT_BUCKET", "OUTPUT_BUCKET"],
         "secrets": ["SIGNING_KEY_SECRET_ARN"],
-        "settings": ["MANIFEST_PREFIX", "RUST_LOG", "SECRET_TTL_SECONDS"],
+        "settings": ["MANIFEST_PREFIX", "SECRET_TTL_SECONDS"],
     }
 
 
@@ -197,8 +197,30 @@ def test_the_mirror_writes_only_changed_files(tmp_path: Path) -> None:
 def test_built_artifacts_match_the_manifest(arm64_binaries: Path) -> None:
     """After the real build (the fixture runs it): each zip's sha256 and size are the manifest's."""
     manifest = json.loads((REPO_ROOT / "build" / "lambda" / "manifest.json").read_text())
-    assert sorted(manifest["functions"]) == sorted(p.name for p in arm64_binaries.iterdir())
-    for name, artifact in manifest["functions"].items():
+    assert sorted(manifest["functions"]) == sorted(p.name for p in arm64_binaries.iterdir() if p.name != "layers")
+    assert sorted(manifest["layers"]) == ["telemetry-extension"]
+    for name, artifact in [*manifest["functions"].items(), *manifest["layers"].items()]:
         data = (REPO_ROOT / artifact["zip"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == artifact["sha256"], name
         assert len(data) == artifact["zip_bytes"], name
+    layer = manifest["layers"]["telemetry-extension"]
+    assert layer["zip"] == "build/lambda/layers/telemetry-extension.zip"
+    assert layer["description"] == (
+        "CloudWatch metrics (EMF) from the Lambda Telemetry API: init duration, duration, memory, cold starts."
+    )
+    unpacked = arm64_binaries / "layers" / "telemetry-extension" / "extensions" / "telemetry-extension"
+    binary = unpacked.read_bytes()
+    assert binary[:4] == b"\x7fELF" and int.from_bytes(binary[18:20], "little") == 183
+    assert stat.S_IMODE(unpacked.stat().st_mode) == 0o755
+
+
+def test_an_extension_is_zipped_under_extensions_executable_and_reproducible(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.zip", tmp_path / "layers" / "b.zip"
+    build.write_zip(b"extension bytes", first, "extensions/telemetry-extension")
+    build.write_zip(b"extension bytes", second, "extensions/telemetry-extension")
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        (info,) = archive.infolist()
+        assert (info.filename, info.date_time) == ("extensions/telemetry-extension", (1980, 1, 1, 0, 0, 0))
+        assert stat.S_IMODE(info.external_attr >> 16) == 0o755
+        assert archive.read(info) == b"extension bytes"

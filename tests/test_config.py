@@ -210,6 +210,46 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
             "its execution environments warm already (managedInstances.minExecutionEnvironments): remove it",
         ),
         (
+            {"logLevel": "info"},
+            "config logLevel='info' is invalid: set one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (the level of the "
+            "JSON lines Lambda keeps (AWS_LAMBDA_LOG_LEVEL in the function))",
+        ),
+        (
+            {"functions": {"http-api": {"logLevel": "LOUD"}}},
+            "config functions.http-api.logLevel='LOUD' is invalid: set one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL",
+        ),
+        (
+            {"logLevel": "WARN"},
+            "config logLevel='WARN' is invalid with the telemetry extension attached to http-api: Lambda drops lines "
+            "below that level, the extension's metric lines among them: set INFO, DEBUG or TRACE, or set "
+            "functions.http-api.telemetryExtension to false",
+        ),
+        (
+            {"functions": {"lmi-worker": {"logLevel": "ERROR"}}},
+            "config functions.lmi-worker.logLevel='ERROR' is invalid with the telemetry extension attached to "
+            "lmi-worker: Lambda drops lines below that level, the extension's metric lines among them: set INFO, "
+            "DEBUG or TRACE, or set functions.lmi-worker.telemetryExtension to false",
+        ),
+        ({"telemetryExtension": "yes"}, "config telemetryExtension='yes' is invalid: set true or false"),
+        (
+            {"functions": {"http-api": {"telemetryExtension": "no"}}},
+            "config functions.http-api.telemetryExtension='no' is invalid: set true or false",
+        ),
+        (
+            {"openTelemetry": {"enabled": True}},
+            "config openTelemetry.collectorLayerArn=None is invalid: openTelemetry.enabled is true: set the ARN of "
+            "the arm64 ADOT collector layer for the stack's region",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "collectorLayerArn": "adot"}},
+            "config openTelemetry.collectorLayerArn='adot' is invalid: set the ARN of an arm64 ADOT collector layer "
+            "version (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
+        ),
+        (
+            {"openTelemetry": {"enabeld": True}},
+            "config openTelemetry has unknown keys ['enabeld']: allowed keys are enabled, collectorLayerArn",
+        ),
+        (
             {"secretKmsKeyArn": "alias/mine"},
             "config secretKmsKeyArn='alias/mine' is invalid: set the ARN of a KMS key (arn:aws:kms:...) or "
             "leave it empty",
@@ -271,3 +311,36 @@ def test_each_function_takes_the_stacks_deployment_unless_it_sets_its_own(
     assert s.functions["http-api"].provisioned_concurrency == 2
     assert s.functions["scheduled-job"].deployment.gradual is False
     assert settings(contracts).functions["sqs-processor"].deployment.style == "all-at-once"
+
+
+ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
+
+
+def test_log_level_and_extension_per_stack_unless_a_function_sets_its_own(
+    contracts: dict[str, FunctionContract],
+) -> None:
+    defaults = settings(contracts)
+    assert {name: (f.log_level, f.telemetry_extension) for name, f in defaults.functions.items()} == {
+        name: ("INFO", True) for name in contracts
+    }
+    assert (defaults.open_telemetry.enabled, defaults.open_telemetry.collector_layer_arn) == (False, None)
+    s = settings(
+        contracts,
+        logLevel="DEBUG",
+        functions={
+            "lmi-worker": {"logLevel": "ERROR", "telemetryExtension": False},
+            "scheduled-job": {"logLevel": "TRACE"},
+        },
+        openTelemetry={"enabled": True, "collectorLayerArn": ADOT_ARN},
+    )
+    assert {name: (f.log_level, f.telemetry_extension) for name, f in s.functions.items()} == {
+        "http-api": ("DEBUG", True),
+        "lmi-worker": ("ERROR", False),
+        "s3-processor": ("DEBUG", True),
+        "scheduled-job": ("TRACE", True),
+        "sqs-processor": ("DEBUG", True),
+    }
+    assert (s.open_telemetry.enabled, s.open_telemetry.collector_layer_arn) == (True, ADOT_ARN)
+    quiet = settings(contracts, logLevel="ERROR", telemetryExtension=False)
+    assert {f.log_level for f in quiet.functions.values()} == {"ERROR"}
+    assert not any(f.telemetry_extension for f in quiet.functions.values())

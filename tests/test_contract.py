@@ -16,7 +16,7 @@ from components.triggers import TRIGGER_KINDS
 from model.contract import SCHEMA_PATH, ContractError, FunctionContract, Trigger, json_schema, validate_metadata
 
 VALID: dict[str, Any] = {
-    "lambda": {"deploy": {"memory": 128, "timeout": 10, "env": {"RUST_LOG": "info"}}},
+    "lambda": {"deploy": {"memory": 128, "timeout": 10, "env": {"PAGE_SIZE": "25"}}},
     "stack": {
         "description": "demo",
         "trigger": {"type": "s3", "bucket": "in", "events": ["s3:ObjectCreated:*"], "filter_prefix": "incoming/"},
@@ -78,6 +78,10 @@ def duplicate_env(m: dict[str, Any]) -> None:
 
 def setting_collides(m: dict[str, Any]) -> None:
     m["lambda"]["deploy"]["env"]["OUTPUT_BUCKET"] = "x"
+
+
+def log_filter_setting(m: dict[str, Any]) -> None:
+    m["lambda"]["deploy"]["env"]["RUST_LOG"] = "debug"
 
 
 def undeclared_trigger_bucket(m: dict[str, Any]) -> None:
@@ -171,6 +175,12 @@ CASES: list[tuple[Callable[[dict[str, Any]], None], str, bool]] = [
     (
         setting_collides,
         "lambda.deploy.env.OUTPUT_BUCKET collides with the reference env of stack.buckets.1: rename the setting",
+        False,
+    ),
+    (
+        log_filter_setting,
+        "lambda.deploy.env.RUST_LOG='debug' is invalid: the log level comes from the stack config logLevel (per "
+        "function: functions.<name>.logLevel), which Lambda passes as AWS_LAMBDA_LOG_LEVEL: remove it",
         False,
     ),
     (

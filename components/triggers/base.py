@@ -42,6 +42,8 @@ class SharedResources:
     capacity_provider_arn: pulumi.Input[str] | None = None
     # The CodeDeploy application and its service role, when a function releases gradually.
     codedeploy: CodeDeployApplication | None = None
+    # The telemetry extension's layer version, attached to the functions whose settings ask for it.
+    extension_layer_arn: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,11 @@ class TriggerPlan:
     # Async invocations that fail after Lambda's retries go here.
     on_failure_queue_arn: pulumi.Input[str] | None = None
     managed_instances: ManagedInstancesAttachment | None = None
-    # The trigger's dead-letter queue, which the function's alarms watch.
-    dead_letter_queue_name: pulumi.Input[str] | None = None
+    # Every queue the trigger's failed events land in (a dead-letter queue, the on-failure queue of
+    # an asynchronous invocation): the function's alarms watch the depth of each.
+    failure_queue_names: Sequence[pulumi.Input[str]] = ()
+    # The queues the trigger reads events from (the dashboard shows their depth and age).
+    source_queue_names: Sequence[pulumi.Input[str]] = ()
     # Creates the event source once the function exists; returns the stack exports it adds (export
     # name, one of the kind's `exports`, -> value).
     attach: Callable[[InvokeTarget], Mapping[str, pulumi.Output[str]]] = field(default=no_attachment)

@@ -91,7 +91,9 @@ class S3Kind:
             )
             return {"queueUrls": failures.queue.url}
 
-        return TriggerPlan(on_failure_queue_arn=failures.queue.arn, attach=attach)
+        return TriggerPlan(
+            on_failure_queue_arn=failures.queue.arn, failure_queue_names=[failures.queue.name], attach=attach
+        )
 
 
 KIND = S3Kind()

@@ -76,7 +76,9 @@ class ScheduleKind:
             )
             return {"queueUrls": failures.queue.url}
 
-        return TriggerPlan(on_failure_queue_arn=failures.queue.arn, attach=attach)
+        return TriggerPlan(
+            on_failure_queue_arn=failures.queue.arn, failure_queue_names=[failures.queue.name], attach=attach
+        )
 
 
 KIND = ScheduleKind()

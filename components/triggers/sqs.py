@@ -84,7 +84,8 @@ class SqsKind:
 
         return TriggerPlan(
             statements=[queue.queue.arn.apply(iam.queue_consumer_statement)],
-            dead_letter_queue_name=queue.dead_letter.name if queue.dead_letter is not None else None,
+            failure_queue_names=[queue.dead_letter.name] if queue.dead_letter is not None else [],
+            source_queue_names=[queue.queue.name],
             attach=attach,
         )
 

@@ -117,7 +117,7 @@ def test_the_function_gets_errors_throttles_and_p99_duration_alarms() -> None:
 
 
 def test_a_dead_letter_queue_adds_its_depth_alarm() -> None:
-    children = run_alarms(dataclasses.replace(HAPPY, dlq_name="rl-dev-s3-processor-dlq"))
+    children = run_alarms(dataclasses.replace(HAPPY, failure_queue_names=["rl-dev-s3-processor-dlq"]))
     assert sorted(children) == ["http-dlq-depth", "http-duration-p99", "http-errors", "http-throttles"]
     assert children["http-dlq-depth"].inputs == {
         **common(),
@@ -133,7 +133,7 @@ def test_a_dead_letter_queue_adds_its_depth_alarm() -> None:
 
 def test_the_settings_set_the_thresholds() -> None:
     settings = AlarmSettings(errors=5, throttles=3, duration_p99_percent_of_timeout=50, dlq_depth=10)
-    args = dataclasses.replace(HAPPY, settings=settings, timeout_seconds=30, dlq_name="q")
+    args = dataclasses.replace(HAPPY, settings=settings, timeout_seconds=30, failure_queue_names=["q"])
     children = run_alarms(args)
     assert {name: r.inputs["threshold"] for name, r in children.items()} == {
         "http-errors": 5.0,

@@ -1,5 +1,6 @@
 """A few hundred malformed events per function through aws-lambda-rie: each gets a well-formed
-response (a result or a structured error), the process never dies, and the next event is served.
+response (a result or a structured error whose errorType README documents), the process never
+dies, and the next event is served.
 
 Runs on the native debug binaries; the arm64 artifacts run the scenario suites."""
 
@@ -12,8 +13,10 @@ from typing import Any
 import pytest
 
 from harness.aws import create_bucket, create_table
+from harness.error_types import documented_error_types
 from harness.functions import WORKSPACE
 from harness.moto import MotoServer
+from model.contract import FunctionContract
 from tests.e2e.conftest import StartFunction
 
 EVENTS_PER_FUNCTION = 250
@@ -95,8 +98,9 @@ def references(name: str, moto: MotoServer, unique: str) -> dict[str, str]:
 @pytest.mark.parametrize("flavour", ["native"], indirect=True)
 @pytest.mark.parametrize("name", [*FIXTURES, "lmi-worker"])
 def test_malformed_events_get_structured_responses(
-    name: str, start_function: StartFunction, moto: MotoServer, unique: str
+    name: str, start_function: StartFunction, moto: MotoServer, unique: str, contracts: dict[str, FunctionContract]
 ) -> None:
+    documented = documented_error_types(sorted(contracts))[name]
     valid = json.loads((WORKSPACE / FIXTURES[name]).read_text()) if name in FIXTURES else LMI_VALID
     function = start_function(name, references(name, moto, unique))
     for seed, event in enumerate(malformed_events(sum(name.encode()), valid)):
@@ -105,6 +109,7 @@ def test_malformed_events_get_structured_responses(
         assert isinstance(invocation.body, dict), (seed, event, invocation.body)
         if invocation.is_error:
             assert invocation.body["errorMessage"], (seed, event)
+            assert invocation.body["errorType"] in documented, (seed, event, invocation.body)
         assert function.alive(), f"{name} died on event {seed}: {event!r}"
     served = function.invoke(valid)
     assert served.status == 200 and function.alive()

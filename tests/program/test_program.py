@@ -34,8 +34,9 @@ def test_every_function_is_al2023_arm64_bootstrap(dev: Plan, contracts: dict[str
         assert fn["loggingConfig"] == {
             "logFormat": "JSON",
             "logGroup": f"/aws/lambda/rustlambda-dev-{crate}",
-            "applicationLogLevel": "INFO",
-            "systemLogLevel": "WARN",
+            # Pulumi.dev.yaml: logLevel INFO, scheduled-job at DEBUG.
+            "applicationLogLevel": "DEBUG" if crate == "scheduled-job" else "INFO",
+            "systemLogLevel": "INFO",
         }
         assert fn["tracingConfig"] == {"mode": "PassThrough"}  # dev turns X-Ray off
         logs = dev.inputs(f"{crate}-fn-logs")
@@ -46,10 +47,10 @@ def test_env_vars_are_the_contract_settings_and_references(dev: Plan) -> None:
     env = {
         crate: dev.inputs(f"{crate}-fn-function")["environment"]["variables"] for crate in ("http-api", "s3-processor")
     }
-    assert env["http-api"] == {"RUST_LOG": "info", "ITEMS_TABLE": "rustlambda-dev-items"}
+    # No RUST_LOG: the log level is the stack's logLevel (loggingConfig, AWS_LAMBDA_LOG_LEVEL).
+    assert env["http-api"] == {"ITEMS_TABLE": "rustlambda-dev-items"}
     s3_env = env["s3-processor"]
     assert set(s3_env) == {
-        "RUST_LOG",
         "SECRET_TTL_SECONDS",
         "MANIFEST_PREFIX",
         "INPUT_BUCKET",
@@ -299,6 +300,221 @@ def test_every_archive_exists_and_holds_an_aarch64_bootstrap(dev: Plan) -> None:
         with zipfile.ZipFile(path) as archive:
             bootstrap = archive.read("bootstrap")
         assert bootstrap[:4] == b"\x7fELF" and int.from_bytes(bootstrap[18:20], "little") == 183
+
+
+def test_the_log_level_comes_from_the_stack_config(prod: Plan, tmp_path: Path) -> None:
+    levels = {
+        crate: prod.inputs(f"{crate}-fn-function")["loggingConfig"]["applicationLogLevel"]
+        for crate in ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
+    }
+    # Pulumi.prod.yaml: logLevel INFO, lmi-worker at WARN (without the extension).
+    assert levels == {
+        "http-api": "INFO",
+        "lmi-worker": "WARN",
+        "s3-processor": "INFO",
+        "scheduled-job": "INFO",
+        "sqs-processor": "INFO",
+    }
+    plan = run_plan(
+        "dev",
+        tmp_path,
+        extra_config={
+            "rustlambda:logLevel": "ERROR",
+            "rustlambda:telemetryExtension": False,
+            "rustlambda:functions": {"http-api": {"logLevel": "TRACE", "telemetryExtension": True}},
+        },
+    )
+    assert {
+        crate: plan.inputs(f"{crate}-fn-function")["loggingConfig"]["applicationLogLevel"]
+        for crate in ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
+    } == {
+        "http-api": "TRACE",
+        "lmi-worker": "ERROR",
+        "s3-processor": "ERROR",
+        "scheduled-job": "ERROR",
+        "sqs-processor": "ERROR",
+    }
+    assert [c for c in ("http-api", "sqs-processor") if plan.inputs(f"{c}-fn-function").get("layers")] == ["http-api"]
+
+
+def extension_layer_arn(plan: Plan, stack: str) -> str:
+    (layer,) = plan.of_type("aws:lambda/layerVersion:LayerVersion")
+    assert layer["name"] == "telemetry-extension-layer"
+    inputs = {k: v for k, v in layer["inputs"].items() if k != "code"}
+    assert inputs == {
+        "layerName": f"rustlambda-{stack}-telemetry-extension",
+        "description": "CloudWatch metrics (EMF) from the Lambda Telemetry API: init duration, duration, memory, "
+        "cold starts.",
+        "compatibleArchitectures": ["arm64"],
+        "compatibleRuntimes": ["provided.al2023"],
+    }
+    assert layer["inputs"]["code"]["path"] == "build/lambda/layers/telemetry-extension.zip"
+    with zipfile.ZipFile(REPO_ROOT / layer["inputs"]["code"]["path"]) as archive:
+        [entry] = archive.infolist()
+        binary = archive.read(entry)
+    assert (entry.filename, entry.external_attr >> 16) == ("extensions/telemetry-extension", 0o100755)
+    assert binary[:4] == b"\x7fELF" and int.from_bytes(binary[18:20], "little") == 183
+    # The offline engine numbers a layer version from its bytes (AWS numbers them in order).
+    layers = {
+        r["name"].removesuffix("-fn-function"): r["inputs"].get("layers")
+        for r in plan.of_type("aws:lambda/function:Function")
+    }
+    arns = {tuple(v) for v in layers.values() if v}
+    assert len(arns) == 1
+    ((arn,),) = arns
+    prefix = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:rustlambda-{stack}-telemetry-extension:"
+    assert arn.startswith(prefix) and arn.removeprefix(prefix).isdigit()
+    return str(arn)
+
+
+def test_the_telemetry_extension_layer_is_attached_where_the_stack_config_says(dev: Plan, prod: Plan) -> None:
+    dev_arn = extension_layer_arn(dev, "dev")
+    assert {r["name"]: r["inputs"]["layers"] for r in dev.of_type("aws:lambda/function:Function")} == {
+        f"{crate}-fn-function": [dev_arn]
+        for crate in ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
+    }
+    prod_arn = extension_layer_arn(prod, "prod")
+    assert {r["name"]: r["inputs"].get("layers") for r in prod.of_type("aws:lambda/function:Function")} == {
+        "http-api-fn-function": [prod_arn],
+        "lmi-worker-fn-function": None,  # Pulumi.prod.yaml: telemetryExtension false (it logs at WARN)
+        "s3-processor-fn-function": [prod_arn],
+        "scheduled-job-fn-function": [prod_arn],
+        "sqs-processor-fn-function": [prod_arn],
+    }
+
+
+def test_without_any_extension_there_is_no_layer_and_open_telemetry_adds_its_collector(tmp_path: Path) -> None:
+    collector = f"arn:aws:lambda:{REGION}:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
+    plan = run_plan(
+        "dev",
+        tmp_path,
+        extra_config={
+            "rustlambda:telemetryExtension": False,
+            "rustlambda:openTelemetry": {"enabled": True, "collectorLayerArn": collector},
+        },
+    )
+    assert plan.of_type("aws:lambda/layerVersion:LayerVersion") == []
+    assert {r["inputs"]["layers"][0] for r in plan.of_type("aws:lambda/function:Function")} == {collector}
+    assert all(len(r["inputs"]["layers"]) == 1 for r in plan.of_type("aws:lambda/function:Function"))
+
+
+def test_every_dead_letter_and_on_failure_queue_has_a_depth_alarm(dev: Plan, prod: Plan) -> None:
+    # Pulumi.<stack>.yaml: alarms.dlqDepth 10 in dev, the default 1 in prod.
+    for plan, stack, topic, threshold in (
+        (dev, "dev", f"arn:aws:sns:{REGION}:{ACCOUNT}:rustlambda-dev-alarms", 10),
+        (prod, "prod", f"arn:aws:sns:{REGION}:{ACCOUNT}:oncall", 1),
+    ):
+        queues = {
+            r["inputs"]["name"]
+            for r in plan.of_type("aws:sqs/queue:Queue")
+            if r["inputs"]["name"].endswith(("-dlq", "-failures"))
+        }
+        assert queues == {
+            f"rustlambda-{stack}-sqs-processor-dlq",
+            f"rustlambda-{stack}-s3-processor-failures",
+            f"rustlambda-{stack}-scheduled-job-failures",
+        }
+        depth = {
+            r["name"]: r["inputs"]
+            for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+            if r["inputs"]["metricName"] == "ApproximateNumberOfMessagesVisible"
+        }
+        assert sorted(depth) == [
+            "s3-processor-alarms-dlq-depth",
+            "scheduled-job-alarms-dlq-depth",
+            "sqs-processor-alarms-dlq-depth",
+        ]
+        assert {a["dimensions"]["QueueName"] for a in depth.values()} == queues
+        s3 = depth["s3-processor-alarms-dlq-depth"]
+        assert {k: v for k, v in s3.items() if k != "tags"} == {
+            "name": f"rustlambda-{stack}-s3-processor-failures-depth",
+            "alarmDescription": f"rustlambda-{stack}-s3-processor-failures: {threshold} or more failed events waiting",
+            "namespace": "AWS/SQS",
+            "metricName": "ApproximateNumberOfMessagesVisible",
+            "dimensions": {"QueueName": f"rustlambda-{stack}-s3-processor-failures"},
+            "statistic": "Maximum",
+            "comparisonOperator": "GreaterThanOrEqualToThreshold",
+            "threshold": float(threshold),
+            "period": 300.0,
+            "evaluationPeriods": 1.0,
+            "datapointsToAlarm": 1.0,
+            "treatMissingData": "notBreaching",
+            "alarmActions": [topic],
+            "okActions": [topic],
+        }
+
+
+def test_the_dashboard_has_a_row_of_four_graphs_per_function(dev: Plan) -> None:
+    (dashboard,) = dev.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard["inputs"]["dashboardName"] == "rustlambda-dev"
+    widgets = json.loads(dashboard["inputs"]["dashboardBody"])["widgets"]
+    assert [(w["type"], w["x"], w["y"], w["width"], w["height"]) for w in widgets] == [
+        ("text", 0, 0, 24, 2),
+        *[("metric", x, 2 + 6 * row, 6, 6) for row in range(5) for x in (0, 6, 12, 18)],
+    ]
+    titles = [w["properties"]["title"] for w in widgets[1:]]
+    assert titles[:4] == [
+        "http-api: invocations, errors, throttles",
+        "http-api: duration (ms)",
+        "http-api: init, memory, cold starts (telemetry extension)",
+        "http-api: concurrency and queues",
+    ]
+    fn = "rustlambda-dev-sqs-processor"
+    sqs_row = widgets[17:21]
+    assert sqs_row[2]["properties"]["metrics"] == [
+        ["RustLambda", "InitDuration", "FunctionName", fn, {"stat": "p50", "label": "init P50 (ms)"}],
+        ["RustLambda", "InitDuration", "FunctionName", fn, {"stat": "p99", "label": "init P99 (ms)"}],
+        ["RustLambda", "MaxMemoryUsed", "FunctionName", fn, {"stat": "Maximum", "label": "max memory (MB)"}],
+        ["RustLambda", "ColdStart", "FunctionName", fn, {"stat": "Sum", "label": "cold starts", "yAxis": "right"}],
+    ]
+    assert sqs_row[1]["properties"]["metrics"] == [
+        ["AWS/Lambda", "Duration", "FunctionName", fn, {"stat": "p50", "label": "P50"}],
+        ["AWS/Lambda", "Duration", "FunctionName", fn, {"stat": "p99", "label": "P99"}],
+    ]
+    queue, dlq = "rustlambda-dev-sqs-processor", "rustlambda-dev-sqs-processor-dlq"
+    assert sqs_row[3]["properties"]["metrics"] == [
+        ["AWS/Lambda", "ConcurrentExecutions", "FunctionName", fn, {"stat": "Maximum"}],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue, {"stat": "Maximum"}],
+        [
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            "QueueName",
+            queue,
+            {"stat": "Maximum", "yAxis": "right", "label": f"{queue} oldest (s)"},
+        ],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq, {"stat": "Maximum"}],
+        [
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            "QueueName",
+            dlq,
+            {"stat": "Maximum", "yAxis": "right", "label": f"{dlq} oldest (s)"},
+        ],
+    ]
+    assert all(w["properties"]["region"] == REGION for w in widgets[1:])
+
+
+def test_three_saved_queries_over_every_functions_log_group(dev: Plan) -> None:
+    queries = {r["name"]: r["inputs"] for r in dev.of_type("aws:cloudwatch/queryDefinition:QueryDefinition")}
+    groups = [
+        f"/aws/lambda/rustlambda-dev-{crate}"
+        for crate in ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
+    ]
+    assert {name: (q["name"], q["logGroupNames"]) for name, q in queries.items()} == {
+        "observability-queries-cold-starts-by-function": ("rustlambda-dev/cold-starts-by-function", groups),
+        "observability-queries-errors-with-request-ids": ("rustlambda-dev/errors-with-request-ids", groups),
+        "observability-queries-slowest-invocations": ("rustlambda-dev/slowest-invocations", groups),
+    }
+    assert queries["observability-queries-slowest-invocations"]["queryString"] == "\n".join(
+        [
+            'filter type = "platform.report"',
+            "| fields @timestamp, @log, record.requestId as requestId, record.metrics.durationMs as durationMs,"
+            " record.metrics.billedDurationMs as billedMs, record.metrics.maxMemoryUsedMB as memoryMB,"
+            " ispresent(record.metrics.initDurationMs) as coldStart",
+            "| sort durationMs desc",
+            "| limit 25",
+        ]
+    )
 
 
 def test_alarms_per_function_and_on_the_dlq(dev: Plan, prod: Plan) -> None:

@@ -1,5 +1,8 @@
 //! What every function in the workspace shares. Each module owns one capability:
-//! - [`telemetry`]: JSON logs at Lambda's log level (or `RUST_LOG`), each line carrying the request id.
+//! - [`telemetry`]: JSON logs at Lambda's log level, each line carrying the request id.
+//! - [`panics`]: a panic logged as one JSON error line, with the request id.
+//! - [`invocation`]: lambda_runtime with error types of our own (an unreadable event, a panic).
+//! - [`startup`]: a start-up failure as one JSON line naming what to set, then exit code 1.
 //! - [`settings`]: typed reads of the env vars a function's contract declares.
 //! - [`platform`]: the env vars Lambda and the AWS SDK define (never contract names).
 //! - [`aws`]: the one AWS SDK config a function builds at init.
@@ -7,9 +10,12 @@
 //! - `testing` (feature `testing`, tests only): checks that a crate's init reads exactly the env
 //!   var names its own Cargo.toml declares.
 pub mod aws;
+pub mod invocation;
+pub mod panics;
 pub mod platform;
 pub mod secrets;
 pub mod settings;
+pub mod startup;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -59,17 +59,26 @@ impl EnvSource for ProcessEnv {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
-    #[error("environment variable {name} is not set: {hint}")]
+    #[error("environment variable {name} is not set: set it to {hint}")]
     Missing {
         name: &'static str,
         hint: &'static str,
     },
-    #[error("environment variable {name} is {value:?}: {hint}")]
+    #[error("environment variable {name} is {value:?}: set it to {hint}")]
     Invalid {
         name: &'static str,
         value: String,
         hint: &'static str,
     },
+}
+
+impl SettingsError {
+    /// The variable to set.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            Self::Missing { name, .. } | Self::Invalid { name, .. } => name,
+        }
+    }
 }
 
 /// A required, non-empty variable. `hint` says what it should hold.
@@ -191,7 +200,7 @@ mod tests {
             required(&UNSET, NAME, "the table name")
                 .unwrap_err()
                 .to_string(),
-            "environment variable SOME_SETTING is not set: the table name"
+            "environment variable SOME_SETTING is not set: set it to the table name"
         );
         assert_eq!(
             required(&set("items"), NAME, "the table name"),
@@ -208,7 +217,7 @@ mod tests {
             string_or(&not_utf8(), NAME, "m/", hint)
                 .unwrap_err()
                 .to_string(),
-            "environment variable SOME_SETTING is \"a\u{FFFD}\": a key prefix"
+            "environment variable SOME_SETTING is \"a\u{FFFD}\": set it to a key prefix"
         );
     }
 
@@ -225,7 +234,7 @@ mod tests {
             seconds_or(&set("5m"), NAME, five, hint)
                 .unwrap_err()
                 .to_string(),
-            "environment variable SOME_SETTING is \"5m\": a whole number of seconds"
+            "environment variable SOME_SETTING is \"5m\": set it to a whole number of seconds"
         );
     }
 

@@ -1,115 +1,121 @@
-//! JSON logs for CloudWatch: one object per line, at the level Lambda's logging config asks for.
+//! JSON logs for CloudWatch: one object per line, at the level Lambda's logging config asks for,
+//! panics included (see [`crate::panics`]).
 //!
-//! The level comes from `AWS_LAMBDA_LOG_LEVEL` (set by Lambda from the function's
-//! `ApplicationLogLevel`), else `RUST_LOG`, else `info`. Filtering uses tracing-subscriber's
-//! `Targets` (`level` or `target=level`, comma-separated), not `EnvFilter`: `EnvFilter` links the
-//! regex engine (about 0.3 MB of code per function) for span and field filters nobody sets on a
-//! Lambda function.
+//! The level comes from `AWS_LAMBDA_LOG_LEVEL`, which Lambda sets from the function's
+//! `ApplicationLogLevel` (the stack's `logLevel` config, per stack or per function); `info` when it
+//! is unset. Outside Lambda, set it yourself (`AWS_LAMBDA_LOG_LEVEL=DEBUG cargo lambda watch`).
+//! Filtering uses tracing-subscriber's `Targets`, not `EnvFilter`: `EnvFilter` links the regex
+//! engine (about 0.3 MB of code per function) for span and field filters nobody sets on a Lambda
+//! function.
 
-use std::str::FromStr;
-
+use tracing::Level;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::format::{Format, Json, JsonFields};
+use tracing_subscriber::fmt::{self, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::platform::AWS_LAMBDA_LOG_LEVEL;
-use crate::settings::{EnvSource, EnvVar, ProcessEnv};
+use crate::settings::{EnvSource, ProcessEnv};
 
-/// The log filter when Lambda sets no level: a setting every function's contract declares
-/// (`[package.metadata.lambda.deploy] env`), read here for all of them.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "a setting every contract declares"
-)]
-pub const RUST_LOG: EnvVar = EnvVar::new("RUST_LOG");
+/// The target of the span lambda_runtime opens around every invocation (fields `requestId`,
+/// `xrayTraceId`). It is enabled at every level, so that every line an invocation logs, a panic's
+/// included, carries its request id.
+const INVOCATION_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
+const DEFAULT_LEVEL: Level = Level::INFO;
 
-/// The span lambda_runtime opens around every invocation (fields `requestId`, `xrayTraceId`).
-/// It is always enabled, whatever the level, so that every line an invocation logs carries its
-/// request id.
-const INVOCATION_SPAN_DIRECTIVE: &str = "lambda_runtime::layers::trace=info";
-const DEFAULT_DIRECTIVES: &str = "info";
-
-/// Installs the global subscriber. Call once, first thing in `main`.
+/// Installs the global subscriber (JSON lines on stdout) and the panic hook. Call once, first
+/// thing in `main`.
 pub fn init() {
     let (filter, rejected) = log_filter(&ProcessEnv);
-    let format = tracing_subscriber::fmt::layer()
+    tracing_subscriber::registry()
+        .with(json_lines(std::io::stdout).with_filter(filter))
+        .init();
+    crate::panics::install_hook();
+    if let Some(rejected) = rejected {
+        tracing::warn!("{rejected}; logging at {DEFAULT_LEVEL}");
+    }
+}
+
+/// The line format: one JSON object per event, its fields flattened, with the current span's
+/// fields (the invocation's `requestId`) under `span`. Tests give their own writer.
+pub fn json_lines<S, W>(writer: W) -> fmt::Layer<S, JsonFields, Format<Json>, W>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> MakeWriter<'w> + 'static,
+{
+    fmt::layer()
         .json()
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)
-        .with_target(true);
-    tracing_subscriber::registry()
-        .with(format.with_filter(filter))
-        .init();
-    if let Some(rejected) = rejected {
-        tracing::warn!(
-            "{rejected}; logging at {DEFAULT_DIRECTIVES}: set it to a level (error, warn, info, debug, trace) or target=level pairs"
-        );
-    }
+        .with_target(true)
+        .with_writer(writer)
 }
 
 /// The filter `vars` ask for, and what was wrong with them when they did not parse.
 pub fn log_filter(vars: &impl EnvSource) -> (Targets, Option<String>) {
-    filter_from(
-        vars.var(AWS_LAMBDA_LOG_LEVEL).ok().as_deref(),
-        vars.var(RUST_LOG).ok().as_deref(),
-    )
-}
-
-/// The filter for these settings, and what was wrong with them when they did not parse.
-fn filter_from(
-    lambda_log_level: Option<&str>,
-    rust_log: Option<&str>,
-) -> (Targets, Option<String>) {
-    let (name, directives) = match (lambda_log_level, rust_log) {
-        (Some(level), _) if !level.trim().is_empty() => {
-            let level = level.trim();
-            match lambda_level(level) {
-                Some(directive) => (AWS_LAMBDA_LOG_LEVEL.name(), directive.to_owned()),
-                None => return rejected(AWS_LAMBDA_LOG_LEVEL.name(), level),
-            }
-        }
-        (_, Some(directives)) if !directives.trim().is_empty() => {
-            (RUST_LOG.name(), directives.trim().to_owned())
-        }
-        _ => ("", DEFAULT_DIRECTIVES.to_owned()),
+    let setting = vars.var(AWS_LAMBDA_LOG_LEVEL).ok();
+    let setting = setting.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let (level, rejected) = match setting {
+        None => (DEFAULT_LEVEL, None),
+        Some(value) => match lambda_level(value) {
+            Some(level) => (level, None),
+            None => (
+                DEFAULT_LEVEL,
+                Some(format!(
+                    "{AWS_LAMBDA_LOG_LEVEL} is {value:?}, which is not a log level: set one of \
+                     TRACE, DEBUG, INFO, WARN, ERROR, FATAL"
+                )),
+            ),
+        },
     };
-    match with_invocation_span(&directives) {
-        Ok(filter) => (filter, None),
-        Err(_) => rejected(name, &directives),
-    }
-}
-
-/// The default filter, and why `value` of `name` was not used.
-fn rejected(name: &str, value: &str) -> (Targets, Option<String>) {
-    (
-        with_invocation_span(DEFAULT_DIRECTIVES).unwrap_or_default(),
-        Some(format!("{name} is {value:?}, which is not a log filter")),
-    )
-}
-
-fn with_invocation_span(directives: &str) -> Result<Targets, impl std::error::Error> {
-    Targets::from_str(&format!("{directives},{INVOCATION_SPAN_DIRECTIVE}"))
+    let filter = Targets::new()
+        .with_default(level)
+        .with_target(INVOCATION_SPAN_TARGET, Level::INFO.max(level));
+    (filter, rejected)
 }
 
 /// Lambda's levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing level; None for others.
-fn lambda_level(level: &str) -> Option<&'static str> {
+fn lambda_level(level: &str) -> Option<Level> {
     match level.to_ascii_uppercase().as_str() {
-        "TRACE" => Some("trace"),
-        "DEBUG" => Some("debug"),
-        "INFO" => Some("info"),
-        "WARN" => Some("warn"),
-        "ERROR" | "FATAL" => Some("error"),
+        "TRACE" => Some(Level::TRACE),
+        "DEBUG" => Some(Level::DEBUG),
+        "INFO" => Some(Level::INFO),
+        "WARN" => Some(Level::WARN),
+        "ERROR" | "FATAL" => Some(Level::ERROR),
         _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tracing::Level;
+    use std::{collections::BTreeMap, env::VarError};
 
     use super::*;
+    use crate::settings::EnvVar;
+
+    struct Vars(BTreeMap<&'static str, &'static str>);
+
+    impl EnvSource for Vars {
+        fn var(&self, name: EnvVar) -> Result<String, VarError> {
+            self.0
+                .get(name.name())
+                .map(|v| (*v).to_owned())
+                .ok_or(VarError::NotPresent)
+        }
+    }
+
+    fn filter(level: Option<&'static str>) -> (Targets, Option<String>) {
+        let vars = Vars(
+            level
+                .map(|l| ("AWS_LAMBDA_LOG_LEVEL", l))
+                .into_iter()
+                .collect(),
+        );
+        log_filter(&vars)
+    }
 
     fn enabled(filter: &Targets, target: &str, level: Level) -> bool {
         filter.would_enable(target, &level)
@@ -117,64 +123,45 @@ mod tests {
 
     #[test]
     fn info_by_default_with_the_invocation_span() {
-        let (filter, rejected) = filter_from(None, None);
-        assert_eq!(rejected, None);
-        assert!(enabled(&filter, "sqs_processor", Level::INFO));
-        assert!(!enabled(&filter, "sqs_processor", Level::DEBUG));
-        assert!(enabled(
-            &filter,
-            "lambda_runtime::layers::trace",
-            Level::INFO
-        ));
+        for unset in [None, Some(""), Some("  ")] {
+            let (filter, rejected) = filter(unset);
+            assert_eq!(rejected, None);
+            assert!(enabled(&filter, "sqs_processor", Level::INFO));
+            assert!(!enabled(&filter, "sqs_processor", Level::DEBUG));
+            assert!(enabled(&filter, INVOCATION_SPAN_TARGET, Level::INFO));
+        }
     }
 
     #[test]
-    fn lambda_log_level_wins_over_rust_log() {
-        let (filter, rejected) = filter_from(Some("WARN"), Some("debug"));
+    fn lambdas_level_sets_the_filter_and_keeps_the_invocation_span() {
+        let (warn, rejected) = filter(Some("WARN"));
         assert_eq!(rejected, None);
-        assert!(enabled(&filter, "http_api", Level::WARN));
-        assert!(!enabled(&filter, "http_api", Level::INFO));
-        assert!(enabled(
-            &filter,
-            "lambda_runtime::layers::trace",
-            Level::INFO
-        ));
+        assert!(enabled(&warn, "http_api", Level::WARN));
+        assert!(!enabled(&warn, "http_api", Level::INFO));
+        assert!(enabled(&warn, INVOCATION_SPAN_TARGET, Level::INFO));
+        let (debug, _) = filter(Some("debug"));
+        assert!(enabled(&debug, "http_api", Level::DEBUG));
+        assert!(enabled(&debug, INVOCATION_SPAN_TARGET, Level::DEBUG));
     }
 
     #[test]
     fn fatal_means_errors_only() {
-        let (filter, _) = filter_from(Some("FATAL"), None);
+        let (filter, _) = filter(Some("FATAL"));
         assert!(enabled(&filter, "http_api", Level::ERROR));
         assert!(!enabled(&filter, "http_api", Level::WARN));
     }
 
     #[test]
-    fn rust_log_takes_target_directives() {
-        let (filter, rejected) = filter_from(None, Some("warn,s3_processor=debug"));
-        assert_eq!(rejected, None);
-        assert!(enabled(&filter, "s3_processor::manifest", Level::DEBUG));
-        assert!(!enabled(&filter, "aws_smithy_runtime", Level::INFO));
-        assert!(enabled(
-            &filter,
-            "lambda_runtime::layers::trace",
-            Level::INFO
-        ));
-    }
-
-    #[test]
-    fn an_invalid_setting_falls_back_to_info_and_says_which_variable() {
-        let (filter, rejected) = filter_from(None, Some("s3_processor=loud"));
+    fn an_invalid_level_falls_back_to_info_and_says_what_to_set() {
+        let (filter, rejected) = filter(Some("LOUD"));
         assert_eq!(
             rejected.as_deref(),
-            Some("RUST_LOG is \"s3_processor=loud\", which is not a log filter")
+            Some(
+                "AWS_LAMBDA_LOG_LEVEL is \"LOUD\", which is not a log level: set one of TRACE, \
+                 DEBUG, INFO, WARN, ERROR, FATAL"
+            )
         );
         assert!(enabled(&filter, "s3_processor", Level::INFO));
         assert!(!enabled(&filter, "s3_processor", Level::DEBUG));
-
-        let (_, rejected) = filter_from(Some("LOUD"), None);
-        assert_eq!(
-            rejected.as_deref(),
-            Some("AWS_LAMBDA_LOG_LEVEL is \"LOUD\", which is not a log filter")
-        );
     }
 }

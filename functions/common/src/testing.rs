@@ -136,7 +136,7 @@ mod tests {
 name = "f"
 
 [package.metadata.lambda.deploy]
-env = { RUST_LOG = "info", RETENTION_DAYS = "30" }
+env = { RETENTION_DAYS = "30" }
 
 [package.metadata.stack]
 description = "A function."
@@ -212,7 +212,7 @@ env = "ITEMS_TABLE"
     #[test]
     #[should_panic(expected = "f: F_PANIC is for tests only: remove it from Cargo.toml")]
     fn a_declared_test_only_name_fails() {
-        let declared = CARGO_TOML.replace("RUST_LOG =", "F_PANIC = \"\", RUST_LOG =");
+        let declared = CARGO_TOML.replace("RETENTION_DAYS =", "F_PANIC = \"\", RETENTION_DAYS =");
         assert_init_reads_exactly_the_contract(&declared, &["F_PANIC"], |vars| {
             let _ = vars.var(FAULT);
             init(vars)

@@ -8,7 +8,7 @@ use std::{
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{Path, State, rejection::BytesRejection, rejection::PathRejection},
+    extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection, rejection::PathRejection},
     http::{HeaderMap, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -83,6 +83,7 @@ pub fn router<S: ItemStore>(store: S, clock: Clock) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(access_log))
 }
 
@@ -152,23 +153,30 @@ async fn create_item<S: ItemStore>(
             field: Some("content-type"),
         });
     }
-    let body = body.map_err(|_| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        error: "unreadable_body",
-        message: format!("the request body could not be read (at most {MAX_BODY_BYTES} bytes)"),
-        field: Some("body"),
+    // One condition, one status: the body limit is axum's (set in `router`), so a body over it is
+    // a 413 whatever its size.
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                error: "body_too_large",
+                message: format!(
+                    "the request body is over {MAX_BODY_BYTES} bytes: send at most {MAX_BODY_BYTES}"
+                ),
+                field: Some("body"),
+            }
+        } else {
+            ApiError {
+                status: StatusCode::BAD_REQUEST,
+                error: "unreadable_body",
+                message: format!(
+                    "the request body could not be read: {}",
+                    rejection.body_text()
+                ),
+                field: Some("body"),
+            }
+        }
     })?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            error: "body_too_large",
-            message: format!(
-                "the request body is {} bytes: at most {MAX_BODY_BYTES}",
-                body.len()
-            ),
-            field: Some("body"),
-        });
-    }
     let parsed: Value = serde_json::from_slice(&body).map_err(|err| ApiError {
         status: StatusCode::BAD_REQUEST,
         error: "invalid_json",

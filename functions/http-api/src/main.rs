@@ -1,3 +1,5 @@
+use std::process::ExitCode;
+
 use common::settings::ProcessEnv;
 use http_api::{
     app,
@@ -9,14 +11,18 @@ use lambda_http::{Adapter, LambdaEvent, request::LambdaRequest, service_fn};
 
 // One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
+async fn main() -> ExitCode {
     common::telemetry::init();
+    common::startup::exit_code(serve().await)
+}
+
+async fn serve() -> Result<(), lambda_http::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
     let store = DynamoItemStore::new(aws_sdk_dynamodb::Client::new(&config), settings.items_table);
     // What lambda_http::run(router) does, with the guard around lambda_http's event conversion.
     let adapter = Adapter::from(app::router(store, app::system_clock));
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {
+    common::invocation::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {
         let mut adapter = adapter.clone();
         async move {
             match guard::call(&mut adapter, event) {

@@ -205,3 +205,28 @@ async fn a_store_failure_is_500_without_internals() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_whatever_its_size() {
+    // Just over the limit, and well over axum's own default limit of 2 MB: one condition, one status.
+    for size in [
+        http_api::app::MAX_BODY_BYTES + 1,
+        100 * 1024,
+        3 * 1024 * 1024,
+    ] {
+        let body = format!("\"{}\"", "x".repeat(size));
+        let (status, response) = send(&MemoryStore::default(), &post_body(&body)).await;
+        assert_eq!(
+            (status, response),
+            (
+                413,
+                json!({
+                    "error": "body_too_large",
+                    "field": "body",
+                    "message": "the request body is over 65536 bytes: send at most 65536"
+                })
+            ),
+            "{size} bytes"
+        );
+    }
+}

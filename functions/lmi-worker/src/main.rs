@@ -1,7 +1,7 @@
-use std::sync::Arc;
+use std::{process::ExitCode, sync::Arc};
 
 use common::settings::ProcessEnv;
-use lambda_runtime::{Runtime, layers::TracingLayer, service_fn};
+use lambda_runtime::service_fn;
 use lmi_worker::{
     cache::ItemCache,
     handler::{self, AppState},
@@ -11,8 +11,12 @@ use lmi_worker::{
 };
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> ExitCode {
     common::telemetry::init();
+    common::startup::exit_code(serve().await)
+}
+
+async fn serve() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
     let client = aws_sdk_dynamodb::Client::new(&config);
@@ -23,10 +27,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     });
 
     let in_flight = InFlight::default();
-    let runtime = Runtime::new(service_fn(move |event| {
+    let runtime = common::invocation::concurrent_runtime(service_fn(move |event| {
         handler::handle(state.clone(), event)
     }))
-    .layer(TracingLayer::new())
     .layer(InFlightLayer(in_flight.clone()));
     shutdown::serve_until_sigterm(runtime.run_concurrent(), &in_flight).await
 }

@@ -23,7 +23,8 @@ pub struct Config {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error(transparent)]
+    // The setting is the source, so that common::startup names its variable.
+    #[error("{0}")]
     Settings(#[from] SettingsError),
     #[error(
         "OUTPUT_BUCKET and INPUT_BUCKET are both {bucket:?}: manifests written to the input bucket \
@@ -83,7 +84,7 @@ impl Config {
         let signing_key_secret_arn = settings::required(
             vars,
             env::SIGNING_KEY_SECRET_ARN,
-            "it must hold the ARN of the secret to read",
+            "the ARN of the secret that holds the signing key",
         )?;
         Self::new(
             input_bucket,
@@ -149,14 +150,14 @@ mod tests {
             ),
             (
                 "SIGNING_KEY_SECRET_ARN",
-                "it must hold the ARN of the secret to read",
+                "the ARN of the secret that holds the signing key",
             ),
         ] {
             assert_eq!(
                 Config::from_env(&Deployed { unset: name })
                     .unwrap_err()
                     .to_string(),
-                format!("environment variable {name} is not set: {what}")
+                format!("environment variable {name} is not set: set it to {what}")
             );
         }
     }

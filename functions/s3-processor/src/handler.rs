@@ -14,6 +14,9 @@ use crate::{
     store::ObjectStore,
 };
 
+/// The longest object key S3 accepts, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
 /// The invocation's result: one entry per record, in record order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Response {
@@ -49,6 +52,11 @@ pub enum Error {
     },
     #[error("record {index} has object key {raw_key:?}, which is not valid UTF-8 once URL-decoded")]
     InvalidKey { index: usize, raw_key: String },
+    #[error(
+        "record {index} has an object key of {bytes} bytes once URL-decoded: S3 object keys are \
+         at most {MAX_KEY_BYTES} bytes"
+    )]
+    KeyTooLong { index: usize, bytes: usize },
     #[error("could not read object {key:?} from bucket {bucket:?}: {reason}")]
     ReadObject {
         bucket: String,
@@ -86,7 +94,7 @@ impl Error {
         match self {
             Self::MissingField { .. } => "MissingField",
             Self::UnexpectedBucket { .. } => "UnexpectedBucket",
-            Self::InvalidKey { .. } => "InvalidKey",
+            Self::InvalidKey { .. } | Self::KeyTooLong { .. } => "InvalidKey",
             Self::ReadObject { .. } => "ReadObjectFailed",
             Self::SigningKey { .. } => "SigningKeyUnavailable",
             Self::BuildManifest { .. } => "BuildManifestFailed",
@@ -142,6 +150,14 @@ fn target(index: usize, record: &S3EventRecord, input_bucket: &str) -> Result<Ta
         index,
         raw_key: raw_key.to_owned(),
     })?;
+    // S3 never sends a longer key; checked here because the SDK's request builder panics on a URI
+    // it cannot hold instead of returning an error.
+    if key.len() > MAX_KEY_BYTES {
+        return Err(Error::KeyTooLong {
+            index,
+            bytes: key.len(),
+        });
+    }
     Ok(Target {
         bucket: bucket.to_owned(),
         key,

@@ -1,7 +1,7 @@
 //! Lambda entry point: reads the settings, builds the S3 and Secrets Manager clients and the cached
 //! signing key once, then serves S3 notifications.
 
-use std::fmt::Display;
+use std::process::ExitCode;
 
 use aws_lambda_events::s3::S3Event;
 use common::{secrets::CachedSecret, settings::ProcessEnv};
@@ -10,10 +10,14 @@ use s3_processor::{config::Config, env, handler::handle, store::s3_client};
 
 // One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> ExitCode {
     common::telemetry::init();
-    let config = Config::from_env(&ProcessEnv).map_err(init_failed)?;
-    let sdk = common::aws::sdk_config().await.map_err(init_failed)?;
+    common::startup::exit_code(serve().await)
+}
+
+async fn serve() -> Result<(), lambda_runtime::Error> {
+    let config = Config::from_env(&ProcessEnv)?;
+    let sdk = common::aws::sdk_config().await?;
     let secret = CachedSecret::new(
         aws_sdk_secretsmanager::Client::new(&sdk),
         env::SIGNING_KEY_SECRET_ARN,
@@ -21,14 +25,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         config.secret_ttl,
     );
     let s3 = s3_client(&sdk);
-    lambda_runtime::run(service_fn(|event: LambdaEvent<S3Event>| {
+    common::invocation::run(service_fn(|event: LambdaEvent<S3Event>| {
         handle(&s3, &secret, &config, event.payload)
     }))
     .await
-}
-
-/// Logs why init failed and ends the process with that message.
-fn init_failed(err: impl Display) -> lambda_runtime::Error {
-    tracing::error!(error = %err, "init failed");
-    err.to_string().into()
 }

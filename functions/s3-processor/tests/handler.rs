@@ -165,6 +165,25 @@ async fn a_key_that_is_not_utf8_once_decoded_names_the_raw_key() {
 }
 
 #[tokio::test]
+async fn a_key_longer_than_s3_allows_is_an_invalid_key_and_reads_nothing() {
+    let mut value = fixture();
+    let key = format!("incoming/{}", "k%C3%A9".repeat(400));
+    value["Records"][0]["s3"]["object"]["key"] = json!(key);
+    let store = both_objects();
+    let secret = ScriptedSecret::new(vec![Ok(SIGNING_KEY)]);
+    let err = run(&store, &secret, value).await.unwrap_err();
+    assert_eq!(
+        diagnostic(err),
+        json!({
+            "errorType": "InvalidKey",
+            "errorMessage": "record 0 has an object key of 1209 bytes once URL-decoded: S3 object \
+                             keys are at most 1024 bytes"
+        })
+    );
+    assert!(store.puts().is_empty());
+}
+
+#[tokio::test]
 async fn a_missing_object_names_the_bucket_and_the_decoded_key() {
     let store = FakeStore::with(&[(INPUT_BUCKET, "incoming/my fileé.txt", b"hello world")]);
     let secret = ScriptedSecret::new(vec![Ok(SIGNING_KEY)]);

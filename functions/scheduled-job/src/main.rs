@@ -2,6 +2,8 @@
 //! attribute) is older than `RETENTION_DAYS` days before the schedule's `time` from the items
 //! table. See the crate docs in `lib.rs` for the retention rule.
 
+use std::process::ExitCode;
+
 use common::settings::ProcessEnv;
 use lambda_runtime::{LambdaEvent, service_fn};
 use scheduled_job::{
@@ -12,14 +14,18 @@ use scheduled_job::{
 
 // One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> ExitCode {
     common::telemetry::init();
+    common::startup::exit_code(serve().await)
+}
+
+async fn serve() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let client = aws_sdk_dynamodb::Client::new(&common::aws::sdk_config().await?);
     let table = DynamoTable::new(client, settings.items_table);
     let config = Config::new(settings.retention_days);
     let (table, config) = (&table, &config);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {
+    common::invocation::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {
         handler(table, config, event.payload)
     }))
     .await

@@ -1,6 +1,8 @@
 //! The Lambda entry point: settings and the DynamoDB client once at init, then one batch per
 //! invocation.
 
+use std::process::ExitCode;
+
 use aws_lambda_events::sqs::SqsEvent;
 use common::settings::ProcessEnv;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -8,15 +10,19 @@ use sqs_processor::{handler, settings::Settings, store::DynamoOrderStore};
 
 // One invocation at a time (Lambda's default model): a single-threaded runtime, no worker pool to start.
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
     common::telemetry::init();
+    common::startup::exit_code(serve().await)
+}
+
+async fn serve() -> Result<(), Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
     let store = DynamoOrderStore::new(
         aws_sdk_dynamodb::Client::new(&config),
         settings.orders_table,
     );
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| {
+    common::invocation::run(service_fn(|event: LambdaEvent<SqsEvent>| {
         handler::handle(&store, event.payload)
     }))
     .await

@@ -1,0 +1,127 @@
+"""The telemetry extension's cost at init: one function's init with the extension against its init
+without, alternating, in the same run.
+
+Timed against harness/extensions_api.py (the Runtime, Extensions and Telemetry APIs of one
+execution environment), as Lambda runs an environment with an extension: the extension starts
+first and registers, then the runtime starts; init ends when the runtime and every extension have
+asked for their next event (Lambda's Init phase covers the extensions' init too). Without the
+extension, init ends at the runtime's first GET .../invocation/next, as in bench/cold_start.py.
+Both use the x86_64 release binaries (the artifacts' profile), on the function's CPU.
+
+    .venv/bin/python -m bench.extension [--runs 20]   # the figures alone, without the full benchmark
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.binaries import NATIVE_RELEASE, command
+from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
+from bench.pinning import on_function_cpu, pin_harness
+from bench.scenarios import scenarios
+from bench.stats import summary
+from harness import functions
+from harness.extensions_api import ExtensionsApi
+from harness.moto import MotoServer
+from harness.processes import stop
+
+EXTENSION = "telemetry-extension"
+# The function whose init is measured with and without the extension.
+FUNCTION = "http-api"
+# The extension may add at most this much to the function's init (P50 with minus P50 without).
+TARGET_OVERHEAD_MS = 2.0
+
+
+def one_init(name: str, env: dict[str, str], payload: Any, with_extension: bool, log_dir: Path) -> float:
+    """The init (ms) of one fresh environment of `name`, with or without the extension."""
+    api = ExtensionsApi("bench")
+    request_id = api.submit(payload)
+    log_path = log_dir / f"{name}-{'with' if with_extension else 'without'}-extension.log"
+    processes: list[subprocess.Popen[bytes]] = []
+    with log_path.open("ab") as log:
+        try:
+            started = time.perf_counter()
+            with on_function_cpu():
+                if with_extension:
+                    processes.append(
+                        subprocess.Popen(
+                            [str(NATIVE_RELEASE / EXTENSION)],
+                            env={**api.runtime_env(), "AWS_LAMBDA_LOG_LEVEL": env.get("AWS_LAMBDA_LOG_LEVEL", "INFO")},
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                        )
+                    )
+            extension = api.only_extension(INVOKE_TIMEOUT_S) if with_extension else None
+            with on_function_cpu():
+                processes.append(
+                    subprocess.Popen(
+                        command("rust", name), env={**api.runtime_env(), **env}, stdout=log, stderr=subprocess.STDOUT
+                    )
+                )
+            try:
+                api.wait_for([request_id], INVOKE_TIMEOUT_S)
+                if extension is not None:
+                    api.wait_ready(extension, INVOKE_TIMEOUT_S)
+            except (RuntimeError, TimeoutError) as error:
+                raise RuntimeError(f"{name}: the init failed ({error}), see {log_path}") from error
+            ends = [api.state.first_next_at]
+            if extension is not None:
+                ends.append(extension.first_next_at)
+            assert all(end is not None for end in ends)  # both waited for above
+            return (max(end for end in ends if end is not None) - started) * 1000
+        finally:
+            for process in processes:
+                stop(process)
+            api.close()
+
+
+def extension_overhead(name: str, env: dict[str, str], payload: Any, runs: int, log_dir: Path) -> dict[str, Any]:
+    """Init P50/P95 of `runs` environments without and `runs` with the extension, alternating (so
+    both see the same machine), and the P50 difference against the target."""
+    without: list[float] = []
+    with_: list[float] = []
+    budget_end = time.monotonic() + LOOP_BUDGET_S
+    for _ in range(runs):
+        if time.monotonic() > budget_end:
+            break
+        without.append(one_init(name, env, payload, False, log_dir))
+        with_.append(one_init(name, env, payload, True, log_dir))
+    without_summary, with_summary = summary(without, 0.5, 0.95), summary(with_, 0.5, 0.95)
+    overhead = round(with_summary["p50"] - without_summary["p50"], 3) if without and with_ else None
+    return {
+        "function": name,
+        "extension": EXTENSION,
+        "init_without_ms": without_summary,
+        "init_with_ms": with_summary,
+        "overhead_p50_ms": overhead,
+        "target_ms": TARGET_OVERHEAD_MS,
+        "runs": len(with_),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20, help="environments with and without the extension each")
+    args = parser.parse_args()
+    contract = functions.contracts()[FUNCTION]
+    with tempfile.TemporaryDirectory(prefix="bench-extension-") as tmp:
+        log_dir = Path(tmp)
+        pin_harness()
+        moto = MotoServer(log_dir / "moto.log")
+        try:
+            scenario = scenarios(moto, uuid.uuid4().hex[:8])[FUNCTION]
+            env = {**functions.function_env(contract, scenario.references), **moto.function_env()}
+            print(json.dumps(extension_overhead(FUNCTION, env, scenario.no_aws, args.runs, log_dir), indent=2))
+        finally:
+            moto.close()
+
+
+if __name__ == "__main__":
+    main()
