@@ -418,6 +418,20 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             ),
         ),
         Grant(
+            "Dashboards",
+            (f"arn:aws:cloudwatch::{account}:dashboard/{p}",),
+            read=("cloudwatch:GetDashboard",),
+            write=("cloudwatch:DeleteDashboards", "cloudwatch:PutDashboard"),
+        ),
+        # PublishLayerVersion names the layer; reading and deleting name one of its versions.
+        Grant("LambdaLayers", (f"arn:aws:lambda:{at}:layer:{p}-*",), write=("lambda:PublishLayerVersion",)),
+        Grant(
+            "LambdaLayerVersions",
+            (f"arn:aws:lambda:{at}:layer:{p}-*:*",),
+            read=("lambda:GetLayerVersion",),
+            write=("lambda:DeleteLayerVersion",),
+        ),
+        Grant(
             "SnsTopics",
             (f"arn:aws:sns:{at}:{p}-*",),
             read=("sns:GetTopicAttributes", "sns:ListTagsForResource"),
@@ -434,6 +448,8 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
         grants.append(_secret_key_grant(scope, settings.secret_kms_key_arn))
     if settings.vpc_id:
         grants.extend(_vpc_endpoint_grants(scope, settings))
+    if settings.collector_layer_arn:
+        grants.append(Grant("CollectorLayer", (settings.collector_layer_arn,), read=("lambda:GetLayerVersion",)))
     return grants
 
 
@@ -498,18 +514,27 @@ def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
 
 def account_wide_grant() -> Grant:
     """Actions AWS authorizes on `*` only (tests/ci_access/test_plan_permissions.py checks each):
-    CloudWatch Logs' DescribeLogGroups, and the log-delivery actions HTTP API access logging needs
-    (API Gateway developer guide, "Configuring logging for an HTTP API")."""
+    CloudWatch Logs' DescribeLogGroups, the log-delivery actions HTTP API access logging needs
+    (API Gateway developer guide, "Configuring logging for an HTTP API"), and the saved Logs
+    Insights queries' actions (a query definition has no ARN to scope them to)."""
     return Grant(
         "AccountWide",
         ("*",),
         read=(
             "logs:DescribeLogGroups",
+            "logs:DescribeQueryDefinitions",
             "logs:DescribeResourcePolicies",
             "logs:GetLogDelivery",
             "logs:ListLogDeliveries",
         ),
-        write=("logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy", "logs:UpdateLogDelivery"),
+        write=(
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:DeleteQueryDefinition",
+            "logs:PutQueryDefinition",
+            "logs:PutResourcePolicy",
+            "logs:UpdateLogDelivery",
+        ),
     )
 
 

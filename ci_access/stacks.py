@@ -31,6 +31,9 @@ class StackFile:
     vpc_id: str | None = None
     route_table_ids: tuple[str, ...] = ()
     secret_kms_key_arn: str | None = None
+    # The OpenTelemetry collector layer (another account's), when the stack turns it on: functions
+    # are created with it, which reads it.
+    collector_layer_arn: str | None = None
 
 
 def project_name(project_dir: Path = REPO_ROOT) -> str:
@@ -53,12 +56,15 @@ def read_stack_file(stack: str, project_dir: Path = REPO_ROOT) -> StackFile:
     managed: dict[str, Any] = config.get(f"{project}:managedInstances") or {}
     enabled = bool(managed.get("enabled"))
     key = config.get(f"{project}:secretKmsKeyArn") or None
+    telemetry: dict[str, Any] = config.get(f"{project}:openTelemetry") or {}
+    collector = telemetry.get("collectorLayerArn") if telemetry.get("enabled") else None
     return StackFile(
         stack=stack,
         region=region,
         vpc_id=str(managed["vpcId"]) if enabled and managed.get("vpcId") else None,
         route_table_ids=tuple(str(r) for r in managed.get("routeTableIds") or ()) if enabled else (),
         secret_kms_key_arn=str(key) if key else None,
+        collector_layer_arn=str(collector) if collector else None,
     )
 
 

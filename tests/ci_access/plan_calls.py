@@ -33,12 +33,14 @@ CFN_TYPES: Mapping[str, str] = {
     "aws:apigatewayv2/integration:Integration": "AWS::ApiGatewayV2::Integration",
     "aws:apigatewayv2/route:Route": "AWS::ApiGatewayV2::Route",
     "aws:apigatewayv2/stage:Stage": "AWS::ApiGatewayV2::Stage",
+    "aws:cloudwatch/dashboard:Dashboard": "AWS::CloudWatch::Dashboard",
     "aws:cloudwatch/eventRule:EventRule": "AWS::Events::Rule",
     "aws:codedeploy/application:Application": "AWS::CodeDeploy::Application",
     "aws:codedeploy/deploymentGroup:DeploymentGroup": "AWS::CodeDeploy::DeploymentGroup",
     "aws:cloudwatch/eventTarget:EventTarget": "AWS::Events::Rule",  # targets are part of the rule
     "aws:cloudwatch/logGroup:LogGroup": "AWS::Logs::LogGroup",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "AWS::CloudWatch::Alarm",
+    "aws:cloudwatch/queryDefinition:QueryDefinition": "AWS::Logs::QueryDefinition",
     "aws:dynamodb/table:Table": "AWS::DynamoDB::Table",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "AWS::EC2::VPCEndpoint",
     "aws:iam/role:Role": "AWS::IAM::Role",
@@ -51,6 +53,7 @@ CFN_TYPES: Mapping[str, str] = {
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": "AWS::Lambda::EventInvokeConfig",
     "aws:lambda/functionScalingConfig:FunctionScalingConfig": "AWS::Lambda::Function",  # FunctionScalingConfig
     "aws:lambda/functionUrl:FunctionUrl": "AWS::Lambda::Url",
+    "aws:lambda/layerVersion:LayerVersion": "AWS::Lambda::LayerVersion",
     "aws:lambda/permission:Permission": "AWS::Lambda::Permission",
     # ProvisionedConcurrencyConfig of the alias.
     "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": "AWS::Lambda::Alias",
@@ -103,6 +106,19 @@ NOT_CALLED: Mapping[str, tuple[NotCalled, ...]] = {
             ),
             "no provisioned concurrency on this alias (pulumi manages it as its own resource)",
             ("provisionedConcurrentExecutions",),
+        ),
+    ),
+    "AWS::CloudWatch::Dashboard": (
+        NotCalled(
+            ("cloudwatch:ListTagsForResource", "cloudwatch:TagResource", "cloudwatch:UntagResource"),
+            "pulumi-aws's Dashboard takes no tags",
+        ),
+    ),
+    "AWS::Lambda::LayerVersion": (
+        NotCalled(
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            "the layer's zip is uploaded with the request, not read from S3",
+            ("s3Bucket", "s3Key", "s3ObjectVersion"),
         ),
     ),
     "AWS::CodeDeploy::DeploymentGroup": (

@@ -36,6 +36,12 @@ def own_arns(registration: Mapping[str, Any], world: World) -> list[str]:
     at = f"{world.region}:{world.account_id}"
     if type_ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         return [f"arn:aws:cloudwatch:{at}:alarm:{inputs['name']}"]
+    if type_ == "aws:cloudwatch/dashboard:Dashboard":
+        return [f"arn:aws:cloudwatch::{world.account_id}:dashboard/{inputs['dashboardName']}"]
+    if type_ == "aws:lambda/layerVersion:LayerVersion":
+        # Publishing names the layer; reading and deleting name the version.
+        outputs = computed_outputs(world, type_, name, inputs)
+        return [str(outputs["arn"]), str(outputs["layerArn"])]
     if type_ == "aws:lambda/eventSourceMapping:EventSourceMapping":
         return [f"arn:aws:lambda:{at}:event-source-mapping:{name}-id"]
     if type_ == "aws:ec2/vpcEndpoint:VpcEndpoint":

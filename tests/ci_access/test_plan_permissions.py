@@ -32,10 +32,13 @@ OTHER = {"dev": "prod", "prod": "dev"}
 ACCOUNT_WIDE = (
     "logs:CreateLogDelivery",
     "logs:DeleteLogDelivery",
+    "logs:DeleteQueryDefinition",
     "logs:DescribeLogGroups",
+    "logs:DescribeQueryDefinitions",
     "logs:DescribeResourcePolicies",
     "logs:GetLogDelivery",
     "logs:ListLogDeliveries",
+    "logs:PutQueryDefinition",
     "logs:PutResourcePolicy",
     "logs:UpdateLogDelivery",
 )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ci_access.permissions import stack_grants
+from ci_access.scope import StackScope
 from ci_access.stacks import StackFile, qualified_stack_name, read_stack_file
 from offline.engine import REPO_ROOT
 
@@ -20,6 +22,21 @@ def test_the_stack_files_give_region_vpc_and_route_tables() -> None:
         vpc_id="vpc-0a1b2c3d4e5f60718",
         route_table_ids=("rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005"),
     )
+
+
+def test_a_stack_with_open_telemetry_lets_its_deploy_role_read_the_collector_layer(tmp_path: Path) -> None:
+    collector = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    stack_file = "config:\n  aws:region: eu-west-1\n  demo:openTelemetry:\n    enabled: {}\n    collectorLayerArn: {}\n"
+    (tmp_path / "Pulumi.qa.yaml").write_text(stack_file.format("true", collector))
+    settings = read_stack_file("qa", tmp_path)
+    assert settings == StackFile("qa", "eu-west-1", collector_layer_arn=collector)
+    scope = StackScope("demo", "qa", "123456789012", "eu-west-1")
+    (grant,) = [g for g in stack_grants(scope, settings) if g.sid == "CollectorLayer"]
+    assert (grant.resources, grant.read, grant.write) == ((collector,), ("lambda:GetLayerVersion",), ())
+    # Turned off, the layer is not attached and not readable.
+    (tmp_path / "Pulumi.qa.yaml").write_text(stack_file.format("false", collector))
+    assert read_stack_file("qa", tmp_path).collector_layer_arn is None
 
 
 def test_a_stack_file_without_a_region_is_refused_naming_the_key(tmp_path: Path) -> None:

@@ -108,10 +108,7 @@ def test_a_function_error_fails_naming_the_function_and_the_error(running: dict[
     # http-api's name reaches lmi-worker, which cannot read an HTTP event and fails.
     result = smoke_test({HTTP_API: running["lmi-worker"], LMI_WORKER: running["lmi-worker"]}, deployed(), tmp_path)
     assert result.returncode == 1
-    assert (
-        "FAIL http-api: function error (Unhandled); response: "
-        '{"errorType": "&lambda_runtime::deserializer::DeserializeError"' in result.stdout
-    )
+    assert 'FAIL http-api: function error (Unhandled); response: {"errorType": "InvalidEvent"' in result.stdout
     assert "ok   lmi-worker:" in result.stdout
     assert result.stderr == "error: smoke test of stack my-org/rustlambda/dev failed (1 of 2 functions)\n"
 

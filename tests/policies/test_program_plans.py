@@ -84,6 +84,13 @@ def test_a_broken_variant_fails_on_exactly_what_was_broken(pack: PolicyPackClien
             "in the env var instead.",
             "mandatory",
         ),
+        # The telemetry extension's layer is built for arm64 only: x86_64 would mix architectures.
+        (
+            "lambda-function-layer-architecture",
+            f"Function {name} runs on x86_64 but its layer rustlambda-dev-telemetry-extension (layers) is built for "
+            "['arm64'], so the function would mix architectures: use a layer built for x86_64.",
+            "mandatory",
+        ),
         # The zip still holds the arm64 build: declaring x86_64 also mismatches the binary.
         (
             "lambda-function-code-architecture",
@@ -92,4 +99,4 @@ def test_a_broken_variant_fails_on_exactly_what_was_broken(pack: PolicyPackClien
             "mandatory",
         ),
     }
-    assert len(diagnostics) == 5
+    assert len(diagnostics) == 6
