@@ -8,7 +8,8 @@
 //! certificate parsing, no file read) and shared by every client and connection.
 //!
 //! What the SDK's default client does is kept: TLS 1.2 and 1.3 with the cipher suites
-//! smithy-rs restricts rustls to, ALPN h2 then http/1.1, TCP_NODELAY, the connect and read
+//! smithy-rs restricts rustls to, ALPN h2 (with the feature `http2`, see Cargo.toml) then
+//! http/1.1, TCP_NODELAY, the connect and read
 //! timeouts of the SDK's settings, a connection pool per timeout setting, connection metadata for
 //! the retry layer (which poisons a connection after a transient error), and its classification
 //! of transport errors into timeout, I/O (retried), user and other errors.
@@ -91,8 +92,18 @@ pub fn tls_config() -> Result<ClientConfig, rustls::Error> {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(mozilla_roots())
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn_protocols();
     Ok(config)
+}
+
+/// What the client offers in ALPN, in order of preference.
+fn alpn_protocols() -> Vec<Vec<u8>> {
+    let mut protocols = Vec::new();
+    if cfg!(feature = "http2") {
+        protocols.push(b"h2".to_vec());
+    }
+    protocols.push(b"http/1.1".to_vec());
+    protocols
 }
 
 /// The HTTP client to hand to the SDK (`aws_config::ConfigLoader::http_client`).
@@ -249,6 +260,7 @@ fn error_kind(error: &legacy::Error) -> fn(BoxError) -> ConnectorError {
         if hyper_error.is_incomplete_message() {
             return |err| ConnectorError::other(err, Some(ErrorKind::TransientError));
         }
+        #[cfg(feature = "http2")]
         if chain()
             .filter_map(|e| e.downcast_ref::<h2::Error>())
             .any(|h2| {
@@ -307,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn tls_is_ring_with_smithys_cipher_suites_and_offers_h2_then_http1() {
+    fn tls_is_ring_with_smithys_cipher_suites_and_offers_http1_or_h2_first_with_the_feature() {
         let config = tls_config().unwrap();
         let suites: Vec<_> = config
             .crypto_provider()
@@ -316,10 +328,12 @@ mod tests {
             .map(|suite| suite.suite())
             .collect();
         assert_eq!(suites, CIPHER_SUITES);
-        assert_eq!(
-            config.alpn_protocols,
-            [b"h2".to_vec(), b"http/1.1".to_vec()]
-        );
+        let expected: &[&[u8]] = if cfg!(feature = "http2") {
+            &[b"h2", b"http/1.1"]
+        } else {
+            &[b"http/1.1"]
+        };
+        assert_eq!(config.alpn_protocols, expected);
     }
 
     fn connector(read_timeout: Duration) -> Connector {
