@@ -34,28 +34,38 @@ def notes(results: dict[str, Any], size_info: dict[str, Any], names: list[str]) 
     own = [size_info[n].get("own_code_text_share") or 0.0 for n in names]
     hello = size_info.get("hello", {}).get("x86_64_stripped_bytes")
     stripped = [size_info[n].get("x86_64_stripped_bytes") or 0 for n in names]
+    s3_zip_mb = size_info.get("s3-processor", {}).get("arm64_zip_bytes", 0) / 1e6
+    crc_fast = max(size_info[n].get("top_crates_rodata_bytes", {}).get("crc_fast", 0) for n in names) if names else 0
     if zips and shares and hello:
         out.append(
-            f"Size: the arm64 zips are {min(zips) / 1e6:.2f}-{max(zips) / 1e6:.2f} MB, with fat LTO, one codegen "
-            'unit, stripped symbols and the dependencies at opt-level "s" (17% smaller than at 3; "z" measured '
-            f"only 4-5% smaller again, for slower code). A bare lambda_runtime hello world is {hello / 1e6:.1f} MB "
-            f"(x86_64, stripped), the functions {min(stripped) / 1e6:.1f}-{max(stripped) / 1e6:.1f} MB: by "
-            f"symbol, the AWS SDK crates are {min(shares) * 100:.0f}-{max(shares) * 100:.0f}% of each function's "
-            f".text and TLS and HTTP/2 (rustls, ring, h2) another {min(tls) * 100:.0f}-{max(tls) * 100:.0f}%; "
-            f"the handlers and common together {max(own) * 100:.0f}% at most. s3-processor is the largest: it "
-            "links the S3 client (the largest generated crate, with its checksum and endpoint rules) and "
-            "Secrets Manager's. Below 3 MB it would need S3 without the SDK (hand-written signing): not done."
+            f"Size: the arm64 zips are {min(zips) / 1e6:.2f}-{max(zips) / 1e6:.2f} MB, with fat LTO, one "
+            'codegen unit, stripped symbols and the dependencies (and common) at opt-level "s" (17% smaller '
+            'than at 3; "z" measured only 4-5% smaller again, for slower code). A bare lambda_runtime hello '
+            f"world is {hello / 1e6:.1f} MB (x86_64, stripped), the functions {min(stripped) / 1e6:.1f}-"
+            f"{max(stripped) / 1e6:.1f} MB: by symbol, the AWS SDK crates are {min(shares) * 100:.0f}-"
+            f"{max(shares) * 100:.0f}% of each function's .text and TLS (rustls, ring, webpki) another "
+            f"{min(tls) * 100:.0f}-{max(tls) * 100:.0f}%; the handlers and common together "
+            f"{max(own) * 100:.0f}% at most. HTTP/2 (h2 and hyper's HTTP/2 side, ~300 KB of .text on "
+            "x86_64) is linked only with common's `http2` feature, which no function needs. s3-processor "
+            "is the largest: besides the S3 client (the largest generated crate, with its endpoint rules) "
+            "and Secrets Manager's, the S3 SDK's checksums link crc-fast, whose lookup tables for every "
+            f"CRC variant it knows ({crc_fast / 1e3:.0f} KB of read-only data; about 590 KB of the zip, "
+            "measured by deflating them) are all kept because it picks a table at run time; the SDK uses "
+            f"3 of them. Without them s3-processor's zip would be about {s3_zip_mb - 0.59:.1f} MB; "
+            "dropping them needs crc-fast to gate its tables by feature (awesomized/crc-fast-rust#61) or "
+            "a patched crc-fast: not done."
         )
     hello_init, inits = rust_figures(results, names, "cold_start", "init_ms", "p50")
     if hello_init and inits:
         out.append(
             f"Init: the functions take {min(inits):.1f}-{max(inits):.1f} ms (P50), {min(inits) / hello_init:.1f}-"
             f"{max(inits) / hello_init:.1f}x the hello world's {hello_init:.1f} ms, with no network calls. "
-            "What they add (perf over 200 starts of sqs-processor): rustls building its store of the "
-            "~150 compiled-in Mozilla roots (PEM decode and certificate parse, about a third of init CPU); "
-            "aws-config's loader, which reads every AWS_* setting a user may set (FIPS, retries, endpoints); "
-            "the SDK clients' construction (s3-processor builds two); and page faults of a 6x larger binary. "
-            "Trusting only Amazon's roots would cut the first, at the price of pinning AWS's CA: not done."
+            "What they add: aws-config's loader, which reads every AWS_* setting a user may set (FIPS, "
+            "retries, endpoints); the SDK clients' construction (s3-processor builds two); and page faults of "
+            "a 6x larger binary. Mozilla's root certificates cost no parsing at init: build.rs turns them "
+            "into rustls trust anchors (common::https); with the SDK's own client, rustls decoded and parsed "
+            "them as PEM at each client's construction and again at its first request (about a third of "
+            "init CPU, measured with perf over 200 starts of sqs-processor)."
         )
     hello_ratio, ratios = rust_figures(results, names, "warm_no_aws", "duration_ms", "p99_over_p50")
     if hello_ratio and ratios:

@@ -36,8 +36,9 @@ def crate_of(symbol: str) -> str:
     return next((crate for crate in crates if crate not in STD_CRATES), crates[0])
 
 
-def text_by_crate(binary: Path) -> dict[str, int]:
-    """Bytes of .text symbols per crate, from `nm --size-sort` on an unstripped binary."""
+def symbols_by_crate(binary: Path, types: str = "tT") -> dict[str, int]:
+    """Bytes of symbols of the given nm types per crate, from `nm --size-sort` on an unstripped
+    binary: "tT" for code (.text), "rR" for read-only data (.rodata: tables, strings)."""
     output = subprocess.run(
         ["nm", "--size-sort", "--radix=d", "-C", str(binary)], capture_output=True, text=True, check=True
     ).stdout
@@ -45,7 +46,7 @@ def text_by_crate(binary: Path) -> dict[str, int]:
     for line in output.splitlines():
         # With --size-sort, nm prints each symbol's size in place of its address: "size type name".
         parts = line.split(" ", 2)
-        if len(parts) < 3 or parts[1] not in ("t", "T"):
+        if len(parts) < 3 or parts[1] not in types:
             continue
         crate = crate_of(parts[2])
         by_crate[crate] = by_crate.get(crate, 0) + int(parts[0])
@@ -72,7 +73,7 @@ def sizes(names: list[str]) -> dict[str, Any]:
                 entry["arm64_bootstrap_bytes"] = archive.getinfo("bootstrap").file_size
         binary = NATIVE_RELEASE / name
         if binary.exists() and shutil.which("nm"):
-            crates = text_by_crate(binary)
+            crates = symbols_by_crate(binary, "tT")
             total = sum(crates.values())
             aws = sum(size for crate, size in crates.items() if AWS_SDK_CRATE.match(crate))
             top = sorted(crates.items(), key=lambda item: -item[1])[:8]
@@ -89,6 +90,9 @@ def sizes(names: list[str]) -> dict[str, Any]:
             own = sum(size for crate, size in crates.items() if crate in (name.replace("-", "_"), "common"))
             entry["own_code_text_share"] = round(own / total, 3) if total else None
             entry["top_crates_text_bytes"] = dict(top)
+            rodata = symbols_by_crate(binary, "rR")
+            entry["x86_64_rodata_bytes"] = section_size(binary, ".rodata")
+            entry["top_crates_rodata_bytes"] = dict(sorted(rodata.items(), key=lambda item: -item[1])[:4])
         baseline = functions.BASELINES / name
         if baseline.is_dir():
             entry["python_source_bytes"] = sum(p.stat().st_size for p in baseline.iterdir() if p.is_file())

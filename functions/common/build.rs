@@ -1,29 +1,49 @@
-//! Writes Mozilla's root certificates (webpki-root-certs) as one PEM bundle into OUT_DIR.
+//! Turns Mozilla's root certificates (webpki-root-certs) into rustls trust anchors, as Rust source
+//! in OUT_DIR: the subject, public key and name constraints that rustls keeps of each root, parsed
+//! here once per build instead of at every cold start (see src/https.rs).
 //!
-//! The AWS SDK's trust store takes PEM only; encoding the ~150 DER certificates here, once per
-//! build, keeps that work out of every cold start (see src/aws.rs).
+//! This is what webpki-roots ships, generated from the same CCADB report; it is generated here
+//! because webpki-roots' latest release (1.0.10) still lists two roots that Mozilla has since
+//! removed and webpki-root-certs 1.0.11 no longer does. A unit test checks the output against
+//! webpki-root-certs parsed at test time.
 
-use std::{env, fs, path::PathBuf};
+use std::{env, fmt::Write as _, fs, path::PathBuf};
 
-use base64::Engine;
+fn bytes(der: &[u8]) -> String {
+    let mut literal = String::with_capacity(4 * der.len() + 3);
+    literal.push_str("b\"");
+    for byte in der {
+        write!(literal, "\\x{byte:02x}").expect("writing to a String");
+    }
+    literal.push('"');
+    literal
+}
 
 fn main() {
-    let mut bundle = String::new();
+    let mut source = String::from(
+        "/// Mozilla's roots (webpki-root-certs), each as the trust anchor rustls keeps of it.\n\
+         pub(crate) const MOZILLA_ROOTS: &[TrustAnchor<'static>] = &[\n",
+    );
     for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
-        bundle.push_str("-----BEGIN CERTIFICATE-----\n");
-        for line in encoded.as_bytes().chunks(64) {
-            // Base64 output is ASCII, so every chunk is valid UTF-8.
-            bundle.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
-            bundle.push('\n');
-        }
-        bundle.push_str("-----END CERTIFICATE-----\n");
+        let anchor = webpki::anchor_from_trusted_cert(cert).expect("Mozilla's roots parse");
+        let name_constraints = match &anchor.name_constraints {
+            Some(der) => format!("Some(Der::from_slice({}))", bytes(der)),
+            None => "None".to_owned(),
+        };
+        writeln!(
+            source,
+            "    TrustAnchor {{ subject: Der::from_slice({}), subject_public_key_info: Der::from_slice({}), name_constraints: {name_constraints} }},",
+            bytes(&anchor.subject),
+            bytes(&anchor.subject_public_key_info),
+        )
+        .expect("writing to a String");
     }
+    source.push_str("];\n");
     #[allow(
         clippy::disallowed_methods,
         reason = "cargo's variables for build scripts"
     )]
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    fs::write(out_dir.join("mozilla-roots.pem"), bundle).expect("OUT_DIR is writable");
+    fs::write(out_dir.join("mozilla_roots.rs"), source).expect("OUT_DIR is writable");
     println!("cargo::rerun-if-changed=build.rs");
 }

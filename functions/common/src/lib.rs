@@ -6,10 +6,12 @@
 //! - [`settings`]: typed reads of the env vars a function's contract declares.
 //! - [`platform`]: the env vars Lambda and the AWS SDK define (never contract names).
 //! - [`aws`]: the one AWS SDK config a function builds at init.
+//! - [`https`]: its HTTP client (hyper, rustls with ring, Mozilla's roots as parsed trust anchors).
 //! - [`secrets`]: a Secrets Manager secret read by ARN, cached with a TTL, failures never cached.
 //! - `testing` (feature `testing`, tests only): checks that a crate's init reads exactly the env
 //!   var names its own Cargo.toml declares.
 pub mod aws;
+pub mod https;
 pub mod invocation;
 pub mod panics;
 pub mod platform;
