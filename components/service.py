@@ -53,6 +53,8 @@ class LambdaService(pulumi.ComponentResource):
         fn_name = function_name(stack.project, stack.stack, contract.name)
         scope = TriggerScope(name, self, fn_name, args.function, stack, shared)
         plan = trigger_kind(contract.trigger.type).prepare(contract.trigger, scope)
+        # The layer and the dashboard's extension graphs follow the same answer.
+        extension_layer_arn = shared.extension_layer_arn if args.function.telemetry_extension else None
 
         self.function = RustFunction(
             f"{name}-fn",
@@ -73,7 +75,7 @@ class LambdaService(pulumi.ComponentResource):
                 managed_instances=plan.managed_instances,
                 provisioned_concurrency=args.function.provisioned_concurrency,
                 log_level=args.function.log_level,
-                layers=function_layers(args.function, stack, shared),
+                layers=function_layers(extension_layer_arn, stack),
                 tags=stack.tags,
             ),
             scope.child,
@@ -110,19 +112,17 @@ class LambdaService(pulumi.ComponentResource):
             crate=contract.name,
             function_name=fn.function_name,
             queue_names=[*plan.source_queue_names, *plan.failure_queue_names],
-            extension=args.function.telemetry_extension and shared.extension_layer_arn is not None,
+            extension=extension_layer_arn is not None,
         )
         self.register_outputs({"function_name": fn.function_name, "function_arn": fn.function_arn})
 
 
-def function_layers(
-    function: FunctionSettings, stack: StackSettings, shared: SharedResources
-) -> list[pulumi.Input[str]]:
+def function_layers(extension_layer_arn: pulumi.Input[str] | None, stack: StackSettings) -> list[pulumi.Input[str]]:
     """The layer versions the settings attach, in order: the telemetry extension's (when on for the
     function), then the stack's OpenTelemetry collector (when `openTelemetry.enabled`)."""
     layers: list[pulumi.Input[str]] = []
-    if function.telemetry_extension and shared.extension_layer_arn is not None:
-        layers.append(shared.extension_layer_arn)
+    if extension_layer_arn is not None:
+        layers.append(extension_layer_arn)
     if stack.open_telemetry.enabled and stack.open_telemetry.collector_layer_arn is not None:
         layers.append(stack.open_telemetry.collector_layer_arn)
     return layers

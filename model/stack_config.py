@@ -140,6 +140,13 @@ class FunctionOverride(_Config):
     log_level: LogLevel | None = None
     telemetry_extension: bool | None = None
 
+    # Validation and load() both resolve these against the stack's values: one rule for both.
+    def resolved_log_level(self, stack_level: LogLevel) -> LogLevel:
+        return self.log_level or stack_level
+
+    def resolved_telemetry_extension(self, stack_default: bool) -> bool:
+        return stack_default if self.telemetry_extension is None else self.telemetry_extension
+
 
 class AlarmSettings(_Config):
     errors: Count = 1
@@ -317,10 +324,8 @@ class StackConfig(_Config):
                     f"{key}.provisionedConcurrency={provisioned} is invalid: set at most {key}.reservedConcurrency "
                     f"({reserved})"
                 )
-            level = override.log_level or self.log_level
-            extension = (
-                self.telemetry_extension if override.telemetry_extension is None else override.telemetry_extension
-            )
+            level = override.resolved_log_level(self.log_level)
+            extension = override.resolved_telemetry_extension(self.telemetry_extension)
             if extension and level not in LEVELS_THAT_KEEP_METRICS:
                 where = f"{key}.logLevel" if override.log_level else "logLevel"
                 raise ValueError(
@@ -396,10 +401,8 @@ def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: s
             reserved_concurrency=override.reserved_concurrency,
             provisioned_concurrency=override.provisioned_concurrency,
             deployment=override.deployment or config.deployment,
-            log_level=override.log_level or config.log_level,
-            telemetry_extension=config.telemetry_extension
-            if override.telemetry_extension is None
-            else override.telemetry_extension,
+            log_level=override.resolved_log_level(config.log_level),
+            telemetry_extension=override.resolved_telemetry_extension(config.telemetry_extension),
         )
     return StackSettings(
         project=project,

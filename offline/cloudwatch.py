@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 DAY_SECONDS = 86_400
 # Bounds on reading logs: a busy function has millions of reports a month; the largest of the first
-# ones read is a sample, said so in the source of the figure.
+# ones read is a sample (Observed.reports_read says of how many).
 MAX_LOG_PAGES = 20
 MAX_REPORTS = 10_000
 
@@ -30,7 +30,6 @@ class CloudWatchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Observed:
-    days: int
     invocations: int
     duration_ms: float | None  # the average over the invocations, None without any
     max_memory_used_mb: int | None  # None when no report was found
@@ -49,7 +48,7 @@ def observe(log_groups: Mapping[str, str], days: int, region: str, now: datetime
         for function, log_group in log_groups.items():
             samples, duration = _duration(metrics, function, start, end)
             memory, reports = _max_memory_used(logs, log_group, start, end)
-            observed[function] = Observed(days, samples, duration, memory, reports)
+            observed[function] = Observed(samples, duration, memory, reports)
     except (BotoCoreError, ClientError) as error:
         raise CloudWatchError(
             f"reading CloudWatch in {region} failed: {error}: set AWS credentials that may call "

@@ -229,11 +229,12 @@ def stack_cost(
     contracts = load_contracts(project_dir / "functions")
     settings = stack_config.load(_OfflineConfig(config, project), contracts, project, stack)
     region = str(config.get("aws:region", ""))
-    functions = plan_functions(resources, outputs, {c.name: c for c in contracts})
+    by_name = {c.name: c for c in contracts}
+    functions = plan_functions(resources, outputs, by_name)
     measured = [bench_figures(project_dir / "bench" / "results.json")]
     if cloudwatch_days is not None:
         measured.insert(0, cloudwatch_figures(resources, outputs, cloudwatch_days, region))
-    found = usages(functions, {c.name: c for c in contracts}, settings.traffic, measured)
+    found = usages(functions, by_name, settings.traffic, measured)
     return CostReport(estimate(load_prices(), region, functions, found), memory_used(measured))
 
 

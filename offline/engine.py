@@ -31,10 +31,10 @@ import yaml  # PyYAML comes with the Pulumi SDK
 from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
 
+from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Pulumi's wire format marks special values (secrets, assets, archives) with this key.
-SIGNATURE = "4dabf18193072939515e22adb298388d"
-ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 # The account ARNs name when the stack's config allows none (aws:allowedAccountIds), and the region
 # of component tests that run without a stack; a program run takes its region from the stack.
 ACCOUNT_ID = "123456789012"
@@ -136,8 +136,7 @@ def layer_version(inputs: dict[str, Any]) -> str:
     """The stand-in for a layer's version number: AWS numbers them in order, which no offline run can
     know, so the mock engine derives one from the code archive's bytes and the layer's other inputs:
     new bytes give a new number (and a new ARN in each function's `layers`), as a published layer does."""
-    digest = hashlib.sha256(json.dumps(with_archive_digests(inputs), sort_keys=True).encode()).hexdigest()
-    return str(1 + int(digest[:7], 16) % 9_999_999)
+    return str(1 + int(inputs_digest(inputs)[:7], 16) % 9_999_999)
 
 
 # What Lambda does not publish a new version for: a change of tags alone.
@@ -152,8 +151,12 @@ def published_version(inputs: dict[str, Any]) -> str:
     if not inputs.get("publish"):
         return "$LATEST"
     published = {k: v for k, v in inputs.items() if k not in UNPUBLISHED_INPUTS}
-    digest = hashlib.sha256(json.dumps(with_archive_digests(published), sort_keys=True).encode()).hexdigest()
-    return f"v{digest[:12]}"
+    return f"v{inputs_digest(published)[:12]}"
+
+
+def inputs_digest(inputs: dict[str, Any]) -> str:
+    """sha256 of a resource's inputs, each file archive counted by its bytes."""
+    return hashlib.sha256(json.dumps(with_archive_digests(inputs), sort_keys=True).encode()).hexdigest()
 
 
 def with_archive_digests(inputs: Any, base: Path | None = None) -> Any:
@@ -162,7 +165,7 @@ def with_archive_digests(inputs: Any, base: Path | None = None) -> Any:
     if isinstance(inputs, pulumi.FileArchive | pulumi.FileAsset):  # as the mocks receive them
         return _file_digest(str(inputs.path), base)
     if isinstance(inputs, dict):
-        if inputs.get(SIGNATURE) == ARCHIVE_SIG and "path" in inputs:  # in the wire format
+        if inputs.get(SECRET_SIGNATURE) == ARCHIVE_SIG and "path" in inputs:  # in the wire format
             return _file_digest(inputs["path"], base)
         return {k: with_archive_digests(v, base) for k, v in inputs.items()}
     if isinstance(inputs, list):

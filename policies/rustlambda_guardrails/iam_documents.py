@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .common import contains_unknown, is_unknown, judged_at_update, string_list
@@ -112,6 +113,13 @@ def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator
             yield label, entry.get(document_key)
 
 
+@lru_cache(maxsize=1024)
+def parse_document(text: str) -> Any:
+    """A JSON policy document, parsed once for the three IAM policies that read it (and again per
+    template resource): callers only read the result."""
+    return json.loads(text)
+
+
 def statements(label: str, document: object, deferred: list[str]) -> Iterator[Statement]:
     """Every statement of a document that is known; what is not goes to `deferred`."""
     if document is None or document == "":
@@ -121,7 +129,7 @@ def statements(label: str, document: object, deferred: list[str]) -> Iterator[St
         return
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = parse_document(document)
         except json.JSONDecodeError:
             if contains_unknown(document):
                 deferred.append(label)

@@ -58,19 +58,23 @@ RUST_TARGETS = {"arm64": "aarch64-unknown-linux-gnu", "x86_64": "x86_64-unknown-
 ELF_MACHINES = {183: "arm64", 62: "x86_64"}
 
 
-def function_name(args: ResourceValidationArgs, props: Mapping[str, Any]) -> str:
-    """The function's AWS name where it is known (either provider), else the resource's name."""
+def known_function_name(props: Mapping[str, Any], fallback: str) -> str:
+    """The function's AWS name where it is known (either provider), else `fallback`."""
     for key in ("name", "functionName"):
         value = props.get(key)
         if isinstance(value, str) and value and not is_unknown(value):
             return value
-    return args.name
+    return fallback
+
+
+def function_name(args: ResourceValidationArgs, props: Mapping[str, Any]) -> str:
+    """The function's AWS name where it is known, else the resource's name."""
+    return known_function_name(props, args.name)
 
 
 def resource_function_name(resource: PolicyResource) -> str:
-    """A stack resource's function name where its props carry one, else its resource name."""
-    props = plain(resource.props)
-    return next((v for k in ("name", "functionName") if isinstance(v := props.get(k), str) and v), resource.name)
+    """A stack resource's function name where its props carry a known one, else its resource name."""
+    return known_function_name(plain(resource.props), resource.name)
 
 
 def _is_image(props: Mapping[str, Any]) -> bool:

@@ -327,8 +327,8 @@ def test_observe_reads_duration_invocations_and_memory(moto: MotoServer, aws_env
     missing = f"fn-{uuid.uuid4().hex[:8]}"
     seen = cloudwatch.observe({name: f"/aws/lambda/{name}", missing: f"/aws/lambda/{missing}"}, 14, "eu-west-1", now)
     assert seen == {
-        name: cloudwatch.Observed(days=14, invocations=400, duration_ms=17.5, max_memory_used_mb=31, reports_read=3),
-        missing: cloudwatch.Observed(days=14, invocations=0, duration_ms=None, max_memory_used_mb=None, reports_read=0),
+        name: cloudwatch.Observed(invocations=400, duration_ms=17.5, max_memory_used_mb=31, reports_read=3),
+        missing: cloudwatch.Observed(invocations=0, duration_ms=None, max_memory_used_mb=None, reports_read=0),
     }
 
 
