@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.binaries import NATIVE_RELEASE, command
+from bench.binaries import command
 from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
 from bench.pinning import on_function_cpu, pin_harness
 from bench.scenarios import scenarios
@@ -52,7 +52,7 @@ def one_init(name: str, env: dict[str, str], payload: Any, with_extension: bool,
                 if with_extension:
                     processes.append(
                         subprocess.Popen(
-                            [str(NATIVE_RELEASE / EXTENSION)],
+                            command("rust", EXTENSION),
                             env={**api.runtime_env(), "AWS_LAMBDA_LOG_LEVEL": env.get("AWS_LAMBDA_LOG_LEVEL", "INFO")},
                             stdout=log,
                             stderr=subprocess.STDOUT,

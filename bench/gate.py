@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from bench.stats import stat
+
 ZIP_GROWTH_LIMIT = 0.05
 INIT_RATIO_GROWTH_LIMIT = 0.25
 HELLO = "hello"
@@ -56,9 +58,7 @@ def read_init_ratios(path: Path) -> dict[str, float]:
     results: dict[str, Any] = json.loads(path.read_text()).get("results", {})
 
     def init_p50(name: str) -> float | None:
-        value = ((((results.get(name) or {}).get("rust") or {}).get("cold_start") or {}).get("init_ms") or {}).get(
-            "p50"
-        )
+        value = stat(results, name, "rust", "cold_start", "init_ms", "p50")
         return float(value) if value else None
 
     floor = init_p50(HELLO)

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from harness.processes import free_port
-
 TARGET_PREFIX = "CodeDeploy_20141006."
 CANARY_WEIGHT = 0.1
 
@@ -89,9 +87,10 @@ class CodeDeployLifecycle:
         self.next_outcome = "succeed"
         self.deployments: dict[str, Deployment] = {}
         self._lock = threading.Lock()
-        self.port = free_port()
+        # Port 0: the kernel picks a free port at bind, with no window for another process to take it.
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.codedeploy = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -25,7 +25,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from harness.emulator import Emulator
-from harness.processes import free_port
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 # A function name, or an ARN `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
@@ -123,9 +122,10 @@ class LambdaApi:
     def __init__(
         self, functions: Mapping[str, Emulator], timeout: float = 60, control_plane: str | None = None
     ) -> None:
-        self.port = free_port()
+        # Port 0: the kernel picks a free port at bind, with no window for another process to take it.
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.functions = dict(functions)
         self._server.control_plane = control_plane
         self._server.lock = threading.Lock()

@@ -18,7 +18,7 @@ import argparse
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -409,7 +409,11 @@ def cargo_metadata(workspace: Path) -> dict[str, Any]:
 def load_contracts(workspace: Path) -> list[FunctionContract]:
     """Every function crate of the workspace (those with a `[package.metadata.stack]` table), sorted
     by name."""
-    packages = cargo_metadata(workspace)["packages"]
+    return contracts_of(cargo_metadata(workspace)["packages"])
+
+
+def contracts_of(packages: Sequence[Mapping[str, Any]]) -> list[FunctionContract]:
+    """The contracts of `cargo metadata`'s packages that are function crates, sorted by name."""
     contracts = [
         contract_from_metadata(package["name"], package["metadata"])
         for package in packages

@@ -39,7 +39,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from model.contract import ContractError, cargo_metadata, load_contracts
+from model.contract import ContractError, cargo_metadata, contracts_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,19 +65,28 @@ def log(message: str) -> None:
     print(f"[build-functions] {message}", file=sys.stderr, flush=True)
 
 
-def function_crates(workspace: Path) -> list[str]:
-    """The names of the function crates, from `cargo metadata`, their contracts validated."""
+def workspace_packages(workspace: Path) -> list[dict[str, Any]]:
+    """`cargo metadata`'s packages, read once per build."""
     try:
-        return [contract.name for contract in load_contracts(workspace)]
+        packages: list[dict[str, Any]] = cargo_metadata(workspace)["packages"]
+    except ContractError as error:
+        raise BuildError(str(error)) from error
+    return packages
+
+
+def function_crates(packages: list[dict[str, Any]]) -> list[str]:
+    """The names of the function crates, their contracts validated."""
+    try:
+        return [contract.name for contract in contracts_of(packages)]
     except ContractError as error:
         raise BuildError(str(error)) from error
 
 
-def extension_crates(workspace: Path) -> dict[str, str]:
+def extension_crates(packages: list[dict[str, Any]]) -> dict[str, str]:
     """The extension crates (a `[package.metadata.extension]` table), each with its layer's
     description, by name."""
     extensions: dict[str, str] = {}
-    for package in cargo_metadata(workspace)["packages"]:
+    for package in packages:
         table = (package.get("metadata") or {}).get(EXTENSION_TABLE)
         if table is None:
             continue
@@ -285,10 +294,11 @@ def rustc_version(rustc: str) -> str:
 
 
 def build(cache_root: Path, rustc: str, force: bool) -> Path:
-    functions = function_crates(WORKSPACE)
+    packages = workspace_packages(WORKSPACE)
+    functions = function_crates(packages)
     if not functions:
         raise BuildError("no function crates: a crate needs a [package.metadata.stack] table")
-    extensions = extension_crates(WORKSPACE)
+    extensions = extension_crates(packages)
     version = rustc_version(rustc)
     wanted_hash = source_hash(WORKSPACE, version)
     manifest_path = OUTPUT_DIR / "manifest.json"
