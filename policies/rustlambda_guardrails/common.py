@@ -12,7 +12,6 @@ At update every value is known and the policy runs in full.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -28,6 +27,8 @@ from pulumi_policy.proxy import (
     UnknownValueError,
     _DictProxy,
 )
+
+from .id_cache import IdCache
 
 UNKNOWNS = frozenset(
     {
@@ -58,16 +59,9 @@ def contains_unknown(value: object) -> bool:
     return False
 
 
-class _Copies(threading.local):
-    """Per thread, the plain copy of the last proxies copied: every policy of the pack copies the same
-    request's properties (one proxy per request, secret_markers), so the copy is made once."""
-
-    def __init__(self) -> None:
-        self.copies: dict[int, tuple[object, Any]] = {}
-
-
-_copies = _Copies()
-MAX_COPIES = 1024
+# Per thread, the plain copy of the last proxies copied: every policy of the pack copies the same
+# request's properties (one proxy per request, secret_markers), so the copy is made once.
+_copies = IdCache(max_entries=1024)
 
 
 def plain(value: Any) -> Any:
@@ -75,14 +69,8 @@ def plain(value: Any) -> Any:
     kept as its sentinel string instead of raised. Other values (archives, assets) pass through.
     The copy of a proxy is shared by the policies that ask for it: treat it as read-only."""
     if isinstance(value, _DictProxy):
-        entry = _copies.copies.get(id(value))
-        if entry is not None and entry[0] is value:
-            return entry[1]
-        if len(_copies.copies) >= MAX_COPIES:
-            _copies.copies.clear()
-        copy = _plain(value)
-        _copies.copies[id(value)] = (value, copy)
-        return copy
+        cached = _copies.get(value)
+        return cached if cached is not None else _copies.put(value, _plain(value))
     return _plain(value)
 
 

@@ -24,7 +24,6 @@ proxies (common.plain copies them), so sharing one proxy between policies is saf
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,8 @@ import pulumi_policy.deserialize as sdk_deserialize
 import pulumi_policy.policy as sdk_policy
 import pulumi_policy.proxy as sdk_proxy
 from google.protobuf import json_format
+
+from .id_cache import IdCache
 
 SIGNATURE_KEY = sdk_deserialize.SPECIAL_SIG_KEY
 SECRET_SIGNATURE = sdk_deserialize.SPECIAL_SECRET_SIG
@@ -89,24 +90,8 @@ _sdk_unknown_checking_proxy: Callable[[dict[str, Any]], Any] = sdk_proxy.unknown
 MAX_CACHED = 4096
 
 
-class _Decoded(threading.local):
-    """Per thread: id(message) -> (message, its dict), id(dict) -> (dict, decoded), id(decoded) -> (decoded, proxy)."""
-
-    def __init__(self) -> None:
-        self.entries: dict[int, tuple[object, Any]] = {}
-
-    def get(self, key: object) -> Any:
-        entry = self.entries.get(id(key))
-        return entry[1] if entry is not None and entry[0] is key else None
-
-    def put(self, key: object, value: Any) -> Any:
-        if len(self.entries) >= MAX_CACHED:
-            self.entries.clear()
-        self.entries[id(key)] = (key, value)
-        return value
-
-
-_decoded = _Decoded()
+# Per thread: message -> its dict, dict -> decoded, decoded -> proxy.
+_decoded = IdCache(MAX_CACHED)
 
 
 class _JsonFormat:
