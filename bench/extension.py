@@ -1,5 +1,7 @@
 """The telemetry extension's cost at init: one function's init with the extension against its init
-without, alternating, in the same run.
+without, alternating, in the same run, and beside it the cost of the smallest extension
+(bench/hello's `hello-extension`, which only registers), so that what any extension costs (a
+process started and registered before the runtime may start) is told apart from what ours adds.
 
 Timed against harness/extensions_api.py (the Runtime, Extensions and Telemetry APIs of one
 execution environment), as Lambda runs an environment with an extension: the extension starts
@@ -33,32 +35,35 @@ from harness.moto import MotoServer
 from harness.processes import stop
 
 EXTENSION = "telemetry-extension"
+# The floor: an extension that registers and does nothing (bench/hello/src/bin/hello-extension.rs).
+BASELINE_EXTENSION = "hello-extension"
 # The function whose init is measured with and without the extension.
 FUNCTION = "http-api"
 # The extension may add at most this much to the function's init (P50 with minus P50 without).
 TARGET_OVERHEAD_MS = 2.0
 
 
-def one_init(name: str, env: dict[str, str], payload: Any, with_extension: bool, log_dir: Path) -> float:
-    """The init (ms) of one fresh environment of `name`, with or without the extension."""
+def one_init(name: str, env: dict[str, str], payload: Any, extension_name: str | None, log_dir: Path) -> float:
+    """The init (ms) of one fresh environment of `name`, with the extension `extension_name` or
+    without any."""
     api = ExtensionsApi("bench")
     request_id = api.submit(payload)
-    log_path = log_dir / f"{name}-{'with' if with_extension else 'without'}-extension.log"
+    log_path = log_dir / f"{name}-with-{extension_name or 'no-extension'}.log"
     processes: list[subprocess.Popen[bytes]] = []
     with log_path.open("ab") as log:
         try:
             started = time.perf_counter()
             with on_function_cpu():
-                if with_extension:
+                if extension_name is not None:
                     processes.append(
                         subprocess.Popen(
-                            command("rust", EXTENSION),
+                            command("rust", extension_name),
                             env={**api.runtime_env(), "AWS_LAMBDA_LOG_LEVEL": env.get("AWS_LAMBDA_LOG_LEVEL", "INFO")},
                             stdout=log,
                             stderr=subprocess.STDOUT,
                         )
                     )
-            extension = api.only_extension(INVOKE_TIMEOUT_S) if with_extension else None
+            extension = api.only_extension(INVOKE_TIMEOUT_S) if extension_name is not None else None
             with on_function_cpu():
                 processes.append(
                     subprocess.Popen(
@@ -83,26 +88,32 @@ def one_init(name: str, env: dict[str, str], payload: Any, with_extension: bool,
 
 
 def extension_overhead(name: str, env: dict[str, str], payload: Any, runs: int, log_dir: Path) -> dict[str, Any]:
-    """Init P50/P95 of `runs` environments without and `runs` with the extension, alternating (so
-    both see the same machine), and the P50 difference against the target."""
-    without: list[float] = []
-    with_: list[float] = []
+    """Init P50/P95 of `runs` environments without an extension, `runs` with the bare one and `runs`
+    with ours, alternating (so all see the same machine); the P50 differences against the target."""
+    inits: dict[str | None, list[float]] = {None: [], BASELINE_EXTENSION: [], EXTENSION: []}
     budget_end = time.monotonic() + LOOP_BUDGET_S
     for _ in range(runs):
         if time.monotonic() > budget_end:
             break
-        without.append(one_init(name, env, payload, False, log_dir))
-        with_.append(one_init(name, env, payload, True, log_dir))
-    without_summary, with_summary = summary(without, 0.5, 0.95), summary(with_, 0.5, 0.95)
-    overhead = round(with_summary["p50"] - without_summary["p50"], 3) if without and with_ else None
+        for extension_name, values in inits.items():
+            values.append(one_init(name, env, payload, extension_name, log_dir))
+    without, baseline, with_ = (summary(inits[key], 0.5, 0.95) for key in (None, BASELINE_EXTENSION, EXTENSION))
+    overhead = round(with_["p50"] - without["p50"], 3) if inits[EXTENSION] else None
+    baseline_overhead = round(baseline["p50"] - without["p50"], 3) if inits[BASELINE_EXTENSION] else None
     return {
         "function": name,
         "extension": EXTENSION,
-        "init_without_ms": without_summary,
-        "init_with_ms": with_summary,
+        "baseline_extension": BASELINE_EXTENSION,
+        "init_without_ms": without,
+        "init_with_baseline_ms": baseline,
+        "init_with_ms": with_,
         "overhead_p50_ms": overhead,
+        "baseline_overhead_p50_ms": baseline_overhead,
+        "own_overhead_p50_ms": (
+            round(overhead - baseline_overhead, 3) if overhead is not None and baseline_overhead is not None else None
+        ),
         "target_ms": TARGET_OVERHEAD_MS,
-        "runs": len(with_),
+        "runs": len(inits[EXTENSION]),
     }
 
 

@@ -5,14 +5,22 @@
 //! The platform's other variables are read inside dependencies, not by our code: lambda_runtime
 //! reads `AWS_LAMBDA_RUNTIME_API`, the function's name, memory and version, and
 //! `AWS_LAMBDA_MAX_CONCURRENCY` (how many invocations `run_concurrent` serves at once on Managed
-//! Instances); aws-config reads the region, credentials and `AWS_ENDPOINT_URL`. `RUST_LOG` is a
-//! contract setting (each crate declares it), read by [`crate::telemetry`].
+//! Instances); aws-config reads the session token and `AWS_ENDPOINT_URL`.
 
 use crate::settings::EnvVar;
 
 /// Lambda's log level, set from the function's logging config; read by [`crate::telemetry`].
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
+
+/// The execution role's credentials and the function's region, which Lambda sets in every
+/// environment; read by [`crate::aws`] to skip aws-config's default chains.
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_ACCESS_KEY_ID: EnvVar = EnvVar::new("AWS_ACCESS_KEY_ID");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_SECRET_ACCESS_KEY: EnvVar = EnvVar::new("AWS_SECRET_ACCESS_KEY");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_REGION: EnvVar = EnvVar::new("AWS_REGION");
 
 /// The AWS SDK's S3 endpoint override (a local S3 emulator in tests).
 #[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
