@@ -6,13 +6,14 @@ Run through `scripts/build-functions` (which sets the toolchain env). Steps:
 1. `cargo metadata` lists the function crates (those with a `[package.metadata.stack]` table) and
    the extension crates (those with a `[package.metadata.extension]` table).
 2. A hash of the sources (Cargo.toml without `[package.metadata]` but with the env var names it
-   declares, Cargo.lock, *.rs, build.rs), of rust-toolchain.toml and of the compiler version
-   decides whether to build: when it matches the last build and every zip exists, nothing runs.
+   declares, Cargo.lock, *.rs, build.rs), of rust-toolchain.toml, of the compiler version and of
+   the code generation flags (`CODEGEN_FLAGS`: the CPU Lambda's arm64 functions run on) decides
+   whether to build: when it matches the last build and every zip exists, nothing runs.
 3. The sources are mirrored into a fixed directory under the cache, so the compiler sees the
    same paths whatever the clone path, and `--remap-path-prefix` hides that directory and
    CARGO_HOME: the binaries do not depend on where they were built.
 4. `cargo lambda build --release --locked --target aarch64-unknown-linux-gnu.2.34` (glibc pinned
-   to Amazon Linux 2023's 2.34).
+   to Amazon Linux 2023's 2.34), for Graviton2 (`-C target-cpu=neoverse-n1`) and newer.
 5. Each binary is checked (ELF machine aarch64, no GLIBC symbol version above 2.34) and zipped
    with mode 0755 and fixed timestamps: a function's as `bootstrap`, an extension's as
    `extensions/<crate>`, where Lambda looks for extensions in a layer (unpacked under /opt).
@@ -49,6 +50,11 @@ LAYERS_DIR = OUTPUT_DIR / "layers"
 # The table that makes a workspace crate an extension, packaged as a layer.
 EXTENSION_TABLE = "extension"
 TARGET = "aarch64-unknown-linux-gnu"
+# Lambda runs arm64 functions on Graviton2 (Arm Neoverse N1) or newer, so the code may use what N1
+# has: AES and PMULL (with them crc-fast, the SDK's checksum crate, compiles out its software
+# fallback and the ~700 KB of tables it links, which keeps s3-processor's zip under 3 MB), LSE
+# atomics and the CRC32 instructions. A CPU without them is not one Lambda runs functions on.
+CODEGEN_FLAGS = ("-C", "target-cpu=neoverse-n1")
 GLIBC_MAX = (2, 34)
 ELF_MACHINE_AARCH64 = 183
 # 1980-01-01 00:00:00, the earliest time a zip entry can hold.
@@ -147,6 +153,7 @@ def toolchain_file(workspace: Path) -> Path:
 
 def source_hash(workspace: Path, rustc_version: str) -> str:
     digest = hashlib.sha256(rustc_version.encode())
+    digest.update(" ".join(CODEGEN_FLAGS).encode())
     pinned = toolchain_file(workspace)
     digest.update(pinned.read_bytes() if pinned.is_file() else b"")
     for relative in source_files(workspace):
@@ -184,6 +191,7 @@ def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str) -> None:
         [
             f"--remap-path-prefix={build_dir}=/build",
             f"--remap-path-prefix={cargo_home}=/cargo",
+            *CODEGEN_FLAGS,
         ]
     )
     env = dict(os.environ, RUSTC=rustc, CARGO_TARGET_DIR=str(target_dir), RUSTFLAGS=rustflags)

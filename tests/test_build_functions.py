@@ -63,6 +63,13 @@ def test_the_source_hash_ignores_deploy_metadata_but_not_code(tmp_path: Path) ->
     assert build.source_hash(tmp_path, "rustc 1.96.0") != build.source_hash(tmp_path, "rustc 1.95.0")
 
 
+def test_the_source_hash_follows_the_code_generation_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_workspace(tmp_path, 128, "fn main() {}\n")
+    base = build.source_hash(tmp_path, "rustc 1.95.0")
+    monkeypatch.setattr(build, "CODEGEN_FLAGS", ("-C", "target-cpu=neoverse-v1"))
+    assert build.source_hash(tmp_path, "rustc 1.95.0") != base
+
+
 # A function crate's contract, as in functions/*/Cargo.toml. Its build.rs (contract-env) turns the
 # env var names into the crate's `env` module, so they reach the binary; nothing else here does.
 CONTRACT = """[package]
