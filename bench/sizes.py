@@ -36,30 +36,36 @@ def crate_of(symbol: str) -> str:
     return next((crate for crate in crates if crate not in STD_CRATES), crates[0])
 
 
-def symbols_by_crate(binary: Path, types: str = "tT") -> dict[str, int]:
-    """Bytes of symbols of the given nm types per crate, from `nm --size-sort` on an unstripped
-    binary: "tT" for code (.text), "rR" for read-only data (.rodata: tables, strings)."""
+# nm's symbol types, by what they hold: code (.text) and read-only data (.rodata: tables, strings).
+SYMBOL_KINDS = {"t": "text", "T": "text", "r": "rodata", "R": "rodata"}
+
+
+def symbols_by_crate(binary: Path) -> dict[str, dict[str, int]]:
+    """Bytes of code ("text") and of read-only data ("rodata") per crate, from one
+    `nm --size-sort` over an unstripped binary."""
     output = subprocess.run(
         ["nm", "--size-sort", "--radix=d", "-C", str(binary)], capture_output=True, text=True, check=True
     ).stdout
-    by_crate: dict[str, int] = {}
+    by_kind: dict[str, dict[str, int]] = {"text": {}, "rodata": {}}
     for line in output.splitlines():
         # With --size-sort, nm prints each symbol's size in place of its address: "size type name".
         parts = line.split(" ", 2)
-        if len(parts) < 3 or parts[1] not in types:
+        if len(parts) < 3 or parts[1] not in SYMBOL_KINDS:
             continue
+        by_crate = by_kind[SYMBOL_KINDS[parts[1]]]
         crate = crate_of(parts[2])
         by_crate[crate] = by_crate.get(crate, 0) + int(parts[0])
-    return by_crate
+    return by_kind
 
 
-def section_size(binary: Path, section: str) -> int:
+def section_sizes(binary: Path) -> dict[str, int]:
+    """Every section's size, from one `size -A`."""
     output = subprocess.run(["size", "-A", str(binary)], capture_output=True, text=True, check=True).stdout
-    for line in output.splitlines():
-        parts = line.split()
-        if parts and parts[0] == section:
-            return int(parts[1])
-    return 0
+    return {
+        parts[0]: int(parts[1])
+        for parts in map(str.split, output.splitlines())
+        if len(parts) >= 2 and parts[1].isdigit()
+    }
 
 
 def sizes(names: list[str]) -> dict[str, Any]:
@@ -73,11 +79,12 @@ def sizes(names: list[str]) -> dict[str, Any]:
                 entry["arm64_bootstrap_bytes"] = archive.getinfo("bootstrap").file_size
         binary = NATIVE_RELEASE / name
         if binary.exists() and shutil.which("nm"):
-            crates = symbols_by_crate(binary, "tT")
+            symbols, sections = symbols_by_crate(binary), section_sizes(binary)
+            crates = symbols["text"]
             total = sum(crates.values())
             aws = sum(size for crate, size in crates.items() if AWS_SDK_CRATE.match(crate))
             top = sorted(crates.items(), key=lambda item: -item[1])[:8]
-            entry["x86_64_text_bytes"] = section_size(binary, ".text")
+            entry["x86_64_text_bytes"] = sections.get(".text", 0)
             with tempfile.TemporaryDirectory() as tmp:
                 stripped = Path(tmp) / "bootstrap"
                 subprocess.run(["strip", "-o", str(stripped), str(binary)], check=True)
@@ -90,8 +97,8 @@ def sizes(names: list[str]) -> dict[str, Any]:
             own = sum(size for crate, size in crates.items() if crate in (name.replace("-", "_"), "common"))
             entry["own_code_text_share"] = round(own / total, 3) if total else None
             entry["top_crates_text_bytes"] = dict(top)
-            rodata = symbols_by_crate(binary, "rR")
-            entry["x86_64_rodata_bytes"] = section_size(binary, ".rodata")
+            rodata = symbols["rodata"]
+            entry["x86_64_rodata_bytes"] = sections.get(".rodata", 0)
             entry["top_crates_rodata_bytes"] = dict(sorted(rodata.items(), key=lambda item: -item[1])[:4])
         baseline = functions.BASELINES / name
         if baseline.is_dir():
