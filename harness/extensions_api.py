@@ -63,14 +63,6 @@ class ExtensionsApiHandler(RuntimeApiHandler):
     extensions: ExtensionsState  # set per server by ExtensionsApi
     function_name: str
 
-    def _json(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            return raw.decode(errors="replace")
-
     def _extension(self) -> Extension | None:
         return self.extensions.extensions.get(self.headers.get("Lambda-Extension-Identifier", ""))
 

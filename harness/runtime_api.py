@@ -62,6 +62,16 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _json(self) -> Any:
+        """The request's body as JSON; as text when it is not JSON (what a runtime sent is kept
+        for the test to read, whatever it was); None when empty."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return raw.decode(errors="replace")
+
     def do_GET(self) -> None:
         asked_at = time.perf_counter()
         if self.path != f"{PREFIX}/invocation/next":
@@ -99,13 +109,8 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
         """Called when the runtime takes invocation `request_id` (a subclass hands it to extensions)."""
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        body = self._json()
         received_at = time.perf_counter()
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            body = raw.decode(errors="replace")
         state = self.server.state
         parts = self.path.removeprefix(f"{PREFIX}/").split("/")
         if parts == ["init", "error"]:
