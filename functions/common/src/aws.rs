@@ -73,25 +73,11 @@ impl LambdaEnvironment {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::env::VarError;
-
     use super::*;
-    use crate::settings::EnvVar;
-
-    struct Vars(BTreeMap<&'static str, &'static str>);
-
-    impl EnvSource for Vars {
-        fn var(&self, name: EnvVar) -> Result<String, VarError> {
-            self.0
-                .get(name.name())
-                .map(|value| value.to_string())
-                .ok_or(VarError::NotPresent)
-        }
-    }
+    use crate::settings::MapEnv;
 
     fn lambda(pairs: &[(&'static str, &'static str)]) -> LambdaEnvironment {
-        LambdaEnvironment::read(&Vars(pairs.iter().copied().collect()))
+        LambdaEnvironment::read(&MapEnv(pairs.iter().copied().collect()))
     }
 
     #[test]

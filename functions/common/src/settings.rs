@@ -152,6 +152,20 @@ pub fn positive_or(
     }
 }
 
+/// A fixed set of variables, for the unit tests of code that reads the environment.
+#[cfg(test)]
+pub(crate) struct MapEnv(pub std::collections::BTreeMap<&'static str, &'static str>);
+
+#[cfg(test)]
+impl EnvSource for MapEnv {
+    fn var(&self, name: EnvVar) -> Result<String, VarError> {
+        self.0
+            .get(name.name())
+            .map(|value| (*value).to_owned())
+            .ok_or(VarError::NotPresent)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods, reason = "names made up for these tests")]
 mod tests {

@@ -91,24 +91,11 @@ fn lambda_level(level: &str) -> Option<Level> {
 
 #[cfg(test)]
 mod tests {
-    use std::{collections::BTreeMap, env::VarError};
-
     use super::*;
-    use crate::settings::EnvVar;
-
-    struct Vars(BTreeMap<&'static str, &'static str>);
-
-    impl EnvSource for Vars {
-        fn var(&self, name: EnvVar) -> Result<String, VarError> {
-            self.0
-                .get(name.name())
-                .map(|v| (*v).to_owned())
-                .ok_or(VarError::NotPresent)
-        }
-    }
+    use crate::settings::MapEnv;
 
     fn filter(level: Option<&'static str>) -> (Targets, Option<String>) {
-        let vars = Vars(
+        let vars = MapEnv(
             level
                 .map(|l| ("AWS_LAMBDA_LOG_LEVEL", l))
                 .into_iter()
