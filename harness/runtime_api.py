@@ -40,6 +40,8 @@ class State:
     # time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end of init.
     first_next_at: float | None = None
     init_errors: list[Any] = field(default_factory=list)
+    # X-Ray trace headers given to `submit`, by request id (others get one of our own).
+    trace_ids: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Condition = field(init=False)
 
@@ -91,7 +93,7 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Aws-Request-Id": request_id,
                 "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
                 "Lambda-Runtime-Invoked-Function-Arn": self.server.function_arn,
-                "Lambda-Runtime-Trace-Id": f"Root=1-00000000-{request_id[:24]}",
+                "Lambda-Runtime-Trace-Id": state.trace_ids.get(request_id, f"Root=1-00000000-{request_id[:24]}"),
             },
         )
 
@@ -165,8 +167,12 @@ class RuntimeApi:
         """The environment Lambda gives a runtime, pointing it at this server."""
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_LAMBDA_RUNTIME_API": self.address, **self._env}
 
-    def submit(self, payload: Any) -> str:
+    def submit(self, payload: Any, trace_id: str | None = None) -> str:
+        """Queues an invocation; `trace_id` is the X-Ray trace header Lambda would send with it."""
         request_id = str(uuid.uuid4())
+        if trace_id is not None:
+            with self.state.lock:
+                self.state.trace_ids[request_id] = trace_id
         self.state.pending.put((request_id, json.dumps(payload).encode()))
         return request_id
 

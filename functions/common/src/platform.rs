@@ -18,6 +18,17 @@ pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
 #[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
 pub const AWS_ENDPOINT_URL_S3: EnvVar = EnvVar::new("AWS_ENDPOINT_URL_S3");
 
+/// The function's name, version, log stream and region, as Lambda sets them: the resource of the
+/// OpenTelemetry spans ([`crate::telemetry`], features `otel` and `otel-lite`).
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_FUNCTION_NAME: EnvVar = EnvVar::new("AWS_LAMBDA_FUNCTION_NAME");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_FUNCTION_VERSION: EnvVar = EnvVar::new("AWS_LAMBDA_FUNCTION_VERSION");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_LOG_STREAM_NAME: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_STREAM_NAME");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_REGION: EnvVar = EnvVar::new("AWS_REGION");
+
 /// Whether `name` belongs to Lambda or the AWS SDK rather than to a contract.
 pub fn is_platform(name: &str) -> bool {
     name.starts_with("AWS_")
