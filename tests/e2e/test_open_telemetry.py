@@ -117,7 +117,11 @@ def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(
     finally:
         receiver.close()
     invocation = the_span(spans, INVOCATION_SPAN)
-    assert invocation.attributes == {"requestId": request_id, "xrayTraceId": XRAY_HEADER}
+    assert invocation.attributes == {
+        "requestId": request_id,
+        "xrayTraceId": XRAY_HEADER,
+        "target": "lambda_runtime::layers::trace",
+    }
     assert invocation.resource == RESOURCE
     assert (invocation.trace_id, invocation.parent_span_id) == (TRACE_ID, PARENT_SPAN_ID)
     assert invocation.scope == "rustlambda"
@@ -181,7 +185,11 @@ def test_the_lite_build_writes_each_invocations_spans_to_stdout(otel_lite_binari
     lines = job.lines()
     spans = stdout_spans(lines)
     invocation = the_span([s for s in spans if s.attributes.get("requestId") == request_id], INVOCATION_SPAN)
-    assert invocation.attributes == {"requestId": request_id, "xrayTraceId": XRAY_HEADER}
+    assert invocation.attributes == {
+        "requestId": request_id,
+        "xrayTraceId": XRAY_HEADER,
+        "target": "lambda_runtime::layers::trace",
+    }
     assert invocation.resource == RESOURCE
     assert (invocation.trace_id, invocation.parent_span_id) == (TRACE_ID, PARENT_SPAN_ID)
     scan = [s for s in spans if s.name == "DynamoDB.Scan" and s.parent_span_id == invocation.span_id]

@@ -111,7 +111,11 @@ where
         // Attributes of our own spans only: no thread ids, source locations or busy/idle times.
         .with_threads(false)
         .with_location(false)
-        .with_tracked_inactivity(false))
+        .with_tracked_inactivity(false)
+        // A span starts when its first child does, not when it is entered: lambda_runtime enters
+        // the invocation span before [`ParentFromXray`] can give it its parent. (Nothing here reads
+        // OpenTelemetry's own current context, which activation would set.)
+        .with_context_activation(false))
 }
 
 /// The OpenTelemetry context of an X-Ray trace header
