@@ -5,8 +5,10 @@ with the artifacts' profile, compared on size and on init.
 Sizes: the stripped binary, its zip (deflate level 9, as scripts/build_functions.py zips) and its
 .text, with each feature build's growth over the default. Init: P50/P95 over N cold starts of each
 build, alternating (so all see the same machine), timed against our Runtime API as bench/cold_start.py
-does; the `otel` build exports to harness/otlp.py's receiver, which answers as a collector would, so
-its first invocation includes a real export. The ADOT collector layer itself (a Go binary run as an
+does. After each response: over N warm invocations of one process per build, the time from the
+response to the runtime's next request for work, which is where the spans are exported (billed
+duration, not the caller's latency); the `otel` build exports to harness/otlp.py's receiver, which
+answers as a collector on the same machine would. The ADOT collector layer itself (a Go binary run as an
 extension, its init counted in Lambda's) cannot be measured here: neither its Go module nor AWS's
 layer is reachable from this machine.
 
@@ -32,14 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import one_cold_start
-from bench.limits import LOOP_BUDGET_S
-from bench.pinning import pin_harness
+from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
+from bench.pinning import on_function_cpu, pin_harness
 from bench.scenarios import scenarios
 from bench.sizes import section_size
 from bench.stats import summary
 from harness import functions
 from harness.moto import MotoServer
 from harness.otlp import OtlpReceiver
+from harness.processes import stop
+from harness.runtime_api import RuntimeApi
 
 FUNCTION = "http-api"
 # Variant name -> the function crate's cargo feature ("" for the default build).
@@ -94,10 +98,41 @@ def sizes(binaries: dict[str, Path]) -> dict[str, dict[str, int]]:
     return out
 
 
+def after_responses(binary: Path, env: dict[str, str], payload: Any, runs: int, log_dir: Path) -> list[float]:
+    """For `runs` warm invocations of one process: ms from the response to the runtime's next
+    request for work, the time the span export adds to each invocation (billed, not seen by the
+    caller). The first invocation is left out (its export opens the connection)."""
+    api = RuntimeApi("bench")
+    log = (log_dir / f"{binary.parent.name}-warm.log").open("ab")
+    gaps: list[float] = []
+    try:
+        with on_function_cpu():
+            process = subprocess.Popen([str(binary)], env={**api.runtime_env(), **env}, stdout=log, stderr=log)
+        try:
+            budget_end = time.monotonic() + LOOP_BUDGET_S
+            for index in range(runs + 1):
+                if time.monotonic() > budget_end:
+                    break
+                request_id = api.submit(payload)
+                outcome = api.wait_for([request_id], INVOKE_TIMEOUT_S)[request_id]
+                # Request for work number `index` took this invocation; the next one follows its export.
+                next_at = api.next_request_at(index + 1, INVOKE_TIMEOUT_S)
+                if index > 0:
+                    gaps.append((next_at - outcome.received_at) * 1000)
+        finally:
+            stop(process)
+    finally:
+        api.close()
+        log.close()
+    return gaps
+
+
 def inits(
     binaries: dict[str, Path], env: dict[str, str], payload: Any, runs: int, log_dir: Path
 ) -> dict[str, dict[str, Any]]:
-    """Init and first invocation P50/P95 of `runs` cold starts per variant, alternating."""
+    """Per variant: init and first invocation P50/P95 of `runs` cold starts (alternating), then
+    the time after each response over `runs` warm invocations; the `otel` build exports to the
+    receiver throughout."""
     receiver = OtlpReceiver()
     extra = {"otel": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}}
     measured: dict[str, tuple[list[float], list[float]]] = {variant: ([], []) for variant in binaries}
@@ -112,17 +147,26 @@ def inits(
                 )
                 measured[variant][0].append(init)
                 measured[variant][1].append(first)
+        after = {
+            variant: after_responses(path, {**env, **extra.get(variant, {})}, payload, runs, log_dir)
+            for variant, path in binaries.items()
+        }
         exported = len(receiver.spans)
     finally:
         receiver.close()
-    out = {
-        variant: {"init_ms": summary(init, 0.5, 0.95), "first_invocation_ms": summary(first, 0.5, 0.95)}
+    out: dict[str, dict[str, Any]] = {
+        variant: {
+            "init_ms": summary(init, 0.5, 0.95),
+            "first_invocation_ms": summary(first, 0.5, 0.95),
+            "after_response_ms": summary(after[variant], 0.5, 0.95),
+        }
         for variant, (init, first) in measured.items()
     }
     default_p50 = out["default"]["init_ms"].get("p50")
     for entry in out.values():
         p50 = entry["init_ms"].get("p50")
         entry["init_p50_over_default_ms"] = round(p50 - default_p50, 3) if p50 is not None and default_p50 else None
+    # The cold starts' processes stop at their response, before exporting: the warm ones' spans arrive.
     out["otel"]["spans_received"] = exported
     return out
 
@@ -130,8 +174,8 @@ def inits(
 def table(result: dict[str, Any]) -> str:
     rows = [
         "| build | binary | zip | .text | zip growth | .text growth | init P50 | init P95 | init P50 growth | "
-        "first invocation P50 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "first invocation P50 | after each response P50 / P95 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for variant in VARIANTS:
         size, init = result["sizes"][variant], result["init"][variant]
@@ -140,7 +184,8 @@ def table(result: dict[str, Any]) -> str:
             f"{size['text_bytes'] / 1e6:.2f} MB | {size['zip_growth_bytes'] / 1e3:+.0f} KB | "
             f"{size['text_growth_bytes'] / 1e3:+.0f} KB | {init['init_ms']['p50']:.2f} ms | "
             f"{init['init_ms']['p95']:.2f} ms | {init['init_p50_over_default_ms']:+.2f} ms | "
-            f"{init['first_invocation_ms']['p50']:.2f} ms |"
+            f"{init['first_invocation_ms']['p50']:.2f} ms | {init['after_response_ms']['p50']:.2f} / "
+            f"{init['after_response_ms']['p95']:.2f} ms |"
         )
     return "\n".join(rows)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -125,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             spans = decode_spans(body)
-        except Exception as error:  # noqa: BLE001 - any undecodable body is the client's error
+        except DecodeError as error:
             self._reply(400, f"not an OTLP ExportTraceServiceRequest: {error}".encode(), "text/plain")
             return
         with self.server.received:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from harness.processes import wait_until
+
 PREFIX = "/2018-06-01/runtime"
 
 
@@ -39,6 +41,9 @@ class State:
     max_in_flight: int = 0
     # time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end of init.
     first_next_at: float | None = None
+    # time.perf_counter() of every GET .../invocation/next, in order: when the runtime was done with
+    # the previous invocation (bench.otel: the export after each response).
+    next_at: list[float] = field(default_factory=list)
     init_errors: list[Any] = field(default_factory=list)
     # X-Ray trace headers given to `submit`, by request id (others get one of our own).
     trace_ids: dict[str, str] = field(default_factory=dict)
@@ -73,6 +78,7 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
         with state.lock:
             if state.first_next_at is None:
                 state.first_next_at = asked_at
+            state.next_at.append(asked_at)
         while True:
             try:
                 request_id, payload = state.pending.get(timeout=0.5)
@@ -189,6 +195,12 @@ class RuntimeApi:
                     raise TimeoutError(f"{len(missing)} of {len(request_ids)} invocations got no outcome")
                 self.state.done.wait(remaining)
             return {r: self.state.outcomes[r] for r in request_ids}
+
+    def next_request_at(self, index: int, timeout: float) -> float:
+        """When the runtime made its request for work number `index` (from 0); fails after `timeout` s."""
+        wait_until(lambda: len(self.state.next_at) > index, timeout, f"the runtime's request for work #{index}")
+        with self.state.lock:
+            return self.state.next_at[index]
 
     def close(self) -> None:
         self._server.closing = True

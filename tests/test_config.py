@@ -73,6 +73,7 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
 
 ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
 
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -327,8 +328,6 @@ def test_each_function_takes_the_stacks_deployment_unless_it_sets_its_own(
     assert s.functions["http-api"].provisioned_concurrency == 2
     assert s.functions["scheduled-job"].deployment.gradual is False
     assert settings(contracts).functions["sqs-processor"].deployment.style == "all-at-once"
-
-
 
 
 def test_log_level_and_extension_per_stack_unless_a_function_sets_its_own(

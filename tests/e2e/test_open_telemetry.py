@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,21 +80,24 @@ class Run:
         self.api.close()
 
 
+StartJob = Callable[[Path, dict[str, str]], Run]
+
+
 @pytest.fixture
 def run_job(
     moto: MotoServer, contracts: dict[str, FunctionContract], tmp_path: Path, unique: str
-) -> Iterator[type[Run]]:
+) -> Iterator[StartJob]:
     """`run_job(binary, env)` starts scheduled-job on an empty table of its own."""
     table = create_table(moto, f"items-{unique}", "id")
     env = {**functions.function_env(contracts[CRATE], {"ITEMS_TABLE": table}), **moto.function_env()}
     started: list[Run] = []
 
-    class JobRun(Run):
-        def __init__(self, binary: Path, extra_env: dict[str, str]) -> None:
-            super().__init__(binary, {**env, **extra_env}, tmp_path / f"run-{len(started)}.log")
-            started.append(self)
+    def start(binary: Path, extra_env: dict[str, str]) -> Run:
+        run = Run(binary, {**env, **extra_env}, tmp_path / f"run-{len(started)}.log")
+        started.append(run)
+        return run
 
-    yield JobRun
+    yield start
     for run in started:
         run.close()
 
@@ -105,9 +108,7 @@ def the_span(spans: list[ReceivedSpan], name: str) -> ReceivedSpan:
     return named[0]
 
 
-def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(
-    otel_binaries: Path, run_job: type[Run]
-) -> None:
+def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(otel_binaries: Path, run_job: StartJob) -> None:
     receiver = OtlpReceiver()
     try:
         job = run_job(otel_binaries / CRATE, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
@@ -136,7 +137,7 @@ def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(
 
 
 def test_each_invocation_is_exported_before_the_next_one_and_without_a_trace_header_starts_a_trace(
-    otel_binaries: Path, run_job: type[Run]
+    otel_binaries: Path, run_job: StartJob
 ) -> None:
     receiver = OtlpReceiver()
     try:
@@ -157,7 +158,7 @@ def test_each_invocation_is_exported_before_the_next_one_and_without_a_trace_hea
     assert receiver.requests == 3, "one export per invocation"
 
 
-def test_an_absent_collector_fails_no_invocation_and_is_logged_once(otel_binaries: Path, run_job: type[Run]) -> None:
+def test_an_absent_collector_fails_no_invocation_and_is_logged_once(otel_binaries: Path, run_job: StartJob) -> None:
     with closed_endpoint() as endpoint:
         job = run_job(otel_binaries / CRATE, {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})
         outcomes = [job.invoke()[1] for _ in range(3)]
@@ -176,7 +177,7 @@ def test_an_absent_collector_fails_no_invocation_and_is_logged_once(otel_binarie
     assert warnings[0]["target"] == "common::spans::collector"
 
 
-def test_the_lite_build_writes_each_invocations_spans_to_stdout(otel_lite_binaries: Path, run_job: type[Run]) -> None:
+def test_the_lite_build_writes_each_invocations_spans_to_stdout(otel_lite_binaries: Path, run_job: StartJob) -> None:
     job = run_job(otel_lite_binaries / CRATE, {})
     request_id, outcome = job.invoke(trace_id=XRAY_HEADER)
     assert outcome.kind == "response", outcome.body

@@ -422,7 +422,10 @@ def test_the_collector_exporter_builds_with_otel_attaches_the_collector_and_gran
 def test_the_logs_exporter_builds_with_otel_lite_and_attaches_no_collector(dev: Plan, tmp_path: Path) -> None:
     project = copies.copy_with_recorded_build(tmp_path / "repo")
     plan = run_plan(
-        "dev", tmp_path, project_dir=project, extra_config={"rustlambda:openTelemetry": {"enabled": True, "exporter": "logs"}}
+        "dev",
+        tmp_path,
+        project_dir=project,
+        extra_config={"rustlambda:openTelemetry": {"enabled": True, "exporter": "logs"}},
     )
     assert copies.build_requests(project) == ["--features common/otel-lite"]
     # The layers and the roles are dev's: the spans leave through the function's own log.
