@@ -19,7 +19,7 @@ pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
 pub const AWS_ENDPOINT_URL_S3: EnvVar = EnvVar::new("AWS_ENDPOINT_URL_S3");
 
 /// The function's name, version, log stream and region, as Lambda sets them: the resource of the
-/// OpenTelemetry spans ([`crate::telemetry`], features `otel` and `otel-lite`).
+/// OpenTelemetry spans (`crate::spans`, features `otel` and `otel-lite`).
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_LAMBDA_FUNCTION_NAME: EnvVar = EnvVar::new("AWS_LAMBDA_FUNCTION_NAME");
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]

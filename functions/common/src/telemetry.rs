@@ -26,19 +26,14 @@ const INVOCATION_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
 const DEFAULT_LEVEL: Level = Level::INFO;
 
 /// Installs the global subscriber (JSON lines on stdout; with feature `otel` or `otel-lite`, the
-/// spans as OpenTelemetry too, see [`crate::spans`]) and the panic hook. Call once, first thing
-/// in a function's `main`.
+/// spans as OpenTelemetry too, see `crate::spans`) and the panic hook. Call once, first thing in a
+/// function's `main`.
 pub fn init() {
-    let (filter, rejected) = log_filter(&ProcessEnv);
     #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
-    let spans_off: Option<String> = {
-        tracing_subscriber::registry()
-            .with(json_lines(std::io::stdout).with_filter(filter))
-            .init();
-        None
-    };
+    init_logs();
     #[cfg(any(feature = "otel", feature = "otel-lite"))]
-    let spans_off = {
+    {
+        let (filter, rejected) = log_filter(&ProcessEnv);
         let (spans, off) = match crate::spans::layer() {
             Ok(layer) => (Some(layer), None),
             Err(error) => (None, Some(error)),
@@ -48,14 +43,10 @@ pub fn init() {
             .with(json_lines(std::io::stdout).with_filter(filter))
             .with(spans.with_filter(exported))
             .init();
-        off
-    };
-    crate::panics::install_hook();
-    if let Some(rejected) = rejected {
-        tracing::warn!("{rejected}; logging at {DEFAULT_LEVEL}");
-    }
-    if let Some(off) = spans_off {
-        tracing::warn!("{off}");
+        installed(rejected);
+        if let Some(off) = off {
+            tracing::warn!("{off}");
+        }
     }
 }
 
@@ -66,6 +57,11 @@ pub fn init_logs() {
     tracing_subscriber::registry()
         .with(json_lines(std::io::stdout).with_filter(filter))
         .init();
+    installed(rejected);
+}
+
+/// Once the subscriber is installed: the panic hook, and what was wrong with the log level.
+fn installed(rejected: Option<String>) {
     crate::panics::install_hook();
     if let Some(rejected) = rejected {
         tracing::warn!("{rejected}; logging at {DEFAULT_LEVEL}");
