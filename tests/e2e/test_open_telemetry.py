@@ -31,6 +31,7 @@ EVENT = json.loads((functions.WORKSPACE / CRATE / "tests" / "fixtures" / "schedu
 TRACE_ID = "5759e988bd862e3fe1be46a994272793"
 PARENT_SPAN_ID = "53995c3f42cd8ad8"
 XRAY_HEADER = f"Root=1-5759e988-bd862e3fe1be46a994272793;Parent={PARENT_SPAN_ID};Sampled=1"
+UNSAMPLED_HEADER = XRAY_HEADER.replace("Sampled=1", "Sampled=0")
 INVOCATION_SPAN = "Lambda runtime invoke"
 RESOURCE = {
     "service.name": FUNCTION_NAME,
@@ -136,15 +137,16 @@ def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(otel_binar
     assert len(spans) == 2, [s.name for s in spans]
 
 
-def test_each_invocation_is_exported_before_the_next_one_and_without_a_trace_header_starts_a_trace(
+def test_each_invocation_is_exported_before_the_next_one_and_without_a_sampled_parent_starts_a_trace(
     otel_binaries: Path, run_job: StartJob
 ) -> None:
     receiver = OtlpReceiver()
     try:
         job = run_job(otel_binaries / CRATE, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint})
         request_ids = []
-        for count in (2, 4, 6):
-            request_id, outcome = job.invoke()
+        # Lambda's header says Sampled=0 for most invocations: their spans are exported all the same.
+        for count, header in ((2, UNSAMPLED_HEADER), (4, None), (6, UNSAMPLED_HEADER)):
+            request_id, outcome = job.invoke(trace_id=header)
             assert outcome.kind == "response", outcome.body
             request_ids.append(request_id)
             receiver.wait_for_spans(count, TIMEOUT_S)
@@ -155,6 +157,7 @@ def test_each_invocation_is_exported_before_the_next_one_and_without_a_trace_hea
     assert [s.attributes["requestId"] for s in invocations] == request_ids
     assert all(s.parent_span_id == "" for s in invocations)
     assert len({s.trace_id for s in invocations}) == 3
+    assert TRACE_ID not in {s.trace_id for s in invocations}
     assert receiver.requests == 3, "one export per invocation"
 
 

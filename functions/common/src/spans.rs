@@ -119,11 +119,18 @@ where
 }
 
 /// The OpenTelemetry context of an X-Ray trace header
-/// (`Root=1-<time>-<id>;Parent=<span>;Sampled=<0|1>`), None when it names no valid span.
+/// (`Root=1-<time>-<id>;Parent=<span>;Sampled=<0|1>`), None when it names no valid span or X-Ray
+/// did not sample it. Lambda sends `Sampled=0` for most invocations (always, without active
+/// tracing or a sampled caller): as a parent it would make the SDK's sampler drop every span, so
+/// such an invocation starts a trace of its own instead (lambda-otel-lite does the same).
 pub fn xray_parent(header: &str) -> Option<opentelemetry::Context> {
     let carrier = HashMap::from([(XRAY_HEADER.to_owned(), header.to_owned())]);
     let context = XrayPropagator::default().extract(&carrier);
-    context.span().span_context().is_valid().then_some(context)
+    let sampled = {
+        let span = context.span();
+        span.span_context().is_valid() && span.span_context().is_sampled()
+    };
+    sampled.then_some(context)
 }
 
 // --- the X-Ray parent ----------------------------------------------------------------------------
@@ -349,9 +356,10 @@ mod tests {
     }
 
     #[test]
-    fn a_header_without_a_parent_span_is_no_parent() {
+    fn a_header_without_a_sampled_parent_span_is_no_parent() {
         for header in [
             "",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
             "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
             "Root=not-a-trace;Parent=53995c3f42cd8ad8;Sampled=1",
             "garbage",
