@@ -11,6 +11,8 @@
 //! which the request would then wait on forever.
 
 use std::{
+    future::Future,
+    pin::Pin,
     sync::{
         Arc, Mutex, PoisonError,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -18,7 +20,14 @@ use std::{
     time::Duration,
 };
 
-use opentelemetry_http::hyper::HyperClient;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
+};
+use opentelemetry_http::{HttpClient, HttpError};
 use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::{
     Resource,
@@ -31,6 +40,45 @@ use opentelemetry_sdk::{
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Spans kept between two exports; more are dropped (and counted) rather than growing memory.
 const MAX_BUFFERED_SPANS: usize = 2048;
+
+/// The exporter's HTTP client: hyper's HTTP/1 client over plain TCP (the collector listens on
+/// localhost), each request and its body bounded by [`EXPORT_TIMEOUT`]. Written here rather than
+/// taken from opentelemetry-http's `hyper` feature, whose client builds HTTP/2 (h2) into every
+/// binary of the workspace (measured: README, "OpenTelemetry").
+#[derive(Debug, Clone)]
+struct Http1 {
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Http1 {
+    fn new() -> Self {
+        Self {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let request = request.map(Full::new);
+        let response = tokio::time::timeout(EXPORT_TIMEOUT, self.client.request(request)).await??;
+        let (parts, body) = response.into_parts();
+        let body = tokio::time::timeout(EXPORT_TIMEOUT, body.collect()).await??;
+        Ok(Response::from_parts(parts, body.to_bytes()))
+    }
+}
+
+// What `#[async_trait]` expands `async fn send_bytes` to, written out (no macro crate for one method).
+impl HttpClient for Http1 {
+    fn send_bytes<'life0, 'async_trait>(
+        &'life0 self,
+        request: Request<Bytes>,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Bytes>, HttpError>> + Send + 'async_trait>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.send(request))
+    }
+}
 
 /// The finished spans not exported yet.
 #[derive(Debug, Default)]
@@ -136,7 +184,7 @@ fn pipeline_to(
     let mut builder = SpanExporter::builder()
         .with_http()
         .with_protocol(Protocol::HttpBinary)
-        .with_http_client(HyperClient::with_default_connector(EXPORT_TIMEOUT, None))
+        .with_http_client(Http1::new())
         .with_timeout(EXPORT_TIMEOUT);
     if let Some(endpoint) = endpoint {
         builder = builder.with_endpoint(endpoint);
