@@ -33,7 +33,7 @@ account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
 boundary = account_id.apply(lambda account: permissions_boundary_arn(account, settings.project, settings.stack))
 
-build = WorkspaceBuild("functions", WorkspaceBuildArgs(project_dir=PROJECT_DIR))
+build = WorkspaceBuild("functions", WorkspaceBuildArgs(PROJECT_DIR, settings.open_telemetry.cargo_features))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}

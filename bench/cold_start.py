@@ -22,8 +22,11 @@ from harness.processes import stop
 from harness.runtime_api import RuntimeApi
 
 
-def one_cold_start(runtime: str, name: str, env: dict[str, str], payload: Any, log_dir: Path) -> tuple[float, float]:
-    """(init ms, first invocation ms) of a fresh process against our Runtime API."""
+def one_cold_start(
+    runtime: str, name: str, env: dict[str, str], payload: Any, log_dir: Path, argv: list[str] | None = None
+) -> tuple[float, float]:
+    """(init ms, first invocation ms) of a fresh process against our Runtime API; `argv` runs
+    another build of the function than bench.binaries' (bench.otel's feature builds)."""
     api = RuntimeApi("bench")
     request_id = api.submit(payload)
     log_path = log_dir / f"{name}-{runtime}-cold.log"
@@ -32,7 +35,7 @@ def one_cold_start(runtime: str, name: str, env: dict[str, str], payload: Any, l
         started = time.perf_counter()
         with on_function_cpu():
             process = subprocess.Popen(
-                command(runtime, name), env={**api.runtime_env(), **env}, stdout=log, stderr=subprocess.STDOUT
+                argv or command(runtime, name), env={**api.runtime_env(), **env}, stdout=log, stderr=subprocess.STDOUT
             )
         try:
             outcome = api.wait_for([request_id], INVOKE_TIMEOUT_S)[request_id]

@@ -7,6 +7,8 @@ instead of trusting artifacts from another machine. `scripts/build-functions` sk
 when the source hash matches and the zips exist, so repeated previews cost a hash. The command is
 the repo-relative script path: no machine path or venv PATH reaches a resource input. A failed
 build fails the program with cargo's message. Each function gets a zip, each extension a layer zip.
+The stack's OpenTelemetry exporter turns on one cargo feature for the whole workspace
+(`--features common/otel`); the build's source hash covers it, so a switch rebuilds.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ class LayerArtifact(Artifact):
 @dataclass(frozen=True)
 class WorkspaceBuildArgs:
     project_dir: Path
+    # Cargo features for the whole workspace (the stack's OpenTelemetry exporter: `common/otel`).
+    features: tuple[str, ...] = ()
+
+
+def build_command(features: tuple[str, ...]) -> str:
+    """The build's command line: the script, and the features when any are asked for."""
+    return f"{BUILD_COMMAND} --features {','.join(features)}" if features else BUILD_COMMAND
 
 
 class WorkspaceBuild(pulumi.ComponentResource):
@@ -53,9 +62,15 @@ class WorkspaceBuild(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkspaceBuildArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:WorkspaceBuild", name, None, opts)
-        result = local.run(command=BUILD_COMMAND, opts=pulumi.InvokeOptions(parent=self))
+        command = build_command(args.features)
+        result = local.run(command=command, opts=pulumi.InvokeOptions(parent=self))
         manifest_path = json.loads(result.stdout.strip().splitlines()[-1])["manifest"]
         manifest = json.loads((args.project_dir / manifest_path).read_text())
+        if tuple(manifest.get("features", ())) != args.features:
+            raise RuntimeError(
+                f"{command} wrote a manifest built with features {manifest.get('features', [])}, not "
+                f"{list(args.features)}: run it again"
+            )
         self.artifacts = {
             name: Artifact(zip_path=entry["zip"], sha256=entry["sha256"])
             for name, entry in sorted(manifest["functions"].items())
@@ -68,5 +83,6 @@ class WorkspaceBuild(pulumi.ComponentResource):
             {
                 "artifacts": {n: a.sha256 for n, a in self.artifacts.items()},
                 "layers": {n: a.sha256 for n, a in self.layers.items()},
+                "features": list(args.features),
             }
         )

@@ -55,6 +55,7 @@ class LambdaService(pulumi.ComponentResource):
         plan = trigger_kind(contract.trigger.type).prepare(contract.trigger, scope)
         # The layer and the dashboard's extension graphs follow the same answer.
         extension_layer_arn = shared.extension_layer_arn if args.function.telemetry_extension else None
+        tracing = stack.xray_tracing and contract.tracing == "active"
 
         self.function = RustFunction(
             f"{name}-fn",
@@ -67,9 +68,13 @@ class LambdaService(pulumi.ComponentResource):
                 account_id=shared.account_id,
                 permissions_boundary=shared.permissions_boundary,
                 log_retention_days=stack.log_retention_days,
-                tracing=stack.xray_tracing and contract.tracing == "active",
+                tracing=tracing,
                 environment=contract_environment(contract, shared),
-                statements=[*contract_statements(contract, shared, stack.secret_kms_key_arn), *plan.statements],
+                statements=[
+                    *contract_statements(contract, shared, stack.secret_kms_key_arn),
+                    *plan.statements,
+                    *collector_statements(stack, tracing),
+                ],
                 reserved_concurrency=args.function.reserved_concurrency,
                 on_failure_queue_arn=plan.on_failure_queue_arn,
                 managed_instances=plan.managed_instances,
@@ -119,13 +124,21 @@ class LambdaService(pulumi.ComponentResource):
 
 def function_layers(extension_layer_arn: pulumi.Input[str] | None, stack: StackSettings) -> list[pulumi.Input[str]]:
     """The layer versions the settings attach, in order: the telemetry extension's (when on for the
-    function), then the stack's OpenTelemetry collector (when `openTelemetry.enabled`)."""
+    function), then the stack's OpenTelemetry collector (when its spans go to the collector)."""
     layers: list[pulumi.Input[str]] = []
     if extension_layer_arn is not None:
         layers.append(extension_layer_arn)
-    if stack.open_telemetry.enabled and stack.open_telemetry.collector_layer_arn is not None:
-        layers.append(stack.open_telemetry.collector_layer_arn)
+    if stack.open_telemetry.collector_layer is not None:
+        layers.append(stack.open_telemetry.collector_layer)
     return layers
+
+
+def collector_statements(stack: StackSettings, tracing: bool) -> list[pulumi.Input[iam.Statement]]:
+    """X-Ray's write actions for the ADOT collector, whose default config exports the spans to X-Ray;
+    none when active tracing already grants them (one statement, one Sid)."""
+    if stack.open_telemetry.collector_layer is None or tracing:
+        return []
+    return [iam.xray_statement()]
 
 
 def contract_statements(

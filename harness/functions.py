@@ -40,6 +40,27 @@ def build_native() -> Path:
     return NATIVE_TARGET_DIR / "debug"
 
 
+# Builds with a workspace feature (common's `otel`, `otel-lite`) go to a target dir of their own, so that
+# the default binaries in NATIVE_TARGET_DIR are never replaced by them (tests/e2e, bench.otel).
+FEATURE_TARGET_DIR = CACHE_ROOT / "target-otel"
+
+
+def build_native_with_feature(crate: str, feature: str) -> Path:
+    """The debug binary of function `crate` built with its cargo feature `feature` (`otel`,
+    `otel-lite`), copied to `<FEATURE_TARGET_DIR>/debug-<feature>/<crate>` so that builds with other
+    features do not replace it."""
+    subprocess.run(
+        ["cargo", "build", "-p", crate, "--bin", crate, "--features", feature, "--locked", "--quiet"],
+        cwd=WORKSPACE,
+        env={**os.environ, "CARGO_TARGET_DIR": str(FEATURE_TARGET_DIR)},
+        check=True,
+    )
+    destination = FEATURE_TARGET_DIR / f"debug-{feature}"
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(FEATURE_TARGET_DIR / "debug" / crate, destination / crate)
+    return destination
+
+
 def build_arm64(unpack_dir: Path) -> Path:
     """The arm64 release zips (a no-op when the sources are unchanged), unpacked: each function's
     under `<name>/bootstrap`, each layer's under `layers/<name>/` as Lambda unpacks it in /opt."""

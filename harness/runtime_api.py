@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from harness.processes import wait_until
+
 PREFIX = "/2018-06-01/runtime"
 
 
@@ -39,7 +41,12 @@ class State:
     max_in_flight: int = 0
     # time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end of init.
     first_next_at: float | None = None
+    # time.perf_counter() of every GET .../invocation/next, in order: when the runtime was done with
+    # the previous invocation (bench.otel: the export after each response).
+    next_at: list[float] = field(default_factory=list)
     init_errors: list[Any] = field(default_factory=list)
+    # X-Ray trace headers given to `submit`, by request id (others get one of our own).
+    trace_ids: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done: threading.Condition = field(init=False)
 
@@ -81,6 +88,7 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
         with state.lock:
             if state.first_next_at is None:
                 state.first_next_at = asked_at
+            state.next_at.append(asked_at)
         while True:
             try:
                 request_id, payload = state.pending.get(timeout=0.5)
@@ -101,7 +109,7 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
                 "Lambda-Runtime-Aws-Request-Id": request_id,
                 "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
                 "Lambda-Runtime-Invoked-Function-Arn": self.server.function_arn,
-                "Lambda-Runtime-Trace-Id": f"Root=1-00000000-{request_id[:24]}",
+                "Lambda-Runtime-Trace-Id": state.trace_ids.get(request_id, f"Root=1-00000000-{request_id[:24]}"),
             },
         )
 
@@ -170,8 +178,12 @@ class RuntimeApi:
         """The environment Lambda gives a runtime, pointing it at this server."""
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AWS_LAMBDA_RUNTIME_API": self.address, **self._env}
 
-    def submit(self, payload: Any) -> str:
+    def submit(self, payload: Any, trace_id: str | None = None) -> str:
+        """Queues an invocation; `trace_id` is the X-Ray trace header Lambda would send with it."""
         request_id = str(uuid.uuid4())
+        if trace_id is not None:
+            with self.state.lock:
+                self.state.trace_ids[request_id] = trace_id
         self.state.pending.put((request_id, json.dumps(payload).encode()))
         return request_id
 
@@ -188,6 +200,12 @@ class RuntimeApi:
                     raise TimeoutError(f"{len(missing)} of {len(request_ids)} invocations got no outcome")
                 self.state.done.wait(remaining)
             return {r: self.state.outcomes[r] for r in request_ids}
+
+    def next_request_at(self, index: int, timeout: float) -> float:
+        """When the runtime made its request for work number `index` (from 0); fails after `timeout` s."""
+        wait_until(lambda: len(self.state.next_at) > index, timeout, f"the runtime's request for work #{index}")
+        with self.state.lock:
+            return self.state.next_at[index]
 
     def close(self) -> None:
         self._server.closing = True

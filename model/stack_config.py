@@ -99,11 +99,15 @@ LAYER_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_
 
 
 class OpenTelemetrySettings(_Config):
-    """OpenTelemetry, off by default: when enabled, the ADOT collector layer is attached to every
-    function (after the telemetry extension). The functions do not export OTLP spans yet: README,
-    "OpenTelemetry"."""
+    """OpenTelemetry spans from every function, off by default (README, "OpenTelemetry"). `exporter`
+    picks how they leave the function, and so the cargo feature the workspace is built with:
+    `collector` (feature `otel`): OTLP/HTTP to the ADOT collector layer `collectorLayerArn`,
+    attached to every function after the telemetry extension, whose default config sends the
+    traces to X-Ray; `logs` (feature `otel-lite`): lambda-otel-lite's OTLP lines on stdout, for a
+    forwarder outside the function, no layer."""
 
     enabled: bool = False
+    exporter: Literal["collector", "logs"] = "collector"
     collector_layer_arn: (
         Annotated[
             str,
@@ -117,13 +121,30 @@ class OpenTelemetrySettings(_Config):
     ) = None
 
     @model_validator(mode="after")
-    def _collector_when_enabled(self) -> OpenTelemetrySettings:
-        if self.enabled and self.collector_layer_arn is None:
+    def _collector_layer_for_the_collector_only(self) -> OpenTelemetrySettings:
+        if self.enabled and self.exporter == "collector" and self.collector_layer_arn is None:
             raise ValueError(
-                "collectorLayerArn=None is invalid: openTelemetry.enabled is true: set the ARN of the arm64 ADOT "
-                "collector layer for the stack's region"
+                "collectorLayerArn=None is invalid: openTelemetry.enabled is true with exporter collector: set the "
+                "ARN of the arm64 ADOT collector layer for the stack's region, or set exporter to logs"
+            )
+        if self.exporter == "logs" and self.collector_layer_arn is not None:
+            raise ValueError(
+                f"collectorLayerArn={self.collector_layer_arn!r} is invalid: openTelemetry.exporter is logs, which "
+                "sends no spans to a collector: remove collectorLayerArn, or set exporter to collector"
             )
         return self
+
+    @property
+    def collector_layer(self) -> str | None:
+        """The collector layer to attach to every function: only when the collector exports the spans."""
+        return self.collector_layer_arn if self.enabled and self.exporter == "collector" else None
+
+    @property
+    def cargo_features(self) -> tuple[str, ...]:
+        """The workspace features the functions are built with (scripts/build_functions.py FEATURES)."""
+        if not self.enabled:
+            return ()
+        return ("common/otel",) if self.exporter == "collector" else ("common/otel-lite",)
 
 
 class FunctionOverride(_Config):

@@ -7,19 +7,23 @@ Run through `scripts/build-functions` (which sets the toolchain env). Steps:
    the extension crates (those with a `[package.metadata.extension]` table).
 2. A hash of the sources (Cargo.toml without `[package.metadata]` but with the env var names it
    declares, Cargo.lock, *.rs, build.rs), of rust-toolchain.toml, of the compiler version and of
-   the code generation flags (`CODEGEN_FLAGS`: the CPU Lambda's arm64 functions run on) decides
-   whether to build: when it matches the last build and every zip exists, nothing runs.
+   the code generation flags (`CODEGEN_FLAGS`: the CPU Lambda's arm64 functions run on) and of the
+   cargo features asked for decides whether to build: when it matches the last build and every
+   zip exists, nothing runs. Switching features (the stack's OpenTelemetry exporter:
+   `--features common/otel`) changes the hash, and so does switching back.
 3. The sources are mirrored into a fixed directory under the cache, so the compiler sees the
    same paths whatever the clone path, and `--remap-path-prefix` hides that directory and
    CARGO_HOME: the binaries do not depend on where they were built.
 4. `cargo lambda build --release --locked --target aarch64-unknown-linux-gnu.2.34` (glibc pinned
-   to Amazon Linux 2023's 2.34), for Graviton2 (`-C target-cpu=neoverse-n1`) and newer.
+   to Amazon Linux 2023's 2.34), for Graviton2 (`-C target-cpu=neoverse-n1`) and newer, with
+   `--features <features>` when any are asked for.
 5. Each binary is checked (ELF machine aarch64, no GLIBC symbol version above 2.34) and zipped
    with mode 0755 and fixed timestamps: a function's as `bootstrap`, an extension's as
    `extensions/<crate>`, where Lambda looks for extensions in a layer (unpacked under /opt).
 
 Output: `build/lambda/<function>.zip` and `build/lambda/layers/<extension>.zip` in the repo, and
-`build/lambda/manifest.json` with each zip's sha256 and size (`functions`, `layers`). Prints one
+`build/lambda/manifest.json` with each zip's sha256 and size (`functions`, `layers`) and the
+`features` they were built with. Prints one
 JSON line with the manifest path last, for callers.
 """
 
@@ -61,6 +65,8 @@ ELF_MACHINE_AARCH64 = 183
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SOURCE_SUFFIXES = (".rs",)
 SOURCE_NAMES = ("Cargo.toml", "Cargo.lock", "build.rs")
+# The workspace-level features a stack may ask for (README, "OpenTelemetry"); at most one of them.
+FEATURES = ("common/otel", "common/otel-lite")
 
 
 class BuildError(Exception):
@@ -151,9 +157,21 @@ def toolchain_file(workspace: Path) -> Path:
     return workspace.parent / "rust-toolchain.toml"
 
 
-def source_hash(workspace: Path, rustc_version: str) -> str:
+def parse_features(value: str) -> tuple[str, ...]:
+    """`--features`' comma-separated list, checked against FEATURES, in a stable order."""
+    features = tuple(sorted({f.strip() for f in value.split(",") if f.strip()}))
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown:
+        raise BuildError(f"--features {value!r}: unknown {', '.join(unknown)}: set one of {', '.join(FEATURES)}")
+    if len(features) > 1:
+        raise BuildError(f"--features {value!r}: {' and '.join(features)} exclude each other: set one")
+    return features
+
+
+def source_hash(workspace: Path, rustc_version: str, features: tuple[str, ...] = ()) -> str:
     digest = hashlib.sha256(rustc_version.encode())
     digest.update(" ".join(CODEGEN_FLAGS).encode())
+    digest.update(("features=" + ",".join(features) + "\0").encode())
     pinned = toolchain_file(workspace)
     digest.update(pinned.read_bytes() if pinned.is_file() else b"")
     for relative in source_files(workspace):
@@ -185,7 +203,7 @@ def mirror(source: Path, destination: Path) -> None:
                 path.rmdir()
 
 
-def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str) -> None:
+def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str, features: tuple[str, ...]) -> None:
     cargo_home = os.environ.get("CARGO_HOME", str(Path.home() / ".cargo"))
     rustflags = " ".join(
         [
@@ -204,6 +222,7 @@ def run_cargo_lambda(build_dir: Path, target_dir: Path, rustc: str) -> None:
         "--skip-target-check",
         "--target",
         f"{TARGET}.2.34",
+        *(["--features", ",".join(features)] if features else []),
     ]
     log(f"$ {' '.join(command)}  (RUSTC={rustc})")
     started = time.monotonic()
@@ -301,14 +320,14 @@ def rustc_version(rustc: str) -> str:
     return subprocess.run([rustc, "-vV"], capture_output=True, text=True, check=True).stdout
 
 
-def build(cache_root: Path, rustc: str, force: bool) -> Path:
+def build(cache_root: Path, rustc: str, force: bool, features: tuple[str, ...] = ()) -> Path:
     packages = workspace_packages(WORKSPACE)
     functions = function_crates(packages)
     if not functions:
         raise BuildError("no function crates: a crate needs a [package.metadata.stack] table")
     extensions = extension_crates(packages)
     version = rustc_version(rustc)
-    wanted_hash = source_hash(WORKSPACE, version)
+    wanted_hash = source_hash(WORKSPACE, version, features)
     manifest_path = OUTPUT_DIR / "manifest.json"
     if not force and manifest_path.is_file():
         previous = json.loads(manifest_path.read_text())
@@ -317,7 +336,7 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
         zips_exist = all((REPO_ROOT / a["zip"]).is_file() for a in artifacts)
         same_crates = sorted(previous["functions"]) == functions and sorted(previous_layers) == sorted(extensions)
         if previous.get("source_hash") == wanted_hash and zips_exist and same_crates:
-            log(f"sources unchanged (hash {wanted_hash[:12]}): reusing {len(artifacts)} zips")
+            log(f"sources and features unchanged (hash {wanted_hash[:12]}): reusing {len(artifacts)} zips")
             # A layer's description reaches no binary: kept current without a build.
             for name, description in extensions.items():
                 previous_layers[name]["description"] = description
@@ -325,15 +344,16 @@ def build(cache_root: Path, rustc: str, force: bool) -> Path:
             return manifest_path
     crates = [*functions, *extensions]
     log(f"building {len(crates)} crates for arm64 ({len(extensions)} of them extensions): {', '.join(crates)}")
-    log(f"compiler: {version.splitlines()[0]}")
+    log(f"compiler: {version.splitlines()[0]}; features: {', '.join(features) or 'none'}")
     build_dir = cache_root / "build-src" / "functions"
     mirror(WORKSPACE, build_dir)
     # Beside the mirror, so that rustup gives cargo there the pinned toolchain too.
     shutil.copyfile(toolchain_file(WORKSPACE), build_dir.parent / "rust-toolchain.toml")
     target_dir = cache_root / "target-arm64"
-    run_cargo_lambda(build_dir, target_dir, rustc)
+    run_cargo_lambda(build_dir, target_dir, rustc, features)
     manifest = {
         "source_hash": wanted_hash,
+        "features": list(features),
         "target": f"{TARGET}.2.34",
         "functions": package(functions, target_dir),
         "layers": package_layers(extensions, target_dir),
@@ -352,6 +372,9 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="build even when sources are unchanged")
+    parser.add_argument(
+        "--features", default="", help=f"cargo features for the whole workspace: one of {', '.join(FEATURES)}"
+    )
     args = parser.parse_args()
     cache_root = Path(os.environ["RUSTLAMBDA_CACHE_ROOT"])
     rustc_file = cache_root / "arm64-rustc"
@@ -362,7 +385,8 @@ def main() -> int:
     with (cache_root / "build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force)
+            features = parse_features(args.features)
+            manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force, features)
         except BuildError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -70,6 +70,46 @@ def test_the_source_hash_follows_the_code_generation_flags(tmp_path: Path, monke
     assert build.source_hash(tmp_path, "rustc 1.95.0") != base
 
 
+def test_the_features_are_part_of_the_source_hash(tmp_path: Path) -> None:
+    """Switching the OpenTelemetry exporter rebuilds, and so does switching back: the hash of each
+    feature set differs from the others and is the same every time."""
+    write_workspace(tmp_path, 128, "fn main() {}\n")
+    hashes = {
+        features: build.source_hash(tmp_path, "rustc 1.95.0", features)
+        for features in [(), ("common/otel",), ("common/otel-lite",)]
+    }
+    assert len(set(hashes.values())) == 3
+    assert hashes[()] == build.source_hash(tmp_path, "rustc 1.95.0")
+    assert hashes[("common/otel",)] == build.source_hash(tmp_path, "rustc 1.95.0", ("common/otel",))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("", ()), ("common/otel", ("common/otel",)), (" common/otel-lite ,", ("common/otel-lite",))],
+)
+def test_features_are_read_from_a_comma_separated_list(value: str, expected: tuple[str, ...]) -> None:
+    assert build.parse_features(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "otel",
+            "--features 'otel': unknown otel: set one of common/otel, common/otel-lite",
+        ),
+        (
+            "common/otel,common/otel-lite",
+            "--features 'common/otel,common/otel-lite': common/otel and common/otel-lite exclude each other: set one",
+        ),
+    ],
+)
+def test_unknown_or_conflicting_features_are_refused(value: str, message: str) -> None:
+    with pytest.raises(build.BuildError) as error:
+        build.parse_features(value)
+    assert str(error.value) == message
+
+
 # A function crate's contract, as in functions/*/Cargo.toml. Its build.rs (contract-env) turns the
 # env var names into the crate's `env` module, so they reach the binary; nothing else here does.
 CONTRACT = """[package]

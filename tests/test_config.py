@@ -71,6 +71,9 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
     }
 
 
+ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -237,8 +240,22 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
         ),
         (
             {"openTelemetry": {"enabled": True}},
-            "config openTelemetry.collectorLayerArn=None is invalid: openTelemetry.enabled is true: set the ARN of "
-            "the arm64 ADOT collector layer for the stack's region",
+            "config openTelemetry.collectorLayerArn=None is invalid: openTelemetry.enabled is true with exporter "
+            "collector: set the ARN of the arm64 ADOT collector layer for the stack's region, or set exporter to logs",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "exporter": "collector"}},
+            "config openTelemetry.collectorLayerArn=None is invalid: openTelemetry.enabled is true with exporter "
+            "collector: set the ARN of the arm64 ADOT collector layer for the stack's region, or set exporter to logs",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "exporter": "logs", "collectorLayerArn": ADOT_ARN}},
+            f"config openTelemetry.collectorLayerArn={ADOT_ARN!r} is invalid: openTelemetry.exporter is logs, which "
+            "sends no spans to a collector: remove collectorLayerArn, or set exporter to collector",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "exporter": "stdout"}},
+            "config openTelemetry.exporter='stdout' is invalid: set one of collector, logs",
         ),
         (
             {"openTelemetry": {"enabled": True, "collectorLayerArn": "adot"}},
@@ -247,7 +264,7 @@ def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
         ),
         (
             {"openTelemetry": {"enabeld": True}},
-            "config openTelemetry has unknown keys ['enabeld']: allowed keys are enabled, collectorLayerArn",
+            "config openTelemetry has unknown keys ['enabeld']: allowed keys are enabled, exporter, collectorLayerArn",
         ),
         (
             {"secretKmsKeyArn": "alias/mine"},
@@ -313,9 +330,6 @@ def test_each_function_takes_the_stacks_deployment_unless_it_sets_its_own(
     assert settings(contracts).functions["sqs-processor"].deployment.style == "all-at-once"
 
 
-ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
-
-
 def test_log_level_and_extension_per_stack_unless_a_function_sets_its_own(
     contracts: dict[str, FunctionContract],
 ) -> None:
@@ -344,3 +358,24 @@ def test_log_level_and_extension_per_stack_unless_a_function_sets_its_own(
     quiet = settings(contracts, logLevel="ERROR", telemetryExtension=False)
     assert {f.log_level for f in quiet.functions.values()} == {"ERROR"}
     assert not any(f.telemetry_extension for f in quiet.functions.values())
+
+
+@pytest.mark.parametrize(
+    ("open_telemetry", "features", "layer"),
+    [
+        ({}, (), None),
+        ({"enabled": False, "collectorLayerArn": ADOT_ARN}, (), None),
+        ({"enabled": True, "collectorLayerArn": ADOT_ARN}, ("common/otel",), ADOT_ARN),
+        ({"enabled": True, "exporter": "collector", "collectorLayerArn": ADOT_ARN}, ("common/otel",), ADOT_ARN),
+        ({"enabled": True, "exporter": "logs"}, ("common/otel-lite",), None),
+        ({"enabled": False, "exporter": "logs"}, (), None),
+    ],
+)
+def test_the_open_telemetry_exporter_picks_the_cargo_feature_and_the_collector_layer(
+    contracts: dict[str, FunctionContract],
+    open_telemetry: dict[str, Any],
+    features: tuple[str, ...],
+    layer: str | None,
+) -> None:
+    chosen = settings(contracts, openTelemetry=open_telemetry).open_telemetry
+    assert (chosen.cargo_features, chosen.collector_layer) == (features, layer)

@@ -19,8 +19,8 @@ SOURCE_EDIT = ("functions/sqs-processor/src/settings.rs", '"the name of the orde
 BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "async fn main()", "fn broken( {}\nasync fn main()")
 
 
-def copy_with_edit(destination: Path, edit: tuple[str, str, str]) -> Path:
-    """The working tree's tracked and new files in `destination`, with `edit` applied once."""
+def copy_tree(destination: Path) -> Path:
+    """The working tree's tracked and new files in `destination`, sharing the repo's venv."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO_ROOT,
@@ -33,8 +33,33 @@ def copy_with_edit(destination: Path, edit: tuple[str, str, str]) -> Path:
             (destination / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / relative)
     (destination / ".venv").symlink_to((REPO_ROOT / ".venv").resolve())
+    return destination
+
+
+def copy_with_edit(destination: Path, edit: tuple[str, str, str]) -> Path:
+    """The working tree in `destination`, with `edit` applied once."""
+    copy_tree(destination)
     path, old, new = edit
     text = (destination / path).read_text()
     assert old in text, f"{path} no longer contains {old!r}: update the edit"
     (destination / path).write_text(text.replace(old, new, 1))
     return destination
+
+
+def copy_with_recorded_build(destination: Path) -> Path:
+    """The working tree in `destination` with scripts/build-functions replaced by
+    tests/program/recorded_build.py, which records each request in `build-requests.txt` and answers
+    with the repository's own build (see there)."""
+    copy_tree(destination)
+    script = destination / "scripts" / "build-functions"
+    script.write_text(
+        "#!/usr/bin/env bash\n"
+        "# Test stand-in: tests/program/recorded_build.py.\n"
+        f'exec "{destination}/.venv/bin/python" "{destination}/tests/program/recorded_build.py" "{REPO_ROOT}" "$@"\n'
+    )
+    return destination
+
+
+def build_requests(copy: Path) -> list[str]:
+    """The arguments of each build the program asked for in a `copy_with_recorded_build` copy."""
+    return (copy / "build-requests.txt").read_text().splitlines()

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from model.contract import FunctionContract
+from tests.program import copies
 from tests.program.plans import REPO_ROOT, TEST_SECRET, Plan, run_plan
 
 ACCOUNT = "123456789012"
 # The dev and prod stacks deploy to eu-west-1 (aws:region in their stack files): the offline engine too.
 REGION = "eu-west-1"
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+CRATES = ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
 
 
 def statements(plan: Plan, crate: str) -> list[dict[str, Any]]:
@@ -383,19 +385,55 @@ def test_the_telemetry_extension_layer_is_attached_where_the_stack_config_says(d
     }
 
 
-def test_without_any_extension_there_is_no_layer_and_open_telemetry_adds_its_collector(tmp_path: Path) -> None:
+def test_the_collector_exporter_builds_with_otel_attaches_the_collector_and_grants_xray(
+    dev: Plan, tmp_path: Path
+) -> None:
+    """Without the extension, the collector is each function's one layer; the build is asked for the
+    `otel` feature; each role may write to X-Ray (the collector's default export), where dev's
+    tracing is off."""
     collector = f"arn:aws:lambda:{REGION}:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1"
+    project = copies.copy_with_recorded_build(tmp_path / "repo")
     plan = run_plan(
         "dev",
         tmp_path,
+        project_dir=project,
         extra_config={
             "rustlambda:telemetryExtension": False,
             "rustlambda:openTelemetry": {"enabled": True, "collectorLayerArn": collector},
         },
     )
+    assert copies.build_requests(project) == ["--features common/otel"]
     assert plan.of_type("aws:lambda/layerVersion:LayerVersion") == []
-    assert {r["inputs"]["layers"][0] for r in plan.of_type("aws:lambda/function:Function")} == {collector}
-    assert all(len(r["inputs"]["layers"]) == 1 for r in plan.of_type("aws:lambda/function:Function"))
+    functions = plan.of_type("aws:lambda/function:Function")
+    assert {r["name"]: r["inputs"]["layers"] for r in functions} == {r["name"]: [collector] for r in functions}
+    for crate in CRATES:
+        xray = [s for s in statements(plan, crate) if s["Sid"] == "XRayTracing"]
+        assert xray == [
+            {
+                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Effect": "Allow",
+                "Resource": ["*"],
+                "Sid": "XRayTracing",
+            }
+        ], crate
+        assert [s for s in statements(dev, crate) if s["Sid"] == "XRayTracing"] == [], crate
+
+
+def test_the_logs_exporter_builds_with_otel_lite_and_attaches_no_collector(dev: Plan, tmp_path: Path) -> None:
+    project = copies.copy_with_recorded_build(tmp_path / "repo")
+    plan = run_plan(
+        "dev",
+        tmp_path,
+        project_dir=project,
+        extra_config={"rustlambda:openTelemetry": {"enabled": True, "exporter": "logs"}},
+    )
+    assert copies.build_requests(project) == ["--features common/otel-lite"]
+    # The layers and the roles are dev's: the spans leave through the function's own log.
+    assert {r["name"]: r["inputs"]["layers"] for r in plan.of_type("aws:lambda/function:Function")} == {
+        r["name"]: r["inputs"]["layers"] for r in dev.of_type("aws:lambda/function:Function")
+    }
+    for crate in CRATES:
+        assert statements(plan, crate) == statements(dev, crate), crate
 
 
 def test_every_dead_letter_and_on_failure_queue_has_a_depth_alarm(dev: Plan, prod: Plan) -> None:

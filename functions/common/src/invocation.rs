@@ -10,7 +10,9 @@
 //! - [`CatchPanics`] turns a panic in the handler into [`HANDLER_PANIC`] (the panic itself is
 //!   logged as JSON by [`crate::panics`]).
 //!
-//! [`run`] and [`concurrent_runtime`] assemble them with lambda_runtime's tracing span.
+//! [`run`] and [`concurrent_runtime`] assemble them with lambda_runtime's tracing span, and with
+//! features `otel` or `otel-lite` export that span as OpenTelemetry after every invocation
+//! ([`crate::spans`]).
 
 use std::{
     any::Any,
@@ -269,15 +271,21 @@ where
     D: Into<bytes::Bytes> + Send,
     E: Into<BoxError> + Send + Debug,
 {
-    Runtime::new(CatchPanics(handler))
+    #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
+    let runtime = Runtime::new(CatchPanics(handler))
         .layer(RejectUnreadableEvents::<A>::new())
+        .layer(TracingLayer::new());
+    #[cfg(any(feature = "otel", feature = "otel-lite"))]
+    let runtime = Runtime::new(CatchPanics(handler))
+        .layer(RejectUnreadableEvents::<A>::new())
+        .layer(crate::spans::ParentFromXray)
         .layer(TracingLayer::new())
-        .run()
-        .await
+        .layer(crate::spans::ExportSpans);
+    runtime.run().await
 }
 
 /// The runtime of a function that serves many invocations at once (Managed Instances): the guards
-/// above and lambda_runtime's tracing span; start it with `run_concurrent`, after adding layers of
+/// above and lambda_runtime's tracing span (exported as in [`run`]); start it with `run_concurrent`, after adding layers of
 /// its own.
 pub fn concurrent_runtime<A, F, R, B, St, D, E>(
     handler: F,
@@ -298,9 +306,17 @@ where
     D: Into<bytes::Bytes> + Send + 'static,
     E: Into<BoxError> + Send + Debug + 'static,
 {
-    Runtime::new(CatchPanics(handler))
+    #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
+    let runtime = Runtime::new(CatchPanics(handler))
         .layer(RejectUnreadableEvents::<A>::new())
+        .layer(TracingLayer::new());
+    #[cfg(any(feature = "otel", feature = "otel-lite"))]
+    let runtime = Runtime::new(CatchPanics(handler))
+        .layer(RejectUnreadableEvents::<A>::new())
+        .layer(crate::spans::ParentFromXray)
         .layer(TracingLayer::new())
+        .layer(crate::spans::ExportSpans);
+    runtime
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! What every function in the workspace shares. Each module owns one capability:
 //! - [`telemetry`]: JSON logs at Lambda's log level, each line carrying the request id.
+//! - `spans` (feature `otel` or `otel-lite`): the invocation's spans as OpenTelemetry, exported at
+//!   the end of every invocation.
 //! - [`panics`]: a panic logged as one JSON error line, with the request id.
 //! - [`invocation`]: lambda_runtime with error types of our own (an unreadable event, a panic).
 //! - [`startup`]: a start-up failure as one JSON line naming what to set, then exit code 1.
@@ -17,6 +19,8 @@ pub mod panics;
 pub mod platform;
 pub mod secrets;
 pub mod settings;
+#[cfg(any(feature = "otel", feature = "otel-lite"))]
+pub mod spans;
 pub mod startup;
 pub mod telemetry;
 #[cfg(feature = "testing")]

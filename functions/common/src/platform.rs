@@ -14,7 +14,8 @@ use crate::settings::EnvVar;
 pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
 
 /// The execution role's credentials and the function's region, which Lambda sets in every
-/// environment; read by [`crate::aws`] to skip aws-config's default chains.
+/// environment; read by [`crate::aws`] to skip aws-config's default chains (and the region by
+/// the OpenTelemetry resource).
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_ACCESS_KEY_ID: EnvVar = EnvVar::new("AWS_ACCESS_KEY_ID");
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
@@ -25,6 +26,15 @@ pub const AWS_REGION: EnvVar = EnvVar::new("AWS_REGION");
 /// The AWS SDK's S3 endpoint override (a local S3 emulator in tests).
 #[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
 pub const AWS_ENDPOINT_URL_S3: EnvVar = EnvVar::new("AWS_ENDPOINT_URL_S3");
+
+/// The function's name, version and log stream, as Lambda sets them: with `AWS_REGION`, the
+/// resource of the OpenTelemetry spans (`crate::spans`, features `otel` and `otel-lite`).
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_FUNCTION_NAME: EnvVar = EnvVar::new("AWS_LAMBDA_FUNCTION_NAME");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_FUNCTION_VERSION: EnvVar = EnvVar::new("AWS_LAMBDA_FUNCTION_VERSION");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_LAMBDA_LOG_STREAM_NAME: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_STREAM_NAME");
 
 /// Whether `name` belongs to Lambda or the AWS SDK rather than to a contract.
 pub fn is_platform(name: &str) -> bool {

@@ -25,17 +25,59 @@ use crate::settings::{EnvSource, ProcessEnv};
 const INVOCATION_SPAN_TARGET: &str = "lambda_runtime::layers::trace";
 const DEFAULT_LEVEL: Level = Level::INFO;
 
-/// Installs the global subscriber (JSON lines on stdout) and the panic hook. Call once, first
-/// thing in `main`.
+/// Installs the global subscriber (JSON lines on stdout; with feature `otel` or `otel-lite`, the
+/// spans as OpenTelemetry too, see `crate::spans`) and the panic hook. Call once, first thing in a
+/// function's `main`.
 pub fn init() {
+    #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
+    init_logs();
+    #[cfg(any(feature = "otel", feature = "otel-lite"))]
+    {
+        let (filter, rejected) = log_filter(&ProcessEnv);
+        let (spans, off) = match crate::spans::layer() {
+            Ok(layer) => (Some(layer), None),
+            Err(error) => (None, Some(error)),
+        };
+        let exported = span_filter(filter.clone());
+        tracing_subscriber::registry()
+            .with(json_lines(std::io::stdout).with_filter(filter))
+            .with(spans.with_filter(exported))
+            .init();
+        installed(rejected);
+        if let Some(off) = off {
+            tracing::warn!("{off}");
+        }
+    }
+}
+
+/// [`init`] without spans, whatever the features: for an extension, which serves no invocations
+/// (nothing would export its spans).
+pub fn init_logs() {
     let (filter, rejected) = log_filter(&ProcessEnv);
     tracing_subscriber::registry()
         .with(json_lines(std::io::stdout).with_filter(filter))
         .init();
+    installed(rejected);
+}
+
+/// Once the subscriber is installed: the panic hook, and what was wrong with the log level.
+fn installed(rejected: Option<String>) {
     crate::panics::install_hook();
     if let Some(rejected) = rejected {
         tracing::warn!("{rejected}; logging at {DEFAULT_LEVEL}");
     }
+}
+
+/// The target prefix of the AWS SDK's service crates, whose one span per operation
+/// ("DynamoDB.GetItem", with `rpc.service` and `rpc.method`) is opened at DEBUG.
+#[cfg(any(feature = "otel", feature = "otel-lite", test))]
+const SDK_OPERATION_SPANS: &str = "aws_sdk_";
+
+/// What becomes OpenTelemetry spans: what the logs show, plus the SDK's operation spans (its
+/// inner spans, per attempt and per step, stay out).
+#[cfg(any(feature = "otel", feature = "otel-lite", test))]
+fn span_filter(logs: Targets) -> Targets {
+    logs.with_target(SDK_OPERATION_SPANS, Level::DEBUG)
 }
 
 /// The line format: one JSON object per event, its fields flattened, with the current span's
@@ -129,6 +171,25 @@ mod tests {
         let (debug, _) = filter(Some("debug"));
         assert!(enabled(&debug, "http_api", Level::DEBUG));
         assert!(enabled(&debug, INVOCATION_SPAN_TARGET, Level::DEBUG));
+    }
+
+    #[test]
+    fn spans_are_the_logs_and_the_sdks_operations() {
+        let (logs, _) = filter(Some("WARN"));
+        let spans = span_filter(logs);
+        assert!(enabled(&spans, INVOCATION_SPAN_TARGET, Level::INFO));
+        assert!(enabled(
+            &spans,
+            "aws_sdk_dynamodb::operation::get_item",
+            Level::DEBUG
+        ));
+        assert!(!enabled(
+            &spans,
+            "aws_smithy_runtime::client::orchestrator",
+            Level::DEBUG
+        ));
+        assert!(!enabled(&spans, "http_api", Level::INFO));
+        assert!(enabled(&spans, "http_api", Level::WARN));
     }
 
     #[test]

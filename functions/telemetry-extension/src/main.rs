@@ -16,7 +16,7 @@ const LAST_BATCH_WAIT: Duration = Duration::from_millis(2 * subscription::BUFFER
 // a single-threaded runtime, nothing else to start.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    common::telemetry::init();
+    common::telemetry::init_logs();
     common::startup::exit_code(serve().await)
 }
 
