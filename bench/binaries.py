@@ -22,7 +22,6 @@ from harness.emulator import Emulator, Invocation
 BENCH_DIR = Path(__file__).resolve().parent
 HELLO_DIR = BENCH_DIR / "hello"
 NATIVE_RELEASE = functions.NATIVE_TARGET_DIR / "release"
-RUNTIMES = ("rust", "python")
 
 
 def cargo_release(manifest_dir: Path) -> None:

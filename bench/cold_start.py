@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,33 +52,62 @@ def one_cold_start(
         log.close()
 
 
-def cold_starts(runtime: str, name: str, env: dict[str, str], payload: Any, runs: int, log_dir: Path) -> dict[str, Any]:
-    """Init and first invocation of `runs` fresh processes against the timing Runtime API, and the
-    same from aws-lambda-rie's REPORT lines (which start the runtime at the first invoke)."""
-    inits, firsts, totals, rie_inits, rie_firsts = [], [], [], [], []
+@dataclass
+class Target:
+    """What one cold start of a function needs: its runtime, name, env and first event."""
+
+    runtime: str
+    name: str
+    env: dict[str, str]
+    payload: Any
+
+
+@dataclass
+class _Samples:
+    inits: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+    rie_inits: list[float] = field(default_factory=list)
+    rie_firsts: list[float] = field(default_factory=list)
+
+    def add(self, target: Target, log_dir: Path) -> None:
+        init, first = one_cold_start(target.runtime, target.name, target.env, target.payload, log_dir)
+        self.inits.append(init)
+        self.firsts.append(first)
+        emulator = start(target.runtime, target.name, target.env, log_dir)
+        try:
+            report = emulator.report_for(invoke(emulator, target.payload).request_id)
+        finally:
+            emulator.close()
+        self.rie_inits.append(report.init_duration_ms or 0.0)
+        self.rie_firsts.append(report.duration_ms)
+
+    def result(self) -> dict[str, Any]:
+        totals = [a + b for a, b in zip(self.inits, self.firsts, strict=True)]
+        rie_totals = [a + b for a, b in zip(self.rie_inits, self.rie_firsts, strict=True)]
+        return {
+            "init_ms": summary(self.inits, 0.5, 0.95),
+            "first_invocation_ms": summary(self.firsts, 0.5, 0.95),
+            "total_ms": summary(totals, 0.5, 0.95),
+            "rie_report": {
+                "init_duration_ms": summary(self.rie_inits, 0.5, 0.95),
+                "first_duration_ms": summary(self.rie_firsts, 0.5, 0.95),
+                "total_ms": summary(rie_totals, 0.5, 0.95),
+            },
+            "runs": len(totals),
+        }
+
+
+def cold_starts(targets: list[Target], runs: int, log_dir: Path) -> dict[str, dict[str, Any]]:
+    """Per target (by name): init and first invocation of `runs` fresh processes against the timing
+    Runtime API, and the same from aws-lambda-rie's REPORT lines (which start the runtime at the
+    first invoke). The targets take turns, one cold start each per round, so that every target sees
+    the same moments of this shared machine and their ratios (a function's init to the hello
+    world's) compare like with like."""
+    samples = {target.name: _Samples() for target in targets}
     budget_end = time.monotonic() + LOOP_BUDGET_S
     for _ in range(runs):
         if time.monotonic() > budget_end:
             break
-        init, first = one_cold_start(runtime, name, env, payload, log_dir)
-        inits.append(init)
-        firsts.append(first)
-        totals.append(init + first)
-        emulator = start(runtime, name, env, log_dir)
-        try:
-            report = emulator.report_for(invoke(emulator, payload).request_id)
-        finally:
-            emulator.close()
-        rie_inits.append(report.init_duration_ms or 0.0)
-        rie_firsts.append(report.duration_ms)
-    return {
-        "init_ms": summary(inits, 0.5, 0.95),
-        "first_invocation_ms": summary(firsts, 0.5, 0.95),
-        "total_ms": summary(totals, 0.5, 0.95),
-        "rie_report": {
-            "init_duration_ms": summary(rie_inits, 0.5, 0.95),
-            "first_duration_ms": summary(rie_firsts, 0.5, 0.95),
-            "total_ms": summary([a + b for a, b in zip(rie_inits, rie_firsts, strict=True)], 0.5, 0.95),
-        },
-        "runs": len(totals),
-    }
+        for target in targets:
+            samples[target.name].add(target, log_dir)
+    return {name: sample.result() for name, sample in samples.items()}

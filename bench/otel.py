@@ -37,7 +37,7 @@ from bench.cold_start import one_cold_start
 from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
 from bench.pinning import on_function_cpu, pin_harness
 from bench.scenarios import scenarios
-from bench.sizes import section_size
+from bench.sizes import section_sizes
 from bench.stats import summary
 from harness import functions
 from harness.moto import MotoServer
@@ -87,7 +87,7 @@ def sizes(binaries: dict[str, Path]) -> dict[str, dict[str, int]]:
         variant: {
             "binary_bytes": path.stat().st_size,
             "zip_bytes": zipped_bytes(path),
-            "text_bytes": section_size(path, ".text"),
+            "text_bytes": section_sizes(path).get(".text", 0),
         }
         for variant, path in binaries.items()
     }

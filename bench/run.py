@@ -43,8 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import builds
-from bench.binaries import BENCH_DIR, RUNTIMES, build, start
-from bench.cold_start import cold_starts
+from bench.binaries import BENCH_DIR, build, start
+from bench.cold_start import Target, cold_starts
 from bench.extension import FUNCTION as EXTENSION_FUNCTION
 from bench.extension import extension_overhead
 from bench.limits import LOOP_BUDGET_S
@@ -58,11 +58,10 @@ from harness import functions
 from harness.moto import MotoServer
 
 
-def measure(
-    runtime: str, name: str, env: dict[str, str], scenario: Scenario, cold: int, warm: int, log_dir: Path
-) -> dict[str, Any]:
-    print(f"  {name} ({runtime}): {cold} cold starts", flush=True)
-    result: dict[str, Any] = {"cold_start": cold_starts(runtime, name, env, scenario.no_aws, cold, log_dir)}
+def measure(target: Target, scenario: Scenario, cold_start: dict[str, Any], warm: int, log_dir: Path) -> dict[str, Any]:
+    """One function in one runtime: its cold starts (measured before), warm latency and peak RSS."""
+    runtime, name, env = target.runtime, target.name, target.env
+    result: dict[str, Any] = {"cold_start": cold_start}
     emulator = start(runtime, name, env, log_dir)
     try:
         print(f"  {name} ({runtime}): {warm} warm invocations per path", flush=True)
@@ -88,18 +87,30 @@ def measure_all(names: list[str], cold: int, warm: int) -> tuple[dict[str, Any],
         pin_harness()  # before moto and any thread start: they inherit it
         moto = MotoServer(log_dir / "moto.log")
         try:
-            plans = scenarios(moto, uuid.uuid4().hex[:8])
-            print("hello (rust)", flush=True)
-            results["hello"] = {"rust": measure("rust", "hello", {"RUST_LOG": "info"}, HELLO, cold, warm, log_dir)}
-            for name in names:
-                scenario = plans[name]
-                env = {**functions.function_env(contracts[name], scenario.references), **moto.function_env()}
+            plans: dict[str, Scenario] = {"hello": HELLO, **scenarios(moto, uuid.uuid4().hex[:8])}
+            envs = {
+                name: {**functions.function_env(contracts[name], plans[name].references), **moto.function_env()}
+                for name in names
+            }
+            envs["hello"] = {}
+            # Rust's cold starts first, the hello world's and every function's taking turns (the
+            # init ratios compare them); Python's per function below.
+            rust = [Target("rust", name, envs[name], plans[name].no_aws) for name in ["hello", *names]]
+            print(f"rust: {cold} cold starts each of {', '.join(t.name for t in rust)}, taking turns", flush=True)
+            rust_cold = cold_starts(rust, cold, log_dir)
+            results["hello"] = {"rust": measure(rust[0], HELLO, rust_cold["hello"], warm, log_dir)}
+            for target in rust[1:]:
+                name = target.name
+                python = Target("python", name, envs[name], plans[name].no_aws)
+                print(f"  {name} (python): {cold} cold starts", flush=True)
+                python_cold = cold_starts([python], cold, log_dir)[name]
                 results[name] = {
-                    runtime: measure(runtime, name, env, scenario, cold, warm, log_dir) for runtime in RUNTIMES
+                    "rust": measure(target, plans[name], rust_cold[name], warm, log_dir),
+                    "python": measure(python, plans[name], python_cold, warm, log_dir),
                 }
                 if name == EXTENSION_FUNCTION:
                     print(f"  {name} (rust): {cold} inits with the telemetry extension, {cold} without", flush=True)
-                    extension = extension_overhead(name, env, scenario.no_aws, cold, log_dir)
+                    extension = extension_overhead(name, envs[name], plans[name].no_aws, cold, log_dir)
         finally:
             moto.close()
     return results, extension
