@@ -18,20 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 from bench.binaries import command
 from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
-from bench.pinning import on_function_cpu, pin_harness
-from bench.scenarios import scenarios
+from bench.pinning import on_function_cpu
+from bench.scenarios import one_function
 from bench.stats import summary
-from harness import functions
 from harness.extensions_api import ExtensionsApi
-from harness.moto import MotoServer
 from harness.processes import stop
 
 EXTENSION = "telemetry-extension"
@@ -121,17 +117,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20, help="environments with and without the extension each")
     args = parser.parse_args()
-    contract = functions.contracts()[FUNCTION]
-    with tempfile.TemporaryDirectory(prefix="bench-extension-") as tmp:
-        log_dir = Path(tmp)
-        pin_harness()
-        moto = MotoServer(log_dir / "moto.log")
-        try:
-            scenario = scenarios(moto, uuid.uuid4().hex[:8])[FUNCTION]
-            env = {**functions.function_env(contract, scenario.references), **moto.function_env()}
-            print(json.dumps(extension_overhead(FUNCTION, env, scenario.no_aws, args.runs, log_dir), indent=2))
-        finally:
-            moto.close()
+    with one_function(FUNCTION, "bench-extension-") as (env, scenario, log_dir):
+        print(json.dumps(extension_overhead(FUNCTION, env, scenario.no_aws, args.runs, log_dir), indent=2))
 
 
 if __name__ == "__main__":

@@ -26,21 +26,18 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import time
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from bench.cold_start import one_cold_start
 from bench.limits import INVOKE_TIMEOUT_S, LOOP_BUDGET_S
-from bench.pinning import on_function_cpu, pin_harness
-from bench.scenarios import scenarios
+from bench.pinning import on_function_cpu
+from bench.scenarios import one_function
 from bench.sizes import section_sizes
 from bench.stats import summary
 from harness import functions
-from harness.moto import MotoServer
 from harness.otlp import OtlpReceiver
 from harness.processes import stop
 from harness.runtime_api import RuntimeApi
@@ -196,24 +193,15 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true", help="measure the binaries built last time")
     args = parser.parse_args()
     binaries = {v: binary_path(v) if args.skip_build else build(v) for v in VARIANTS}
-    contract = functions.contracts()[FUNCTION]
-    with tempfile.TemporaryDirectory(prefix="bench-otel-") as tmp:
-        log_dir = Path(tmp)
-        pin_harness()
-        moto = MotoServer(log_dir / "moto.log")
-        try:
-            scenario = scenarios(moto, uuid.uuid4().hex[:8])[FUNCTION]
-            env = {**functions.function_env(contract, scenario.references), **moto.function_env()}
-            result = {
-                "function": FUNCTION,
-                "architecture": "x86_64",
-                "sizes": sizes(binaries),
-                "init": inits(binaries, env, scenario.no_aws, args.runs, log_dir),
-                "runs": args.runs,
-                "collector": "not measured: the ADOT collector's Go module and AWS's layer are not reachable here",
-            }
-        finally:
-            moto.close()
+    with one_function(FUNCTION, "bench-otel-") as (env, scenario, log_dir):
+        result = {
+            "function": FUNCTION,
+            "architecture": "x86_64",
+            "sizes": sizes(binaries),
+            "init": inits(binaries, env, scenario.no_aws, args.runs, log_dir),
+            "runs": args.runs,
+            "collector": "not measured: the ADOT collector's Go module and AWS's layer are not reachable here",
+        }
     print(json.dumps(result, indent=2))
     print(table(result))
 

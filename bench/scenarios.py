@@ -4,9 +4,15 @@ paths (one without AWS calls, one with them)."""
 from __future__ import annotations
 
 import json
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from bench.pinning import pin_harness
 from harness import functions
 from harness.aws import create_bucket, create_table
 from harness.moto import MotoServer
@@ -86,3 +92,20 @@ def scenarios(moto: MotoServer, suffix: str) -> dict[str, Scenario]:
 
 # The floor: bench/hello answers any event without AWS calls.
 HELLO = Scenario({}, {"hello": "world"}, None)
+
+
+@contextmanager
+def one_function(name: str, prefix: str) -> Iterator[tuple[dict[str, str], Scenario, Path]]:
+    """The standalone benchmarks' set-up (`python -m bench.extension`, `bench.otel`): function
+    `name`'s env and scenario against a moto server of its own, and a directory for the logs; the
+    harness pinned to its CPU first (moto inherits it)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        log_dir = Path(tmp)
+        pin_harness()
+        moto = MotoServer(log_dir / "moto.log")
+        try:
+            scenario = scenarios(moto, uuid.uuid4().hex[:8])[name]
+            env = {**functions.function_env(functions.contracts()[name], scenario.references), **moto.function_env()}
+            yield env, scenario, log_dir
+        finally:
+            moto.close()

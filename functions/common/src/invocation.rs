@@ -258,6 +258,24 @@ fn error_request(
 
 // --- the runtime ---------------------------------------------------------------------------------
 
+/// The layers every runtime gets, inside out: panics caught, unreadable events refused,
+/// lambda_runtime's span around each invocation; with `otel` or `otel-lite`, the X-Ray parent set
+/// inside that span and the spans exported after each response. A macro rather than a function:
+/// [`run`] and [`concurrent_runtime`] need the same layers under different bounds (the concurrent
+/// one's service must be `Clone + Send`), which one `impl Service` return type cannot carry for both.
+macro_rules! guarded_runtime {
+    ($handler:expr, $event:ty) => {{
+        let runtime =
+            Runtime::new(CatchPanics($handler)).layer(RejectUnreadableEvents::<$event>::new());
+        #[cfg(any(feature = "otel", feature = "otel-lite"))]
+        let runtime = runtime.layer(crate::spans::ParentFromXray);
+        let runtime = runtime.layer(TracingLayer::new());
+        #[cfg(any(feature = "otel", feature = "otel-lite"))]
+        let runtime = runtime.layer(crate::spans::ExportSpans);
+        runtime
+    }};
+}
+
 /// `lambda_runtime::run(handler)` with the guards above: one invocation at a time.
 pub async fn run<A, F, R, B, St, D, E>(handler: F) -> Result<(), BoxError>
 where
@@ -271,22 +289,12 @@ where
     D: Into<bytes::Bytes> + Send,
     E: Into<BoxError> + Send + Debug,
 {
-    #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
-    let runtime = Runtime::new(CatchPanics(handler))
-        .layer(RejectUnreadableEvents::<A>::new())
-        .layer(TracingLayer::new());
-    #[cfg(any(feature = "otel", feature = "otel-lite"))]
-    let runtime = Runtime::new(CatchPanics(handler))
-        .layer(RejectUnreadableEvents::<A>::new())
-        .layer(crate::spans::ParentFromXray)
-        .layer(TracingLayer::new())
-        .layer(crate::spans::ExportSpans);
-    runtime.run().await
+    guarded_runtime!(handler, A).run().await
 }
 
 /// The runtime of a function that serves many invocations at once (Managed Instances): the guards
-/// above and lambda_runtime's tracing span (exported as in [`run`]); start it with `run_concurrent`, after adding layers of
-/// its own.
+/// above and lambda_runtime's tracing span (exported as in [`run`]); start it with
+/// `run_concurrent`, after adding layers of its own.
 pub fn concurrent_runtime<A, F, R, B, St, D, E>(
     handler: F,
 ) -> Runtime<
@@ -306,17 +314,7 @@ where
     D: Into<bytes::Bytes> + Send + 'static,
     E: Into<BoxError> + Send + Debug + 'static,
 {
-    #[cfg(not(any(feature = "otel", feature = "otel-lite")))]
-    let runtime = Runtime::new(CatchPanics(handler))
-        .layer(RejectUnreadableEvents::<A>::new())
-        .layer(TracingLayer::new());
-    #[cfg(any(feature = "otel", feature = "otel-lite"))]
-    let runtime = Runtime::new(CatchPanics(handler))
-        .layer(RejectUnreadableEvents::<A>::new())
-        .layer(crate::spans::ParentFromXray)
-        .layer(TracingLayer::new())
-        .layer(crate::spans::ExportSpans);
-    runtime
+    guarded_runtime!(handler, A)
 }
 
 #[cfg(test)]
