@@ -109,6 +109,18 @@ def the_span(spans: list[ReceivedSpan], name: str) -> ReceivedSpan:
     return named[0]
 
 
+def assert_a_child_of_the_callers_trace(invocation: ReceivedSpan, request_id: str) -> None:
+    """The invocation's span, invoked with XRAY_HEADER: its attributes, the function's resource, and
+    the caller's trace and segment as its trace and parent."""
+    assert invocation.attributes == {
+        "requestId": request_id,
+        "xrayTraceId": XRAY_HEADER,
+        "target": "lambda_runtime::layers::trace",
+    }
+    assert invocation.resource == RESOURCE
+    assert (invocation.trace_id, invocation.parent_span_id) == (TRACE_ID, PARENT_SPAN_ID)
+
+
 def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(otel_binaries: Path, run_job: StartJob) -> None:
     receiver = OtlpReceiver()
     try:
@@ -119,13 +131,7 @@ def test_an_invocation_exports_its_span_and_the_sdks_to_the_collector(otel_binar
     finally:
         receiver.close()
     invocation = the_span(spans, INVOCATION_SPAN)
-    assert invocation.attributes == {
-        "requestId": request_id,
-        "xrayTraceId": XRAY_HEADER,
-        "target": "lambda_runtime::layers::trace",
-    }
-    assert invocation.resource == RESOURCE
-    assert (invocation.trace_id, invocation.parent_span_id) == (TRACE_ID, PARENT_SPAN_ID)
+    assert_a_child_of_the_callers_trace(invocation, request_id)
     assert invocation.scope == "rustlambda"
     scan = the_span(spans, "DynamoDB.Scan")
     assert (scan.trace_id, scan.parent_span_id) == (TRACE_ID, invocation.span_id)
@@ -189,13 +195,7 @@ def test_the_lite_build_writes_each_invocations_spans_to_stdout(otel_lite_binari
     lines = job.lines()
     spans = stdout_spans(lines)
     invocation = the_span([s for s in spans if s.attributes.get("requestId") == request_id], INVOCATION_SPAN)
-    assert invocation.attributes == {
-        "requestId": request_id,
-        "xrayTraceId": XRAY_HEADER,
-        "target": "lambda_runtime::layers::trace",
-    }
-    assert invocation.resource == RESOURCE
-    assert (invocation.trace_id, invocation.parent_span_id) == (TRACE_ID, PARENT_SPAN_ID)
+    assert_a_child_of_the_callers_trace(invocation, request_id)
     scan = [s for s in spans if s.name == "DynamoDB.Scan" and s.parent_span_id == invocation.span_id]
     assert len(scan) == 1
     assert all(isinstance(json.loads(line), dict) for line in lines), "every line is JSON"
