@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import shutil
 import subprocess
 import time
 import zipfile
@@ -48,27 +46,15 @@ VARIANTS = {"default": "", "otel": "otel", "otel-lite": "otel-lite"}
 
 
 def binary_path(variant: str) -> Path:
-    return functions.FEATURE_TARGET_DIR / f"release-{variant}" / FUNCTION
+    return functions.FEATURE_TARGET_DIR / f"release-{VARIANTS[variant] or 'default'}" / FUNCTION
 
 
 def build(variant: str) -> Path:
-    """The variant's release binary (the artifacts' profile: fat LTO, stripped), copied out of the
-    target dir so that the next variant's build does not replace it."""
-    feature = VARIANTS[variant]
-    command = ["nice", "-n", "10", "cargo", "build", "--release", "--locked", "--quiet", "-p", FUNCTION]
-    command += ["--bin", FUNCTION, *(["--features", feature] if feature else [])]
+    """The variant's release binary (the artifacts' profile: fat LTO, stripped)."""
     started = time.monotonic()
-    subprocess.run(
-        command,
-        cwd=functions.WORKSPACE,
-        env={**os.environ, "CARGO_TARGET_DIR": str(functions.FEATURE_TARGET_DIR)},
-        check=True,
-    )
+    directory = functions.build_with_feature(FUNCTION, VARIANTS[variant] or None, release=True)
     print(f"built {FUNCTION} ({variant}) in {time.monotonic() - started:.0f} s", flush=True)
-    destination = binary_path(variant)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(functions.FEATURE_TARGET_DIR / "release" / FUNCTION, destination)
-    return destination
+    return directory / FUNCTION
 
 
 def zipped_bytes(binary: Path) -> int:

@@ -45,19 +45,18 @@ def build_native() -> Path:
 FEATURE_TARGET_DIR = CACHE_ROOT / "target-otel"
 
 
-def build_native_with_feature(crate: str, feature: str) -> Path:
-    """The debug binary of function `crate` built with its cargo feature `feature` (`otel`,
-    `otel-lite`), copied to `<FEATURE_TARGET_DIR>/debug-<feature>/<crate>` so that builds with other
-    features do not replace it."""
-    subprocess.run(
-        ["cargo", "build", "-p", crate, "--bin", crate, "--features", feature, "--locked", "--quiet"],
-        cwd=WORKSPACE,
-        env={**os.environ, "CARGO_TARGET_DIR": str(FEATURE_TARGET_DIR)},
-        check=True,
-    )
-    destination = FEATURE_TARGET_DIR / f"debug-{feature}"
+def build_with_feature(crate: str, feature: str | None, release: bool = False) -> Path:
+    """The binary of function `crate` (debug, or release with the artifacts' profile) built with
+    its cargo feature `feature` (`otel`, `otel-lite`; None: the default build), copied to
+    `<FEATURE_TARGET_DIR>/<profile>-<feature or default>/<crate>` so that builds with other features
+    do not replace it; returns that directory."""
+    profile = "release" if release else "debug"
+    command = ["nice", "-n", "10", "cargo", "build", "-p", crate, "--bin", crate, "--locked", "--quiet"]
+    command += [*(["--release"] if release else []), *(["--features", feature] if feature else [])]
+    subprocess.run(command, cwd=WORKSPACE, env={**os.environ, "CARGO_TARGET_DIR": str(FEATURE_TARGET_DIR)}, check=True)
+    destination = FEATURE_TARGET_DIR / f"{profile}-{feature or 'default'}"
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(FEATURE_TARGET_DIR / "debug" / crate, destination / crate)
+    shutil.copy2(FEATURE_TARGET_DIR / profile / crate, destination / crate)
     return destination
 
 

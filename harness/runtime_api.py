@@ -39,8 +39,6 @@ class State:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     in_flight: set[str] = field(default_factory=set)
     max_in_flight: int = 0
-    # time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end of init.
-    first_next_at: float | None = None
     # time.perf_counter() of every GET .../invocation/next, in order: when the runtime was done with
     # the previous invocation (bench.otel: the export after each response).
     next_at: list[float] = field(default_factory=list)
@@ -52,6 +50,12 @@ class State:
 
     def __post_init__(self) -> None:
         self.done = threading.Condition(self.lock)
+
+    @property
+    def first_next_at(self) -> float | None:
+        """time.perf_counter() of the runtime's first GET .../invocation/next: on Lambda, the end
+        of init."""
+        return self.next_at[0] if self.next_at else None
 
 
 class RuntimeApiHandler(BaseHTTPRequestHandler):
@@ -86,8 +90,6 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
             return
         state = self.server.state
         with state.lock:
-            if state.first_next_at is None:
-                state.first_next_at = asked_at
             state.next_at.append(asked_at)
         while True:
             try:

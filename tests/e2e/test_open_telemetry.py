@@ -47,12 +47,12 @@ TIMEOUT_S = 30
 
 @pytest.fixture(scope="session")
 def otel_binaries() -> Path:
-    return functions.build_native_with_feature(CRATE, "otel")
+    return functions.build_with_feature(CRATE, "otel")
 
 
 @pytest.fixture(scope="session")
 def otel_lite_binaries() -> Path:
-    return functions.build_native_with_feature(CRATE, "otel-lite")
+    return functions.build_with_feature(CRATE, "otel-lite")
 
 
 class Run:
