@@ -26,7 +26,10 @@ PROJECT_DIR = Path(__file__).resolve().parent
 
 config = pulumi.Config()
 contracts = load_contracts(PROJECT_DIR / "functions")
-settings = stack_config.load(config, contracts, pulumi.get_project(), pulumi.get_stack())
+# The region is the AWS provider's (`aws:region` in the stack file); the program reads it once.
+settings = stack_config.load(
+    config, contracts, pulumi.get_project(), pulumi.get_stack(), pulumi.Config("aws").require("region")
+)
 prefix = f"{settings.project}-{settings.stack}"
 tags = settings.tags
 account_id = aws.get_caller_identity_output().account_id
@@ -41,7 +44,8 @@ secrets = Secrets("secrets", SecretsArgs(prefix, secret_values, settings.secret_
 topic = AlarmTopic("alarms", AlarmTopicArgs(f"{prefix}-alarms", settings.alarms.topic_arn, tags))
 capacity = None
 if settings.managed_instances.enabled:
-    access = table_access([c for c in contracts if c.trigger.type == "managed-instances"])
+    on_provider = [c for c in contracts if settings.functions[c.name].managed_instances is not None]
+    access = table_access(on_provider)
     arns, actions = {t: tables.tables[t].arn for t in access}, sorted({a for acts in access.values() for a in acts})
     mi = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags, boundary, arns, actions)
     capacity = ManagedInstances("managed-instances", mi)
@@ -73,7 +77,7 @@ services = {
 Observability("observability", ObservabilityArgs(prefix, region, list(services.values())))
 
 pulumi.export("functionNames", {name: s.function.function_name for name, s in services.items()})
-pulumi.export("functionArns", {name: s.function.invoke_target_arn for name, s in services.items()})
+pulumi.export("functionArns", {name: s.function.target.arn for name, s in services.items()})
 for export in TRIGGER_EXPORTS:
     pulumi.export(export, {name: s.exports[export] for name, s in services.items() if export in s.exports})
 pulumi.export("bucketNames", {name: b.bucket for name, b in buckets.buckets.items()})

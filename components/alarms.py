@@ -1,11 +1,22 @@
 """Alarms: the SNS topic alarms notify, and each function's CloudWatch alarms.
 
 AlarmTopic owns the stack's alarm topic (or adopts an existing one by ARN, creating nothing).
-FunctionAlarms owns one function's alarms: errors, throttles, p99 duration against the function's
-timeout, and the depth of every queue its failed events land in (a dead-letter queue, an
-asynchronous invocation's on-failure queue): no failure path fills up unnoticed. Every alarm
-notifies the topic on ALARM and on OK, and treats missing data as not breaching (an idle function is
-fine).
+FunctionAlarms owns one function's alarms, which are also its release's rollback triggers:
+- on the traffic through the `live` alias (dimensions FunctionName + Resource `<function>:live`):
+  errors, throttles, and p99 duration against the function's timeout;
+- on the version this update published, as it serves through the alias during a canary (FunctionName
+  + Resource + ExecutedVersion): errors and p99 duration, so a 10% canary's failures are not diluted
+  by the old version's traffic;
+- the depth of every queue its failed events land in (a dead-letter queue, an asynchronous
+  invocation's on-failure queue): no failure path fills up unnoticed.
+
+Why these dimensions (CloudWatch's "Types of metrics for Lambda functions"): `FunctionName` alone
+aggregates every version and alias, so the release step's own pre-traffic invocation of the new
+version (`Resource = <function>:<version>`, no ExecutedVersion) would count there; it never counts
+under the alias. Periods are one minute, and each alarm looks back at most as far as the shortest
+traffic step of the function's deployment (a 5-minute canary, a linear step of 1 to 10 minutes), so
+it fires while the step that caused it still runs. Every alarm notifies the topic on ALARM and on OK,
+and treats missing data as not breaching (an idle function is fine).
 """
 
 from __future__ import annotations
@@ -18,7 +29,11 @@ import pulumi_aws as aws
 
 from model.stack_config import AlarmSettings
 
-PERIOD_SECONDS = 300
+PERIOD_SECONDS = 60
+# At most this many one-minute periods, and never more than the deployment's shortest step: one
+# breaching minute raises the alarm, which then stays up while it is inside the window, so CodeDeploy
+# cannot miss it between two of its checks.
+MAX_EVALUATION_PERIODS = 3
 COMPARISON = "GreaterThanOrEqualToThreshold"
 TREAT_MISSING_DATA = "notBreaching"
 
@@ -57,10 +72,20 @@ def duration_threshold_ms(timeout_seconds: int, percent_of_timeout: int) -> floa
     return timeout_seconds * 1000 * percent_of_timeout / 100
 
 
+def evaluation_periods(interval_minutes: int) -> int:
+    """How many one-minute periods an alarm evaluates: its window fits the shortest traffic step."""
+    return max(1, min(MAX_EVALUATION_PERIODS, interval_minutes))
+
+
 @dataclass(frozen=True)
 class FunctionAlarmsArgs:
     function_name: pulumi.Input[str]
+    alias_name: pulumi.Input[str]
+    # The version this update published: the canary alarms watch it as it serves through the alias.
+    version: pulumi.Input[str]
     timeout_seconds: int
+    # The shortest traffic step of the function's deployment (DeploymentSettings.interval_minutes).
+    interval_minutes: int
     settings: AlarmSettings
     topic_arn: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -72,14 +97,18 @@ class FunctionAlarms(pulumi.ComponentResource):
     errors: aws.cloudwatch.MetricAlarm
     throttles: aws.cloudwatch.MetricAlarm
     duration_p99: aws.cloudwatch.MetricAlarm
+    version_errors: aws.cloudwatch.MetricAlarm
+    version_duration_p99: aws.cloudwatch.MetricAlarm
     # One per failure queue, in the order given.
     failure_queue_depths: list[aws.cloudwatch.MetricAlarm]
+    # The alarms about the function itself (not its queues' backlog): the release's rollback triggers.
     function_alarms: list[aws.cloudwatch.MetricAlarm]
 
     def __init__(self, name: str, args: FunctionAlarmsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:FunctionAlarms", name, None, opts)
         settings = args.settings
         function_name = pulumi.Output.from_input(args.function_name)
+        periods = evaluation_periods(args.interval_minutes)
 
         def alarm(
             role: str,
@@ -102,7 +131,7 @@ class FunctionAlarms(pulumi.ComponentResource):
                 statistic=statistic,
                 extended_statistic=extended_statistic,
                 period=PERIOD_SECONDS,
-                evaluation_periods=1,
+                evaluation_periods=periods,
                 datapoints_to_alarm=1,
                 comparison_operator=COMPARISON,
                 threshold=threshold,
@@ -113,38 +142,74 @@ class FunctionAlarms(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
-        lambda_dimensions = {"FunctionName": function_name}
+        resource = pulumi.Output.concat(function_name, ":", args.alias_name)
+        through_alias = {"FunctionName": function_name, "Resource": resource}
+        new_version = {**through_alias, "ExecutedVersion": pulumi.Output.from_input(args.version)}
+        window = "a minute" if periods == 1 else f"any minute of {periods}"
         self.errors = alarm(
             "errors",
             function_name.apply(lambda f: f"{f}-errors"),
-            function_name.apply(lambda f: f"{f}: {settings.errors} or more errors in 5 minutes"),
+            function_name.apply(lambda f: f"{f}: {settings.errors} or more errors through live in {window}"),
             "AWS/Lambda",
             "Errors",
-            lambda_dimensions,
+            through_alias,
             float(settings.errors),
             statistic="Sum",
         )
         self.throttles = alarm(
             "throttles",
             function_name.apply(lambda f: f"{f}-throttles"),
-            function_name.apply(lambda f: f"{f}: {settings.throttles} or more throttled invocations in 5 minutes"),
+            function_name.apply(
+                lambda f: f"{f}: {settings.throttles} or more throttled invocations through live in {window}"
+            ),
             "AWS/Lambda",
             "Throttles",
-            lambda_dimensions,
+            through_alias,
             float(settings.throttles),
             statistic="Sum",
         )
         percent = settings.duration_p99_percent_of_timeout
+        threshold_ms = duration_threshold_ms(args.timeout_seconds, percent)
         self.duration_p99 = alarm(
             "duration-p99",
             function_name.apply(lambda f: f"{f}-duration-p99"),
             function_name.apply(
-                lambda f: f"{f}: p99 duration at {percent}% or more of its {args.timeout_seconds} s timeout"
+                lambda f: (
+                    f"{f}: p99 duration through live at {percent}% or more of its {args.timeout_seconds} s "
+                    f"timeout in {window}"
+                )
             ),
             "AWS/Lambda",
             "Duration",
-            lambda_dimensions,
-            duration_threshold_ms(args.timeout_seconds, percent),
+            through_alias,
+            threshold_ms,
+            extended_statistic="p99",
+        )
+        self.version_errors = alarm(
+            "new-version-errors",
+            function_name.apply(lambda f: f"{f}-new-version-errors"),
+            function_name.apply(
+                lambda f: f"{f}: {settings.errors} or more errors of the newest version through live in {window}"
+            ),
+            "AWS/Lambda",
+            "Errors",
+            new_version,
+            float(settings.errors),
+            statistic="Sum",
+        )
+        self.version_duration_p99 = alarm(
+            "new-version-duration-p99",
+            function_name.apply(lambda f: f"{f}-new-version-duration-p99"),
+            function_name.apply(
+                lambda f: (
+                    f"{f}: p99 duration of the newest version through live at {percent}% or more of its "
+                    f"{args.timeout_seconds} s timeout in {window}"
+                )
+            ),
+            "AWS/Lambda",
+            "Duration",
+            new_version,
+            threshold_ms,
             extended_statistic="p99",
         )
         self.failure_queue_depths = []
@@ -163,7 +228,12 @@ class FunctionAlarms(pulumi.ComponentResource):
                     statistic="Maximum",
                 )
             )
-        # The alarms about the function itself (not its queues' backlog): a release's rollback triggers.
-        self.function_alarms = [self.errors, self.throttles, self.duration_p99]
+        self.function_alarms = [
+            self.errors,
+            self.throttles,
+            self.duration_p99,
+            self.version_errors,
+            self.version_duration_p99,
+        ]
         alarms = [*self.function_alarms, *self.failure_queue_depths]
         self.register_outputs({"alarm_names": [a.name for a in alarms]})

@@ -2,12 +2,17 @@
 
 Owns: the role (trusted by lambda.amazonaws.com for this account only), the log group (retention
 set, wired through the function's `logging_config`), the role policy (logs on that group only,
-X-Ray, and the statements the caller derives from the function's contract, each on an exact
-ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs at the stack's
-log level, its layers), a version per change, the `live` alias every trigger invokes (with its
-provisioned concurrency, when asked for), and, for async triggers, the alias's on-failure
-destination. With Managed Instances, the function is attached to the capacity provider, published
-to LATEST_PUBLISHED, and given a scaling config.
+X-Ray, and the statements the caller derives from the function's contract and trigger, each on an
+exact ARN), the function (`provided.al2023`, `arm64`, handler `bootstrap`, JSON logs at the stack's
+log level, its layers), a numbered version per change of code or configuration (on either
+placement), and its `live` alias (components/alias.py), which it hands to the triggers.
+
+Where it runs is its settings' `managed_instances`: on the stack's capacity provider the function is
+attached to it (`capacity_provider_config`) and still publishes numbered versions, so every release
+is a canary-able version behind the weighted alias (AWS's Managed Instances deployment guide: blue/
+green and canary through numbered versions); the release step sets each version's scaling config
+and retires old versions (the provider holds at most 100). Rolling updates through
+`$LATEST.PUBLISHED` are not used: they bypass the alias, the pre-traffic check and the rollback.
 """
 
 from __future__ import annotations
@@ -18,28 +23,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.alias import InvokeTarget, LiveAlias, LiveAliasArgs
 from components.build import Artifact
 from model import iam
 from model.naming import role_name
+from model.stack_config import FunctionSettings
+from release.alias_state import AliasState
 
 RUNTIME = "provided.al2023"
 ARCHITECTURE = "arm64"
 HANDLER = "bootstrap"
-LIVE_ALIAS = "live"
 # Lambda's own lines at INFO: the platform.start and platform.report line of each invocation, which
 # the saved Logs Insights queries read (components/queries.py).
 SYSTEM_LOG_LEVEL = "INFO"
-
-
-@dataclass(frozen=True)
-class ManagedInstancesAttachment:
-    """How the function runs on a capacity provider (validated in model.stack_config)."""
-
-    capacity_provider_arn: pulumi.Input[str]
-    memory_gib_per_vcpu: int
-    max_concurrency: int
-    min_environments: int
-    max_environments: int
 
 
 @dataclass(frozen=True)
@@ -47,38 +43,54 @@ class RustFunctionArgs:
     function_name: str
     description: str
     artifact: Artifact
-    memory: int
-    timeout: int
+    # Memory, timeout, concurrency, log level, placement: the contract with the stack's overrides.
+    settings: FunctionSettings
     account_id: pulumi.Input[str]
     # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     log_retention_days: int
     tracing: bool
+    # The live alias as AWS has it now (components/alias.py read_alias_state).
+    alias_state: AliasState
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    # Statements the contract implies (tables, buckets, secrets, queues), each on an exact ARN.
+    # Statements the contract and the trigger imply (tables, buckets, secrets, queues), each on an exact ARN.
     statements: Sequence[pulumi.Input[iam.Statement]] = ()
-    reserved_concurrency: int | None = None
     # Async triggers (S3, EventBridge): failed events go to this queue after Lambda's retries.
     on_failure_queue_arn: pulumi.Input[str] | None = None
-    managed_instances: ManagedInstancesAttachment | None = None
-    # Execution environments kept initialized on the live alias.
-    provisioned_concurrency: int | None = None
-    # Lambda's application log level (the function reads it as AWS_LAMBDA_LOG_LEVEL).
-    log_level: str = "INFO"
+    # The stack's capacity provider: required when the settings place the function on it.
+    capacity_provider_arn: pulumi.Input[str] | None = None
     # Layer version ARNs (the telemetry extension, an OpenTelemetry collector), in order.
     layers: Sequence[pulumi.Input[str]] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def capacity_provider_config(
+    settings: FunctionSettings, capacity_provider_arn: pulumi.Input[str] | None
+) -> aws.lambda_.FunctionCapacityProviderConfigArgs | None:
+    """The function's attachment to the capacity provider, when its settings place it there."""
+    placement = settings.managed_instances
+    if placement is None:
+        return None
+    if capacity_provider_arn is None:
+        raise ValueError("the settings place the function on Managed Instances, but the stack has no capacity provider")
+    return aws.lambda_.FunctionCapacityProviderConfigArgs(
+        lambda_managed_instances_capacity_provider_config=aws.lambda_.FunctionCapacityProviderConfigLambdaManagedInstancesCapacityProviderConfigArgs(
+            capacity_provider_arn=capacity_provider_arn,
+            execution_environment_memory_gib_per_vcpu=placement.memory_gib_per_vcpu,
+            per_execution_environment_max_concurrency=placement.max_concurrency,
+        )
+    )
 
 
 class RustFunction(pulumi.ComponentResource):
     function: aws.lambda_.Function
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
-    # The version this update publishes (a new one only when code or configuration changed).
+    # The version this update publishes (a new number only when code or configuration changed).
     version: pulumi.Output[str]
-    alias: aws.lambda_.Alias
+    live: LiveAlias
     # What triggers invoke: the live alias.
-    invoke_target_arn: pulumi.Output[str]
+    target: InvokeTarget
     role: aws.iam.Role
     role_policy: aws.iam.RolePolicy
     log_group: aws.cloudwatch.LogGroup
@@ -86,6 +98,7 @@ class RustFunction(pulumi.ComponentResource):
     def __init__(self, name: str, args: RustFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("rustlambda:index:RustFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
 
         self.role = aws.iam.Role(
             f"{name}-role",
@@ -122,8 +135,6 @@ class RustFunction(pulumi.ComponentResource):
             policy=pulumi.Output.all(*statements).apply(iam.document),
             opts=child,
         )
-
-        mi = args.managed_instances
         self.function = aws.lambda_.Function(
             f"{name}-function",
             name=args.function_name,
@@ -133,33 +144,25 @@ class RustFunction(pulumi.ComponentResource):
             architectures=[ARCHITECTURE],
             handler=HANDLER,
             code=args.artifact.archive(),
-            memory_size=args.memory,
-            timeout=args.timeout,
+            memory_size=settings.memory,
+            timeout=settings.timeout,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
             if args.environment
             else None,
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
                 log_group=self.log_group.name,
-                application_log_level=args.log_level,
+                application_log_level=settings.log_level,
                 system_log_level=SYSTEM_LOG_LEVEL,
             ),
             layers=list(args.layers) or None,
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active" if args.tracing else "PassThrough"),
-            reserved_concurrent_executions=args.reserved_concurrency,
-            capacity_provider_config=None
-            if mi is None
-            else aws.lambda_.FunctionCapacityProviderConfigArgs(
-                lambda_managed_instances_capacity_provider_config=aws.lambda_.FunctionCapacityProviderConfigLambdaManagedInstancesCapacityProviderConfigArgs(
-                    capacity_provider_arn=mi.capacity_provider_arn,
-                    execution_environment_memory_gib_per_vcpu=mi.memory_gib_per_vcpu,
-                    per_execution_environment_max_concurrency=mi.max_concurrency,
-                )
-            ),
-            # A version per change of code or configuration: the live alias points at one, and the
-            # release moves it (components/release.py). Reproducible zips make "changed" exact.
+            reserved_concurrent_executions=settings.reserved_concurrency,
+            capacity_provider_config=capacity_provider_config(settings, args.capacity_provider_arn),
+            # A numbered version per change of code or configuration, on either placement: the live
+            # alias points at one, and the release moves it (components/release.py). Reproducible
+            # zips make "changed" exact.
             publish=True,
-            publish_to="LATEST_PUBLISHED" if mi is not None else None,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(
                 parent=self,
@@ -172,58 +175,23 @@ class RustFunction(pulumi.ComponentResource):
         self.function_name = self.function.name
         self.function_arn = self.function.arn
         self.version = self.function.version
-        # Every trigger invokes the alias. It starts at the first version; after that, the release
-        # (components/release.py) owns which version it points at and with what weights, so
-        # `pulumi up` never moves it behind the release's back.
-        self.alias = aws.lambda_.Alias(
+        self.live = LiveAlias(
             f"{name}-live",
-            name=LIVE_ALIAS,
-            function_name=self.function.name,
-            function_version=self.function.version,
-            description="The version triggers invoke; moved by the release step.",
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["functionVersion", "routingConfig"]),
+            LiveAliasArgs(
+                function_name=self.function.name,
+                newest_version=self.function.version,
+                current=args.alias_state,
+                on_failure_queue_arn=args.on_failure_queue_arn,
+            ),
+            child,
         )
-        self.invoke_target_arn = self.alias.arn
-        if args.provisioned_concurrency is not None:
-            aws.lambda_.ProvisionedConcurrencyConfig(
-                f"{name}-provisioned",
-                function_name=self.function.name,
-                qualifier=self.alias.name,
-                provisioned_concurrent_executions=args.provisioned_concurrency,
-                opts=child,
-            )
-
-        if mi is not None:
-            aws.lambda_.FunctionScalingConfig(
-                f"{name}-scaling",
-                function_name=self.function.name,
-                qualifier="$LATEST.PUBLISHED",
-                function_scaling_config=aws.lambda_.FunctionScalingConfigFunctionScalingConfigArgs(
-                    min_execution_environments=mi.min_environments,
-                    max_execution_environments=mi.max_environments,
-                ),
-                opts=child,
-            )
-        if args.on_failure_queue_arn is not None:
-            aws.lambda_.FunctionEventInvokeConfig(
-                f"{name}-async",
-                function_name=self.function.name,
-                # Async event sources invoke the alias: the destination is configured for it.
-                qualifier=self.alias.name,
-                maximum_retry_attempts=2,
-                destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
-                    on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
-                        destination=args.on_failure_queue_arn
-                    )
-                ),
-                opts=child,
-            )
+        self.target = self.live.target
         self.register_outputs(
             {
                 "function_name": self.function_name,
                 "function_arn": self.function_arn,
                 "role_arn": self.role.arn,
                 "log_group_name": self.log_group.name,
-                "alias_arn": self.alias.arn,
+                "alias_arn": self.target.arn,
             }
         )

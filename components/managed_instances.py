@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from model import iam
-from model.stack_config import ManagedInstancesSettings
+from model.stack_config import MI_MIN_SUBNETS, ManagedInstancesSettings
 
 ARCHITECTURE = "arm64"
 OPERATOR_POLICY_ARN = "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator"
@@ -39,6 +39,22 @@ MAX_PROVIDER_NAME = 64 - len(OPERATOR_SUFFIX)
 
 def dynamodb_service_name(region: str) -> str:
     return f"com.amazonaws.{region}.dynamodb"
+
+
+def check_zones(subnet_ids: tuple[str, ...], parent: pulumi.Resource) -> None:
+    """The subnets must span at least three Availability Zones (AWS's Managed Instances guidance:
+    the capacity provider spreads instances over its subnets' zones, so an AZ's loss leaves
+    capacity). Their zones are looked up (ec2:DescribeSubnets) at preview and at up."""
+    zones: dict[str, list[str]] = {}
+    for subnet in subnet_ids:
+        found = aws.ec2.get_subnet(id=subnet, opts=pulumi.InvokeOptions(parent=parent))
+        zones.setdefault(found.availability_zone, []).append(subnet)
+    if len(zones) < MI_MIN_SUBNETS:
+        where = "; ".join(f"{zone}: {', '.join(ids)}" for zone, ids in sorted(zones.items()))
+        raise ValueError(
+            f"config managedInstances.subnetIds spans {len(zones)} Availability Zone(s) ({where}): set subnets in at "
+            f"least {MI_MIN_SUBNETS} different zones"
+        )
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class ManagedInstances(pulumi.ComponentResource):
         vpc_id = settings.vpc_id
         if vpc_id is None:
             raise ValueError("settings.vpc_id is not set: the DynamoDB gateway endpoint needs the subnets' VPC")
+        check_zones(settings.subnet_ids, self)
         child = pulumi.ResourceOptions(parent=self)
 
         # Named after the provider (not auto-named) so that it carries the project prefix the CI

@@ -1,13 +1,14 @@
 """LambdaService: everything one function crate's contract asks for, wired together.
 
-In order: the trigger kind's preparations (components/triggers: a work queue, a failure queue, a
-Managed Instances attachment), the RustFunction with exactly the statements the contract implies
-(each on an exact ARN), the env vars the contract names, the stack's log level and layers (the
-telemetry extension where the settings attach it), the trigger's event source on the function's
-`live` alias, the function's alarms (one on every queue its failed events land in), and its Release
-(how a new version takes the alias's traffic, with the alarms as rollback triggers). Shared
-resources (tables, buckets, secrets, the alarm topic, the capacity provider, the extension's layer)
-are created once by the program and passed in.
+In order: the trigger kind's preparations (components/triggers: a work queue, a failure queue), the
+RustFunction with its settings (placement included: on the stack's capacity provider or not) and
+exactly the statements the contract implies (each on an exact ARN), the env vars the contract
+names, the stack's log level and layers (the telemetry extension where the settings attach it), the
+trigger's event source on the function's `live` alias, the function's alarms (on the alias's
+traffic, on the new version's, and on every queue its failed events land in), and its Release (how
+a new version takes the alias's traffic, with the alarms as rollback triggers). Shared resources
+(tables, buckets, secrets, the alarm topic, the capacity provider, the extension's layer) are created
+once by the program and passed in.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from functools import partial
 import pulumi
 
 from components.alarms import FunctionAlarms, FunctionAlarmsArgs
+from components.alias import LIVE_ALIAS, read_alias_state
 from components.build import Artifact
 from components.dashboard import FunctionPanel
 from components.function import RustFunction, RustFunctionArgs
 from components.release import Release, ReleaseArgs
 from components.triggers import trigger_kind
-from components.triggers.base import InvokeTarget, SharedResources, TriggerScope
+from components.triggers.base import SharedResources, TriggerScope
 from model import iam
 from model.contract import FunctionContract
 from model.naming import function_name
@@ -63,35 +65,35 @@ class LambdaService(pulumi.ComponentResource):
                 function_name=fn_name,
                 description=contract.description,
                 artifact=args.artifact,
-                memory=args.function.memory,
-                timeout=args.function.timeout,
+                settings=args.function,
                 account_id=shared.account_id,
                 permissions_boundary=shared.permissions_boundary,
                 log_retention_days=stack.log_retention_days,
                 tracing=tracing,
+                alias_state=read_alias_state(fn_name, LIVE_ALIAS, stack.region, self),
                 environment=contract_environment(contract, shared),
                 statements=[
                     *contract_statements(contract, shared, stack.secret_kms_key_arn),
                     *plan.statements,
                     *collector_statements(stack, tracing),
                 ],
-                reserved_concurrency=args.function.reserved_concurrency,
                 on_failure_queue_arn=plan.on_failure_queue_arn,
-                managed_instances=plan.managed_instances,
-                provisioned_concurrency=args.function.provisioned_concurrency,
-                log_level=args.function.log_level,
+                capacity_provider_arn=shared.capacity_provider_arn,
                 layers=function_layers(extension_layer_arn, stack),
                 tags=stack.tags,
             ),
             scope.child,
         )
         fn = self.function
-        self.exports = plan.attach(InvokeTarget(fn.function_name, fn.invoke_target_arn, fn.alias.name))
+        self.exports = plan.attach(fn.target)
         alarms = FunctionAlarms(
             f"{name}-alarms",
             FunctionAlarmsArgs(
                 function_name=fn.function_name,
+                alias_name=fn.target.qualifier,
+                version=fn.version,
                 timeout_seconds=args.function.timeout,
+                interval_minutes=args.function.deployment.interval_minutes,
                 settings=stack.alarms,
                 topic_arn=shared.alarm_topic_arn,
                 failure_queue_names=plan.failure_queue_names,
@@ -104,9 +106,9 @@ class LambdaService(pulumi.ComponentResource):
             ReleaseArgs(
                 crate=contract.name,
                 function_name=fn.function_name,
-                alias_name=fn.alias.name,
+                alias_name=fn.target.qualifier,
                 version=fn.version,
-                deployment=args.function.deployment,
+                settings=args.function,
                 region=shared.region,
                 alarm_names=[alarm.name for alarm in alarms.function_alarms],
                 codedeploy=shared.codedeploy,

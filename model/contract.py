@@ -1,11 +1,13 @@
 """The function contract: what each function crate declares in its Cargo.toml, as one typed model.
 
 `[package.metadata.lambda.deploy]` is cargo-lambda's table (memory, timeout, tracing, env settings);
-`[package.metadata.stack]` is this project's (description, the trigger, the tables, buckets and
-secrets the function uses and the env var that carries each one's reference). Both are read from
-`cargo metadata` and validated here, once: types, bounds, defaults and the cross-field rules live in
-these models and nowhere else. The trigger is a union with one model per kind, selected by `type`;
-`components/triggers/` holds one module per kind that wires it. `functions/contract.schema.json`
+`[package.metadata.stack]` is this project's (description, the trigger, where the function runs, the
+tables, buckets and secrets the function uses and the env var that carries each one's reference).
+Both are read from `cargo metadata` and validated here, once: types, bounds, defaults and the
+cross-field rules live in these models and nowhere else. The trigger (what invokes the function) is
+a union with one model per kind, selected by `type`; `components/triggers/` holds one module per
+kind that wires it. The compute placement (where it runs: `standard`, or `managed-instances` with
+its settings) is a separate union, so any trigger works on either placement. `functions/contract.schema.json`
 is generated from these models (`python -m model.contract --write-schema`) and a test keeps it
 current, so editors and other tools can check a Cargo.toml too.
 
@@ -158,8 +160,32 @@ class ScheduleTrigger(_Table):
     ]
 
 
-class ManagedInstancesTrigger(_Table):
-    """Invoked directly; runs on the stack's capacity provider when the stack enables Managed Instances."""
+class InvokeTrigger(_Table):
+    """No event source: other services and accounts' callers invoke the function's `live` alias
+    directly (lambda:InvokeFunction, granted outside this stack)."""
+
+    type: Literal["invoke"]
+
+
+Trigger = Annotated[
+    HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | InvokeTrigger,
+    Field(discriminator="type"),
+]
+
+
+# --- compute placement: where the function runs, whatever invokes it -----------------------------
+
+
+class StandardCompute(_Table):
+    """Lambda's own fleet: one request per execution environment, billed per request and duration."""
+
+    type: Literal["standard"]
+
+
+class ManagedInstancesCompute(_Table):
+    """Lambda Managed Instances: the stack's capacity provider (EC2 instances in its VPC), many requests
+    per execution environment. Applies in stacks that enable `managedInstances`; elsewhere the function
+    runs on standard Lambda with the same code."""
 
     type: Literal["managed-instances"]
     max_concurrency: Annotated[
@@ -170,10 +196,8 @@ class ManagedInstancesTrigger(_Table):
     ]
 
 
-Trigger = Annotated[
-    HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | ManagedInstancesTrigger,
-    Field(discriminator="type"),
-]
+Compute = Annotated[StandardCompute | ManagedInstancesCompute, Field(discriminator="type")]
+STANDARD = StandardCompute(type="standard")
 
 
 # --- what the function uses ----------------------------------------------------------------------
@@ -257,6 +281,9 @@ class Stack(_Table):
 
     description: Annotated[str, Field(min_length=1, max_length=256, description="1 to 256 characters")]
     trigger: Trigger
+    compute: Annotated[
+        Compute, Field(description="where the function runs: standard (the default) or managed-instances")
+    ] = STANDARD
     tables: tuple[TableUse, ...] = ()
     buckets: tuple[BucketUse, ...] = ()
     secrets: tuple[SecretUse, ...] = ()
@@ -353,8 +380,12 @@ class FunctionContract:
         return dict(self.deploy.env)
 
     @property
-    def trigger(self) -> HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | ManagedInstancesTrigger:
+    def trigger(self) -> HttpTrigger | SqsTrigger | S3Trigger | ScheduleTrigger | InvokeTrigger:
         return self.metadata.stack.trigger
+
+    @property
+    def compute(self) -> StandardCompute | ManagedInstancesCompute:
+        return self.metadata.stack.compute
 
     @property
     def tables(self) -> tuple[TableUse, ...]:

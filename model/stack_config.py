@@ -21,11 +21,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 from pydantic.alias_generators import to_camel
 
-from model.contract import FunctionContract, ManagedInstancesTrigger
+from model.contract import FunctionContract, ManagedInstancesCompute
 from model.validation import describe
 
 # Lambda Managed Instances limits (Lambda API reference: CapacityProvider, Function).
 MI_MIN_FUNCTION_MEMORY_MB = 2048
+# AWS's Managed Instances guide: spread the capacity provider over at least three Availability Zones
+# and keep at least three execution environments (Lambda's own default), so one AZ's loss leaves
+# capacity serving.
+MI_MIN_SUBNETS = 3
+MI_MIN_ENVIRONMENTS = 3
+# A capacity provider holds at most 100 function versions, a quota AWS does not raise ("Lambda Managed
+# Instances quotas"); the release step keeps each function at its retention (live + retainVersions)
+# plus the one being released.
+MI_MAX_VERSIONS_PER_PROVIDER = 100
 PROJECT_FILE = Path(__file__).resolve().parent.parent / "Pulumi.yaml"
 
 
@@ -63,6 +72,11 @@ class DeploymentSettings(_Config):
 
     style: Literal["all-at-once", "canary", "linear"] = "all-at-once"
     minutes: Annotated[int, Field(ge=1, le=30, description="minutes per step of a canary or linear deployment")] = 5
+    # Published versions kept besides the live one, for a quick manual rollback (`aws lambda
+    # update-alias`); the release step deletes older ones (a capacity provider holds at most 100).
+    retain_versions: Annotated[
+        int, Field(ge=0, le=20, description="previous versions kept besides the live one (older ones are deleted)")
+    ] = 2
 
     @model_validator(mode="after")
     def _predefined(self) -> DeploymentSettings:
@@ -77,6 +91,11 @@ class DeploymentSettings(_Config):
     @property
     def gradual(self) -> bool:
         return self.style != "all-at-once"
+
+    @property
+    def interval_minutes(self) -> int:
+        """The shortest time one traffic step lasts: the window a rollback alarm must fire in."""
+        return self.minutes if self.gradual else 1
 
     @property
     def codedeploy_config(self) -> str:
@@ -160,6 +179,12 @@ class FunctionOverride(_Config):
     # Replace the stack's `logLevel` and `telemetryExtension` for this function.
     log_level: LogLevel | None = None
     telemetry_extension: bool | None = None
+    # After an automatic rollback the release step refuses the rejected version until the code or
+    # configuration changes; naming that version here releases it once more.
+    retry_version: (
+        Annotated[int, Field(ge=1, description="the number of a version the release step rejected, to release again")]
+        | None
+    ) = None
 
     # Validation and load() both resolve these against the stack's values: one rule for both.
     def resolved_log_level(self, stack_level: LogLevel) -> LogLevel:
@@ -218,7 +243,8 @@ class HttpSettings(_Config):
 
 
 class ManagedInstancesSettings(_Config):
-    """The Lambda Managed Instances capacity provider, for functions whose trigger is managed-instances."""
+    """The Lambda Managed Instances capacity provider, for the functions whose contract places them on
+    managed-instances (elsewhere, or with `enabled` false, they run on standard Lambda)."""
 
     enabled: bool = False
     vpc_id: (
@@ -230,8 +256,8 @@ class ManagedInstancesSettings(_Config):
     max_vcpu: Annotated[int, Field(ge=2, le=15000)] = 16
     # Manual scaling needs scaling policies this stack does not configure yet: Auto only.
     scaling_mode: Literal["Auto"] = "Auto"
-    min_environments: Annotated[int, Field(ge=0, le=15000, alias="minExecutionEnvironments")] = 1
-    max_environments: Annotated[int, Field(ge=1, le=15000, alias="maxExecutionEnvironments")] = 4
+    min_environments: Annotated[int, Field(ge=0, le=15000, alias="minExecutionEnvironments")] = MI_MIN_ENVIRONMENTS
+    max_environments: Annotated[int, Field(ge=1, le=15000, alias="maxExecutionEnvironments")] = 8
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> ManagedInstancesSettings:
@@ -252,6 +278,16 @@ class ManagedInstancesSettings(_Config):
                 raise ValueError(f"{key}=[] is invalid: {hint}")
         if self.vpc_id is None:
             raise ValueError("vpcId=None is invalid: set the id (vpc-...) of the subnets' VPC")
+        if len(set(self.subnet_ids)) < MI_MIN_SUBNETS:
+            raise ValueError(
+                f"subnetIds={list(self.subnet_ids)} is invalid: set at least {MI_MIN_SUBNETS} subnets, each in "
+                "its own Availability Zone (AWS's Managed Instances guidance: an AZ's loss must leave capacity)"
+            )
+        if self.min_environments < MI_MIN_ENVIRONMENTS:
+            raise ValueError(
+                f"minExecutionEnvironments={self.min_environments} is invalid: set at least {MI_MIN_ENVIRONMENTS} "
+                "(one per Availability Zone, Lambda's own default), or leave it unset"
+            )
         if self.min_environments > self.max_environments:
             raise ValueError(
                 f"minExecutionEnvironments={self.min_environments} is invalid: set at most "
@@ -321,39 +357,45 @@ class StackConfig(_Config):
         for name, traffic in self.traffic.items():
             if traffic.requests_per_month is not None and traffic.requests_per_second is not None:
                 raise ValueError(f"traffic.{name} sets both requestsPerMonth and requestsPerSecond: set one of them")
+        versions_on_provider = 0
         for contract in contracts:
-            override = self.functions.get(contract.name, FunctionOverride())
+            function = resolve_function(contract, self)
             key = f"functions.{contract.name}"
-            on_managed_instances = self.managed_instances.enabled and isinstance(
-                contract.trigger, ManagedInstancesTrigger
-            )
-            memory = override.memory or contract.memory
-            if on_managed_instances and memory < MI_MIN_FUNCTION_MEMORY_MB:
+            override = self.functions.get(contract.name, FunctionOverride())
+            on_managed_instances = function.managed_instances is not None
+            if on_managed_instances and function.memory < MI_MIN_FUNCTION_MEMORY_MB:
                 raise ValueError(
-                    f"{key}.memory={memory} is invalid: functions on Managed Instances need at least "
+                    f"{key}.memory={function.memory} is invalid: functions on Managed Instances need at least "
                     f"{MI_MIN_FUNCTION_MEMORY_MB} MB: set {key}.memory to {MI_MIN_FUNCTION_MEMORY_MB} or more"
                 )
-            provisioned = override.provisioned_concurrency
+            provisioned = function.provisioned_concurrency
             if provisioned is not None and on_managed_instances:
                 raise ValueError(
                     f"{key}.provisionedConcurrency={provisioned} is invalid: a function on Managed Instances keeps "
                     "its execution environments warm already (managedInstances.minExecutionEnvironments): remove it"
                 )
-            reserved = override.reserved_concurrency
+            reserved = function.reserved_concurrency
             if provisioned is not None and reserved is not None and provisioned > reserved:
                 raise ValueError(
                     f"{key}.provisionedConcurrency={provisioned} is invalid: set at most {key}.reservedConcurrency "
                     f"({reserved})"
                 )
-            level = override.resolved_log_level(self.log_level)
-            extension = override.resolved_telemetry_extension(self.telemetry_extension)
-            if extension and level not in LEVELS_THAT_KEEP_METRICS:
+            if function.telemetry_extension and function.log_level not in LEVELS_THAT_KEEP_METRICS:
                 where = f"{key}.logLevel" if override.log_level else "logLevel"
                 raise ValueError(
-                    f"{where}={level!r} is invalid with the telemetry extension attached to {contract.name}: Lambda "
-                    "drops lines below that level, the extension's metric lines among them: set INFO, DEBUG or "
-                    f"TRACE, or set {key}.telemetryExtension to false"
+                    f"{where}={function.log_level!r} is invalid with the telemetry extension attached to "
+                    f"{contract.name}: Lambda drops lines below that level, the extension's metric lines among them: "
+                    f"set INFO, DEBUG or TRACE, or set {key}.telemetryExtension to false"
                 )
+            if on_managed_instances:
+                # The live version, the retained ones and the one being released.
+                versions_on_provider += function.deployment.retain_versions + 2
+        if versions_on_provider > MI_MAX_VERSIONS_PER_PROVIDER:
+            raise ValueError(
+                f"deployment.retainVersions keeps up to {versions_on_provider} function versions on the capacity "
+                f"provider, which holds at most {MI_MAX_VERSIONS_PER_PROVIDER} (not raisable): keep fewer versions "
+                "(per function: functions.<name>.deployment.retainVersions)"
+            )
         return self
 
 
@@ -361,8 +403,19 @@ class StackConfig(_Config):
 
 
 @dataclass(frozen=True)
+class ManagedInstancesPlacement:
+    """How a function runs on the stack's capacity provider: its contract's settings and the stack's
+    execution environment bounds (set per published version by the release step)."""
+
+    max_concurrency: int
+    memory_gib_per_vcpu: int
+    min_environments: int
+    max_environments: int
+
+
+@dataclass(frozen=True)
 class FunctionSettings:
-    """One function's deploy settings: its contract, with this stack's overrides applied."""
+    """One function's deploy settings: its contract, with this stack's overrides applied (resolve_function)."""
 
     memory: int
     timeout: int
@@ -373,12 +426,44 @@ class FunctionSettings:
     log_level: str = "INFO"
     # Whether the telemetry extension's layer is attached.
     telemetry_extension: bool = True
+    # Where it runs: on the capacity provider (this), or on standard Lambda (None).
+    managed_instances: ManagedInstancesPlacement | None = None
+    # A rejected version the user asked to release again (functions.<name>.retryVersion).
+    retry_version: int | None = None
+
+
+def resolve_function(contract: FunctionContract, config: StackConfig) -> FunctionSettings:
+    """The one place a function's contract and the stack's config (its defaults, then the function's
+    override) become its settings: validation and the program both read these."""
+    override = config.functions.get(contract.name, FunctionOverride())
+    compute = contract.compute
+    placement = None
+    if config.managed_instances.enabled and isinstance(compute, ManagedInstancesCompute):
+        placement = ManagedInstancesPlacement(
+            max_concurrency=compute.max_concurrency,
+            memory_gib_per_vcpu=compute.memory_gib_per_vcpu,
+            min_environments=config.managed_instances.min_environments,
+            max_environments=config.managed_instances.max_environments,
+        )
+    return FunctionSettings(
+        memory=override.memory or contract.memory,
+        timeout=override.timeout or contract.timeout,
+        reserved_concurrency=override.reserved_concurrency,
+        provisioned_concurrency=override.provisioned_concurrency,
+        deployment=override.deployment or config.deployment,
+        log_level=override.resolved_log_level(config.log_level),
+        telemetry_extension=override.resolved_telemetry_extension(config.telemetry_extension),
+        managed_instances=placement,
+        retry_version=override.retry_version,
+    )
 
 
 @dataclass(frozen=True)
 class StackSettings:
     project: str
     stack: str
+    # The AWS provider's region (`aws:region`, the one place a stack sets it).
+    region: str
     log_retention_days: int
     xray_tracing: bool
     functions: dict[str, FunctionSettings]
@@ -407,27 +492,19 @@ def _raw_values(source: ConfigSource) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def load(source: ConfigSource, contracts: Sequence[FunctionContract], project: str, stack: str) -> StackSettings:
+def load(
+    source: ConfigSource, contracts: Sequence[FunctionContract], project: str, stack: str, region: str
+) -> StackSettings:
     """Reads and validates every key; raises ConfigError naming every bad one."""
     try:
         config = StackConfig.model_validate_json(json.dumps(_raw_values(source)), context={"contracts": contracts})
     except ValidationError as error:
         raise ConfigError("\n".join(f"config {problem}" for problem in describe(error, StackConfig))) from None
-    functions = {}
-    for contract in contracts:
-        override = config.functions.get(contract.name, FunctionOverride())
-        functions[contract.name] = FunctionSettings(
-            memory=override.memory or contract.memory,
-            timeout=override.timeout or contract.timeout,
-            reserved_concurrency=override.reserved_concurrency,
-            provisioned_concurrency=override.provisioned_concurrency,
-            deployment=override.deployment or config.deployment,
-            log_level=override.resolved_log_level(config.log_level),
-            telemetry_extension=override.resolved_telemetry_extension(config.telemetry_extension),
-        )
+    functions = {contract.name: resolve_function(contract, config) for contract in contracts}
     return StackSettings(
         project=project,
         stack=stack,
+        region=region,
         log_retention_days=config.log_retention_days,
         xray_tracing=config.xray_tracing,
         functions=functions,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from model import stack_config
-from model.contract import FunctionContract, ManagedInstancesTrigger, ScheduleTrigger, load_contracts
+from model.contract import FunctionContract, ManagedInstancesCompute, ScheduleTrigger, load_contracts
 from model.cost import (
     MI_MIN_INSTANCES,
     SECONDS_PER_MONTH,
@@ -44,9 +44,11 @@ from offline import cloudwatch, engine
 
 BENCH_RESULTS = engine.REPO_ROOT / "bench" / "results.json"
 FUNCTION_TYPE = "aws:lambda/function:Function"
-SCALING_TYPE = "aws:lambda/functionScalingConfig:FunctionScalingConfig"
-# A function whose trigger is not managed-instances is built on lambda_runtime::run, which serves
-# one invocation at a time: that is how it would run on Managed Instances as it stands.
+# The release step sets each version's scaling config on Managed Instances (components/release.py):
+# its environment carries the bounds.
+RELEASE_STEP_TYPE = "command:local:Command"
+# A function not placed on managed-instances is built on lambda_runtime::run, which serves one
+# invocation at a time: that is how it would run on Managed Instances as it stands.
 ONE_AT_A_TIME = ManagedInstancesShape(memory_gib_per_vcpu=2, max_concurrency=1, min_environments=MI_MIN_INSTANCES)
 RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86_400}
@@ -78,23 +80,24 @@ def plan_functions(
 ) -> list[FunctionShape]:
     """Each function of the plan (its `functionNames` output names them), as its resource sets it."""
     by_name = {r["inputs"].get("name"): r["inputs"] for r in resources if r["type"] == FUNCTION_TYPE}
-    scaling = {r["inputs"].get("functionName"): r["inputs"] for r in resources if r["type"] == SCALING_TYPE}
+    release_steps = [r["inputs"].get("environment") or {} for r in resources if r["type"] == RELEASE_STEP_TYPE]
+    scaling = {env.get("RELEASE_FUNCTION"): env for env in release_steps}
     shapes = []
     for crate, deployed in sorted((outputs.get("functionNames") or {}).items()):
         inputs = by_name.get(deployed)
         if inputs is None:
             raise CostInputError(f"the plan exports functionNames.{crate}={deployed!r} but has no such function")
         attached = (inputs.get("capacityProviderConfig") or {}).get("lambdaManagedInstancesCapacityProviderConfig")
-        trigger = contracts[crate].trigger if crate in contracts else None
+        compute = contracts[crate].compute if crate in contracts else None
         if attached:
-            limits = (scaling.get(deployed) or {}).get("functionScalingConfig") or {}
+            limits = scaling.get(deployed) or {}
             shape = ManagedInstancesShape(
                 memory_gib_per_vcpu=int(attached["executionEnvironmentMemoryGibPerVcpu"]),
                 max_concurrency=int(attached["perExecutionEnvironmentMaxConcurrency"]),
-                min_environments=int(limits.get("minExecutionEnvironments", MI_MIN_INSTANCES)),
+                min_environments=int(limits.get("RELEASE_MIN_ENVIRONMENTS", MI_MIN_INSTANCES)),
             )
-        elif isinstance(trigger, ManagedInstancesTrigger):
-            shape = ManagedInstancesShape(trigger.memory_gib_per_vcpu, trigger.max_concurrency, MI_MIN_INSTANCES)
+        elif isinstance(compute, ManagedInstancesCompute):
+            shape = ManagedInstancesShape(compute.memory_gib_per_vcpu, compute.max_concurrency, MI_MIN_INSTANCES)
         else:
             shape = ONE_AT_A_TIME
         shapes.append(
@@ -227,8 +230,8 @@ def stack_cost(
     stack's `config` (namespaced keys, as offline.engine.stack_config reads them)."""
     project = str(engine.project_file(project_dir)["name"])
     contracts = load_contracts(project_dir / "functions")
-    settings = stack_config.load(_OfflineConfig(config, project), contracts, project, stack)
     region = str(config.get("aws:region", ""))
+    settings = stack_config.load(_OfflineConfig(config, project), contracts, project, stack, region)
     by_name = {c.name: c for c in contracts}
     functions = plan_functions(resources, outputs, by_name)
     measured = [bench_figures(project_dir / "bench" / "results.json")]

@@ -31,7 +31,9 @@ import yaml  # PyYAML comes with the Pulumi SDK
 from google.protobuf import json_format
 from pulumi.runtime import mocks, settings
 
+from offline.deployed import Deployed
 from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE
+from release import alias_state
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Pulumi's wire format marks special values (secrets, assets, archives) with this key.
@@ -56,18 +58,23 @@ class Registration:
 
 @dataclass(frozen=True)
 class World:
-    """Where the mock engine pretends to run: the answers of getCallerIdentity and getRegion, and
-    the account and region in the ARNs it computes."""
+    """Where the mock engine pretends to run: the answers of getCallerIdentity and getRegion, the
+    account and region in the ARNs it computes, and what AWS holds from earlier runs
+    (offline/deployed.py: published versions, aliases, subnets' zones)."""
 
     account_id: str = ACCOUNT_ID
     region: str = REGION
+    deployed: Deployed = field(default_factory=Deployed, compare=False)
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
 
 
-def computed_outputs(world: World, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    """The outputs AWS would compute, shaped like the real provider's (for ARNs and names)."""
+def computed_outputs(
+    world: World, type_: str, name: str, inputs: dict[str, Any], preview: bool = False
+) -> dict[str, Any]:
+    """The outputs AWS would compute, shaped like the real provider's (for ARNs and names). An update
+    (`preview` false) also records in `world.deployed` what it publishes and where aliases point."""
     given = inputs.get("name") or name
     account, region, arn = world.account_id, world.region, world.arn
     state: dict[str, Any] = {}
@@ -75,7 +82,7 @@ def computed_outputs(world: World, type_: str, name: str, inputs: dict[str, Any]
         state = {"arn": f"arn:aws:iam::{account}:role/{given}", "name": given}
     elif type_ == "aws:lambda/function:Function":
         function_arn = arn("lambda", f"function:{given}")
-        version = published_version(inputs)
+        version = world.deployed.version(given, inputs, publish_digest(inputs), preview)
         state = {
             "arn": function_arn,
             "qualifiedArn": f"{function_arn}:{version}",
@@ -83,6 +90,8 @@ def computed_outputs(world: World, type_: str, name: str, inputs: dict[str, Any]
             "version": version,
         }
     elif type_ == "aws:lambda/alias:Alias":
+        if not preview:
+            world.deployed.record_alias(inputs)
         alias_arn = arn("lambda", f"function:{inputs.get('functionName')}:{given}")
         state = {
             "arn": alias_arn,
@@ -143,15 +152,10 @@ def layer_version(inputs: dict[str, Any]) -> str:
 UNPUBLISHED_INPUTS = frozenset({"tags", "tagsAll"})
 
 
-def published_version(inputs: dict[str, Any]) -> str:
-    """The stand-in for the version a publishing function gets: AWS numbers versions in order, which
-    no offline run can know, so the mock engine names each one by a digest of what publishes it
-    (the code archive's bytes and the configuration). Equal inputs give the same version, and a
-    change of code or configuration gives a new one, as `publish = true` does."""
-    if not inputs.get("publish"):
-        return "$LATEST"
-    published = {k: v for k, v in inputs.items() if k not in UNPUBLISHED_INPUTS}
-    return f"v{inputs_digest(published)[:12]}"
+def publish_digest(inputs: dict[str, Any]) -> str:
+    """What a publishing function's version stands for: its code archive's bytes and its
+    configuration (not its tags, which publish nothing)."""
+    return inputs_digest({k: v for k, v in inputs.items() if k not in UNPUBLISHED_INPUTS})
 
 
 def inputs_digest(inputs: dict[str, Any]) -> str:
@@ -183,11 +187,12 @@ class UnansweredInvoke(RuntimeError):
 
 
 class ProgramMocks(mocks.Mocks):
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, preview: bool = True) -> None:
         self.world = world
+        self.preview = preview
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs)
+        return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs, self.preview)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
         account, region = self.world.account_id, self.world.region
@@ -195,11 +200,24 @@ class ProgramMocks(mocks.Mocks):
             return {"accountId": account, "arn": f"arn:aws:iam::{account}:user/offline", "userId": "offline"}
         if args.token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region}
+        if args.token == "aws:ec2/getSubnet:getSubnet":
+            subnet = str(args.args.get("id"))
+            return {"id": subnet, "availabilityZone": self.world.deployed.subnet_zone(subnet, region)}
         if args.token == "command:local:run":
+            command = str(args.args.get("command", ""))
+            if command.startswith(alias_state.COMMAND + " "):
+                return self._alias_state(command)
             return _run_command(args.args)
         raise UnansweredInvoke(
             f"the offline engine does not answer the invoke {args.token}: add it to ProgramMocks.call"
         )
+
+    def _alias_state(self, command: str) -> dict[str, Any]:
+        """`scripts/alias-state`, answered from the modelled AWS instead of the real one."""
+        words = command.split()
+        option = dict(zip(words[1::2], words[2::2], strict=False))
+        state = self.world.deployed.alias(option["--function"], option["--alias"])
+        return {"stdout": state.to_json(), "stderr": "", "command": command}
 
 
 def _run_command(args: dict[str, Any]) -> dict[str, Any]:
@@ -302,32 +320,40 @@ def check_required(project_dir: Path, stack: str, config: dict[str, Any]) -> Non
         )
 
 
-def world_of(config: dict[str, Any]) -> World:
-    """The region the stack deploys to, and its account when the stack pins one (aws:allowedAccountIds)."""
+def world_of(config: dict[str, Any], deployed: Deployed | None = None) -> World:
+    """The region the stack deploys to, its account when the stack pins one (aws:allowedAccountIds),
+    and what AWS holds from earlier runs (none: a stack that does not exist yet)."""
     allowed = config.get("aws:allowedAccountIds")
     accounts = json.loads(allowed) if isinstance(allowed, str) else allowed
     return World(
         account_id=str(accounts[0]) if accounts else ACCOUNT_ID,
         region=str(config.get("aws:region") or REGION),
+        deployed=deployed if deployed is not None else Deployed(),
     )
 
 
 def run_callable(
-    program: Callable[[], None], stack: str, config: dict[str, Any], preview: bool = True, project: str | None = None
+    program: Callable[[], None],
+    stack: str,
+    config: dict[str, Any],
+    preview: bool = True,
+    project: str | None = None,
+    deployed: Deployed | None = None,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs `program` as a Pulumi program once; returns its registrations and stack outputs.
     `config` holds namespaced keys; structured values are sent as JSON, as the CLI does. `project`
     is the Pulumi project the program runs as (default: the repository's, from its Pulumi.yaml).
-    The mock engine's account and region come from the config (world_of)."""
-    world = world_of(config)
+    The mock engine's account and region come from the config (world_of); `deployed` is what AWS
+    holds from earlier runs, which an update (`preview` false) changes in place."""
+    world = world_of(config, deployed)
     # The loop first: set_mocks registers the root stack on the current event loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = RecordingMonitor(ProgramMocks(world))
+    monitor = RecordingMonitor(ProgramMocks(world, preview))
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     pulumi.runtime.set_all_config(wire_config, secret_keys=[])
     project_name = project or str(project_file(REPO_ROOT)["name"])
-    mocks.set_mocks(ProgramMocks(world), project=project_name, stack=stack, preview=preview, monitor=monitor)
+    mocks.set_mocks(ProgramMocks(world, preview), project=project_name, stack=stack, preview=preview, monitor=monitor)
     # set_mocks opens a root stack of its own; run_in_stack opens the one the program's
     # exports land on, as the CLI's entry point does.
     settings.set_root_resource(None)  # type: ignore[arg-type]  # None clears it
@@ -339,7 +365,7 @@ def run_callable(
 
 
 def run_program(
-    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True
+    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True, deployed: Deployed | None = None
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs the project's `__main__.py` (from the project directory, as the CLI would), as the
     project its Pulumi.yaml names, after the CLI's checks of its config."""
@@ -349,7 +375,7 @@ def run_program(
         os.chdir(project_dir)
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_callable(program, stack, config, preview, project=str(project_file(project_dir)["name"]))
+    return run_callable(program, stack, config, preview, str(project_file(project_dir)["name"]), deployed)
 
 
 def main() -> int:
@@ -358,12 +384,27 @@ def main() -> int:
     parser.add_argument("--config-json", help="extra config (JSON object of namespaced keys)")
     parser.add_argument("--out", required=True, help="where to write the registrations (JSON)")
     parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="the Pulumi project to run")
+    parser.add_argument(
+        "--mode",
+        choices=("preview", "up"),
+        default="preview",
+        help="preview (outputs the provider cannot know yet are unknown) or up (an update: versions are numbered)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="what AWS holds from earlier runs (offline/deployed.py); an `up` writes it back. Default: nothing "
+        "deployed yet",
+    )
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
     config = stack_config(project_dir, args.stack)
     if args.config_json:
         config.update(json.loads(args.config_json))
-    registrations, outputs = run_program(project_dir, args.stack, config)
+    deployed = Deployed.read(args.state) if args.state else Deployed()
+    registrations, outputs = run_program(project_dir, args.stack, config, args.mode == "preview", deployed)
+    if args.state and args.mode == "up":
+        deployed.write(args.state)
     Path(args.out).write_text(
         json.dumps({"registrations": [asdict(r) for r in registrations], "outputs": outputs}, indent=1)
     )

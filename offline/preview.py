@@ -30,6 +30,7 @@ from model.stack_config import ConfigError, secret_config_key
 from offline import cost, plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
 from offline.cloudwatch import CloudWatchError
+from offline.deployed import Deployed
 from offline.engine import REPO_ROOT, project_file, run_program, stack_config, with_archive_digests
 
 PLACEHOLDER_SECRET = "offline-preview-placeholder"
@@ -85,6 +86,19 @@ def main() -> int:
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--json", type=Path, help="write the plan and the report as JSON here")
     parser.add_argument("--project-dir", type=Path, default=REPO_ROOT)
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="what AWS holds from earlier runs (offline/deployed.py: versions, aliases); default: a stack that "
+        "does not exist yet",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("preview", "up"),
+        default="preview",
+        help="preview (what the provider cannot know yet is unknown), or up: as an update registers it, "
+        "writing --state back",
+    )
     cost.add_cloudwatch_option(parser)
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
@@ -94,7 +108,10 @@ def main() -> int:
     for key in placeholders:
         log(f"{key} is a secret set per stack (pulumi config set --secret): using a placeholder")
     log(f"running the program for stack {args.stack!r} under the mock engine (the build runs first)")
-    raw, outputs = run_program(project_dir, args.stack, config)
+    deployed = Deployed.read(args.state) if args.state else Deployed()
+    raw, outputs = run_program(project_dir, args.stack, config, args.mode == "preview", deployed)
+    if args.state and args.mode == "up":
+        deployed.write(args.state)
     registrations = [asdict(r) for r in raw]
     program_done = time.monotonic()
     log(f"program done in {program_done - started:.1f}s: {sum(r['custom'] for r in registrations)} resources")

@@ -1,27 +1,30 @@
 """The pre-traffic check: the new version is invoked before any traffic moves to it.
 
-A function the smoke test knows (release/smoke.py: http-api's health route, lmi-worker's lookup)
-gets the smoke test's event and check. Any other gets an empty JSON object as its event: every
-function of the workspace answers one with its structured error (an event it does not accept) and
-does nothing else, so the call has no side effects and proves what matters here: the version
-starts (its init ran: env settings read, SDK clients built) and its handler answers. What fails
-the check is Lambda's own report that the runtime did not answer: an errorType of `Runtime.*` or
-`Sandbox.*` (init failed, the process exited, it timed out, it ran out of memory) or a response
-that is not JSON at all.
+Every function answers the probe event `{"rustlambdaProbe": "<nonce>"}` the same way, from
+`common::invocation::AnswerProbes`, without calling its handler: successfully, with the nonce, its
+name and the version that answered. So the call has no side effect, returns no function error (it
+moves none of the error alarms, which watch the alias's traffic anyway: a direct invoke of a version
+counts under `Resource = <function>:<version>` only), and proves what matters here: the version
+starts (its init ran: env settings read, SDK clients built), its runtime loop answers, and it is the
+version asked for. A function the smoke test knows (release/smoke.py: http-api's health route,
+lmi-worker's lookup) is also given the smoke test's event and check, which exercise its handler
+without writing anything.
+
+What fails the check: a function error of any type (Lambda's `Runtime.*` and `Sandbox.*` ones mean
+it did not start or answer: init failed, the process exited, it timed out or ran out of memory), an
+answer that is not the probe's, or an answer from another version.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from release import smoke
 
-PROBE_EVENT: dict[str, Any] = {}
-# Lambda's error types for a runtime that did not answer: Runtime.ExitError, Runtime.InitError,
-# Runtime.OutOfMemory, Sandbox.Timedout, ...
-RUNTIME_ERROR_PREFIXES = ("Runtime.", "Sandbox.")
+PROBE_KEY = "rustlambdaProbe"
 
 
 class PreTrafficFailure(Exception):
@@ -32,36 +35,63 @@ class PreTrafficFailure(Exception):
 class Probe:
     function: str
     version: str
+    nonce: str
+    function_error: str | None
+    executed_version: str | None
     response: str
 
 
+def probe_event(nonce: str) -> dict[str, str]:
+    return {PROBE_KEY: nonce}
+
+
 def invoke(lambda_client: Any, function: str, version: str) -> Probe:
-    """Invokes `function:version` once with the probe event."""
+    """Invokes `function:version` once with a probe event."""
+    nonce = uuid.uuid4().hex
     answer = lambda_client.invoke(
-        FunctionName=function, Qualifier=version, InvocationType="RequestResponse", Payload=json.dumps(PROBE_EVENT)
+        FunctionName=function,
+        Qualifier=version,
+        InvocationType="RequestResponse",
+        Payload=json.dumps(probe_event(nonce)),
     )
-    return Probe(function, version, answer["Payload"].read().decode("utf-8", "replace"))
-
-
-def check_version(lambda_client: Any, crate: str, function: str, version: str) -> None:
-    """The smoke test's check of `version` where it has one for `crate`, else the probe's."""
-    if crate in smoke.CHECKS:
-        try:
-            smoke.invoke(lambda_client, crate, function, qualifier=version)
-        except smoke.SmokeFailure as failure:
-            raise PreTrafficFailure(f"version {version} of {function} failed the smoke test: {failure}") from None
-        return
-    check(invoke(lambda_client, function, version))
+    return Probe(
+        function=function,
+        version=version,
+        nonce=nonce,
+        function_error=answer.get("FunctionError"),
+        executed_version=answer.get("ExecutedVersion"),
+        response=answer["Payload"].read().decode("utf-8", "replace"),
+    )
 
 
 def check(probe: Probe) -> None:
-    """Raises PreTrafficFailure unless the version's runtime answered."""
+    """Raises PreTrafficFailure unless the version answered the probe itself."""
     where = f"version {probe.version} of {probe.function}"
     try:
         body = json.loads(probe.response)
     except json.JSONDecodeError:
         raise PreTrafficFailure(f"{where} answered something that is not JSON: {probe.response[:500]!r}") from None
-    error_type = body.get("errorType") if isinstance(body, dict) else None
-    if isinstance(error_type, str) and error_type.startswith(RUNTIME_ERROR_PREFIXES):
-        message = body.get("errorMessage", "")
-        raise PreTrafficFailure(f"{where} did not start or answer: {error_type}: {message}")
+    if probe.function_error is not None or (isinstance(body, dict) and "errorType" in body):
+        error = body if isinstance(body, dict) else {}
+        raise PreTrafficFailure(
+            f"{where} did not start or answer: {error.get('errorType', probe.function_error)}: "
+            f"{error.get('errorMessage', '')}".rstrip(": ")
+        )
+    if not isinstance(body, dict) or body.get("probe") != probe.nonce:
+        raise PreTrafficFailure(
+            f"{where} answered the probe with {probe.response[:500]!r}: rebuild it with the workspace's `common` "
+            "(common::invocation answers the probe)"
+        )
+    answered = str(body.get("version") or probe.executed_version or "")
+    if answered != probe.version:
+        raise PreTrafficFailure(f"{where} was asked for, but version {answered} answered")
+
+
+def check_version(lambda_client: Any, crate: str, function: str, version: str) -> None:
+    """The probe, then the smoke test's check where it has one for `crate`."""
+    check(invoke(lambda_client, function, version))
+    if crate in smoke.CHECKS:
+        try:
+            smoke.invoke(lambda_client, crate, function, qualifier=version)
+        except smoke.SmokeFailure as failure:
+            raise PreTrafficFailure(f"version {version} of {function} failed the smoke test: {failure}") from None

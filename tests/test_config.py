@@ -14,6 +14,7 @@ from model.stack_config import (
     PROJECT_FILE,
     ConfigError,
     FunctionTraffic,
+    ManagedInstancesPlacement,
     StackConfig,
     StackSettings,
     load,
@@ -37,14 +38,14 @@ class DictSource:
 MI_ON: dict[str, Any] = {
     "enabled": True,
     "vpcId": "vpc-1",
-    "subnetIds": ["subnet-1"],
+    "subnetIds": ["subnet-1", "subnet-2", "subnet-3"],
     "securityGroupIds": ["sg-1"],
     "routeTableIds": ["rtb-1"],
 }
 
 
 def settings(contracts: dict[str, FunctionContract], **values: Any) -> StackSettings:
-    return load(DictSource(values), list(contracts.values()), "rustlambda", "test")
+    return load(DictSource(values), list(contracts.values()), "rustlambda", "test", "eu-west-1")
 
 
 def test_defaults(contracts: dict[str, FunctionContract]) -> None:
@@ -58,6 +59,54 @@ def test_defaults(contracts: dict[str, FunctionContract]) -> None:
 def test_managed_instances_with_enough_memory(contracts: dict[str, FunctionContract]) -> None:
     s = settings(contracts, managedInstances=MI_ON, functions={"lmi-worker": {"memory": 2048}})
     assert (s.managed_instances.enabled, s.managed_instances.max_vcpu) == (True, 16)
+    # Placed by the contract (compute = managed-instances), bounded by the stack.
+    assert s.functions["lmi-worker"].managed_instances == ManagedInstancesPlacement(
+        max_concurrency=64, memory_gib_per_vcpu=2, min_environments=3, max_environments=8
+    )
+    assert s.functions["sqs-processor"].managed_instances is None
+    # With Managed Instances off, the same contract runs on standard Lambda.
+    assert settings(contracts).functions["lmi-worker"].managed_instances is None
+
+
+def test_retention_fits_the_capacity_providers_100_versions(contracts: dict[str, FunctionContract]) -> None:
+    workers = [FunctionContract(f"worker-{n}", contracts["lmi-worker"].metadata) for n in range(5)]
+    values = DictSource(
+        {
+            "managedInstances": MI_ON,
+            "deployment": {"retainVersions": 20},
+            "functions": {w.name: {"memory": 2048} for w in workers},
+        }
+    )
+    with pytest.raises(ConfigError) as error:
+        load(values, workers, "rustlambda", "test", "eu-west-1")
+    assert str(error.value) == (
+        "config deployment.retainVersions keeps up to 110 function versions on the capacity provider, which holds "
+        "at most 100 (not raisable): keep fewer versions (per function: functions.<name>.deployment.retainVersions)"
+    )
+    fits = DictSource(
+        {
+            "managedInstances": MI_ON,
+            "deployment": {"retainVersions": 18},
+            "functions": {w.name: {"memory": 2048} for w in workers},
+        }
+    )
+    assert len(load(fits, workers, "rustlambda", "test", "eu-west-1").functions) == 5
+
+
+def test_release_retention_and_retry_per_function(contracts: dict[str, FunctionContract]) -> None:
+    s = settings(
+        contracts,
+        deployment={"style": "canary", "retainVersions": 5},
+        functions={"http-api": {"retryVersion": 7, "deployment": {"style": "linear", "minutes": 2}}},
+    )
+    assert (s.functions["http-api"].retry_version, s.functions["sqs-processor"].retry_version) == (7, None)
+    assert (
+        s.functions["sqs-processor"].deployment.retain_versions,
+        s.functions["http-api"].deployment.retain_versions,
+    ) == (5, 2)
+    # The window an alarm must fire in: the shortest traffic step.
+    assert [s.functions[f].deployment.interval_minutes for f in ("sqs-processor", "http-api")] == [5, 2]
+    assert settings(contracts).functions["sqs-processor"].deployment.interval_minutes == 1
 
 
 def test_traffic_per_function(contracts: dict[str, FunctionContract]) -> None:
@@ -168,6 +217,33 @@ ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64
             "launches into",
         ),
         (
+            {
+                "managedInstances": {**MI_ON, "subnetIds": ["subnet-1", "subnet-2", "subnet-1"]},
+                "functions": {"lmi-worker": {"memory": 2048}},
+            },
+            "config managedInstances.subnetIds=['subnet-1', 'subnet-2', 'subnet-1'] is invalid: set at least 3 "
+            "subnets, each in its own Availability Zone (AWS's Managed Instances guidance: an AZ's loss must leave "
+            "capacity)",
+        ),
+        (
+            {
+                "managedInstances": {**MI_ON, "minExecutionEnvironments": 2},
+                "functions": {"lmi-worker": {"memory": 2048}},
+            },
+            "config managedInstances.minExecutionEnvironments=2 is invalid: set at least 3 (one per Availability "
+            "Zone, Lambda's own default), or leave it unset",
+        ),
+        (
+            {"deployment": {"retainVersions": 21}},
+            "config deployment.retainVersions=21 is invalid: set a whole number from 0 to 20 (previous versions kept "
+            "besides the live one (older ones are deleted))",
+        ),
+        (
+            {"functions": {"http-api": {"retryVersion": 0}}},
+            "config functions.http-api.retryVersion=0 is invalid: set a whole number (the number of a version the "
+            "release step rejected, to release again)",
+        ),
+        (
             {"managedInstances": {**MI_ON, "maxVcpu": 1}, "functions": {"lmi-worker": {"memory": 2048}}},
             "config managedInstances.maxVcpu=1 is invalid: set a whole number from 2 to 15000",
         ),
@@ -182,11 +258,11 @@ ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64
         ),
         (
             {
-                "managedInstances": {**MI_ON, "minExecutionEnvironments": 5, "maxExecutionEnvironments": 2},
+                "managedInstances": {**MI_ON, "minExecutionEnvironments": 5, "maxExecutionEnvironments": 4},
                 "functions": {"lmi-worker": {"memory": 2048}},
             },
             "config managedInstances.minExecutionEnvironments=5 is invalid: set at most "
-            "managedInstances.maxExecutionEnvironments (2)",
+            "managedInstances.maxExecutionEnvironments (4)",
         ),
         (
             {"deployment": {"style": "blue-green"}},

@@ -33,7 +33,7 @@ def test_the_workspace_functions_load(contracts: dict[str, FunctionContract]) ->
     assert sorted(contracts) == ["http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor"]
     assert {name: c.trigger.type for name, c in contracts.items()} == {
         "http-api": "http",
-        "lmi-worker": "managed-instances",
+        "lmi-worker": "invoke",
         "s3-processor": "s3",
         "scheduled-job": "schedule",
         "sqs-processor": "sqs",
@@ -105,11 +105,19 @@ def bad_schedule(m: dict[str, Any]) -> None:
 
 
 def bad_concurrency(m: dict[str, Any]) -> None:
-    m["stack"]["trigger"] = {"type": "managed-instances", "max_concurrency": 1601, "memory_gib_per_vcpu": 2}
+    m["stack"]["compute"] = {"type": "managed-instances", "max_concurrency": 1601, "memory_gib_per_vcpu": 2}
 
 
 def bad_memory_ratio(m: dict[str, Any]) -> None:
-    m["stack"]["trigger"] = {"type": "managed-instances", "max_concurrency": 8, "memory_gib_per_vcpu": 3}
+    m["stack"]["compute"] = {"type": "managed-instances", "max_concurrency": 8, "memory_gib_per_vcpu": 3}
+
+
+def bad_compute_type(m: dict[str, Any]) -> None:
+    m["stack"]["compute"] = {"type": "fargate"}
+
+
+def compute_without_settings(m: dict[str, Any]) -> None:
+    m["stack"]["compute"] = {"type": "managed-instances"}
 
 
 def memory_as_text(m: dict[str, Any]) -> None:
@@ -139,10 +147,10 @@ CASES: list[tuple[Callable[[dict[str, Any]], None], str, bool]] = [
     (drop_timeout, "lambda.deploy.timeout is not set: set a whole number from 1 to 900 (timeout in seconds)", True),
     (
         bad_trigger_type,
-        "stack.trigger.type='kafka' is invalid: set one of http, sqs, s3, schedule, managed-instances",
+        "stack.trigger.type='kafka' is invalid: set one of http, sqs, s3, schedule, invoke",
         True,
     ),
-    (no_trigger_type, "stack.trigger has no type: set type to one of http, sqs, s3, schedule, managed-instances", True),
+    (no_trigger_type, "stack.trigger has no type: set type to one of http, sqs, s3, schedule, invoke", True),
     (
         misspelt_trigger_field,
         "stack.trigger has unknown keys ['filter_prefx']: allowed keys are type, bucket, events, filter_prefix, "
@@ -213,13 +221,22 @@ CASES: list[tuple[Callable[[dict[str, Any]], None], str, bool]] = [
     ),
     (
         bad_concurrency,
-        "stack.trigger.max_concurrency=1601 is invalid: set a whole number from 1 to 1600 (invocations one execution "
+        "stack.compute.max_concurrency=1601 is invalid: set a whole number from 1 to 1600 (invocations one execution "
         "environment serves at once)",
         True,
     ),
     (
         bad_memory_ratio,
-        "stack.trigger.memory_gib_per_vcpu=3 is invalid: set one of 2, 4, 8 (memory per vCPU of an execution "
+        "stack.compute.memory_gib_per_vcpu=3 is invalid: set one of 2, 4, 8 (memory per vCPU of an execution "
+        "environment, in GiB)",
+        True,
+    ),
+    (bad_compute_type, "stack.compute.type='fargate' is invalid: set one of standard, managed-instances", True),
+    (
+        compute_without_settings,
+        "stack.compute.max_concurrency is not set: set a whole number from 1 to 1600 (invocations one execution "
+        "environment serves at once)\n"
+        f"{PREFIX}stack.compute.memory_gib_per_vcpu is not set: set one of 2, 4, 8 (memory per vCPU of an execution "
         "environment, in GiB)",
         True,
     ),
@@ -269,3 +286,38 @@ def test_every_trigger_type_of_the_contract_has_a_kind() -> None:
     union = typing.get_args(typing.get_args(Trigger)[0])
     types = [typing.get_args(model.model_fields["type"].annotation)[0] for model in union]
     assert sorted(types) == sorted(TRIGGER_KINDS)
+
+
+def test_where_a_function_runs_is_not_what_invokes_it(contracts: dict[str, FunctionContract]) -> None:
+    assert {name: c.compute.type for name, c in contracts.items()} == {
+        "http-api": "standard",
+        "lmi-worker": "managed-instances",
+        "s3-processor": "standard",
+        "scheduled-job": "standard",
+        "sqs-processor": "standard",
+    }
+    worker = contracts["lmi-worker"].compute
+    assert worker.type == "managed-instances"
+    assert (worker.max_concurrency, worker.memory_gib_per_vcpu) == (64, 2)
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        {"type": "invoke"},
+        {"type": "sqs", "batch_size": 10},
+        {"type": "schedule", "expression": "rate(1 hour)"},
+        {"type": "http", "routes": ["GET /health"]},
+        {"type": "s3", "bucket": "in", "events": ["s3:ObjectCreated:*"], "filter_prefix": "incoming/"},
+    ],
+)
+@pytest.mark.parametrize(
+    "compute",
+    [{"type": "standard"}, {"type": "managed-instances", "max_concurrency": 32, "memory_gib_per_vcpu": 4}],
+)
+def test_any_trigger_works_on_either_placement(trigger: dict[str, Any], compute: dict[str, Any]) -> None:
+    metadata = copy.deepcopy(VALID)
+    metadata["stack"]["trigger"] = trigger
+    metadata["stack"]["compute"] = compute
+    validated = validate_metadata("demo", metadata)
+    assert (validated.stack.trigger.type, validated.stack.compute.type) == (trigger["type"], compute["type"])

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.triggers import http, managed_instances, s3, schedule, sqs
+from components.triggers import http, invoke, s3, schedule, sqs
 from components.triggers.base import TriggerKind
 
 TRIGGER_KINDS: dict[str, TriggerKind[Any]] = {
-    kind.type: kind for kind in (http.KIND, sqs.KIND, s3.KIND, schedule.KIND, managed_instances.KIND)
+    kind.type: kind for kind in (http.KIND, sqs.KIND, s3.KIND, schedule.KIND, invoke.KIND)
 }
 # Every stack output a trigger kind can add to, per function (exported even when empty).
 TRIGGER_EXPORTS: tuple[str, ...] = tuple(dict.fromkeys(e for kind in TRIGGER_KINDS.values() for e in kind.exports))

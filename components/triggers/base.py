@@ -2,9 +2,10 @@
 
 A trigger kind is one module in this package with a `KIND` object (see `TriggerKind`). LambdaService
 asks it, before the function exists, what the function needs (`prepare`: queues and the IAM
-statements for them, an on-failure destination, a Managed Instances attachment), creates the
-function with those needs, then lets the kind attach its event source to the function's invoke
-target (`TriggerPlan.attach`). A kind never looks at another kind, and LambdaService never looks
+statements for them, an on-failure destination), creates the function with those needs, then lets
+the kind attach its event source to the function's invoke target, its `live` alias
+(`TriggerPlan.attach`). Where the function runs (standard Lambda or Managed Instances) is not the
+kind's business: any kind works on either placement. A kind never looks at another kind, and LambdaService never looks
 inside a kind: adding a kind is one module here, one model in model/contract.py and one line in
 the registry (components/triggers/__init__.py).
 """
@@ -18,8 +19,8 @@ from typing import Protocol, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from components.alias import InvokeTarget
 from components.codedeploy import CodeDeployApplication
-from components.function import ManagedInstancesAttachment
 from components.queues import WorkQueue, WorkQueueArgs
 from model import iam
 from model.stack_config import FunctionSettings, StackSettings
@@ -64,16 +65,6 @@ class TriggerScope:
         return pulumi.ResourceOptions(parent=self.parent)
 
 
-@dataclass(frozen=True)
-class InvokeTarget:
-    """What an event source invokes: the function's `live` alias. Event sources target `arn` (the
-    alias's ARN); invoke permissions and URLs name the function with `qualifier` (the alias)."""
-
-    function_name: pulumi.Output[str]
-    arn: pulumi.Output[str]
-    qualifier: pulumi.Output[str]
-
-
 def async_failure_queue(scope: TriggerScope) -> WorkQueue:
     """The queue an asynchronously invoked function's failed events land in, after Lambda's retries."""
     return WorkQueue(
@@ -96,7 +87,6 @@ class TriggerPlan:
     statements: Sequence[pulumi.Input[iam.Statement]] = ()
     # Async invocations that fail after Lambda's retries go here.
     on_failure_queue_arn: pulumi.Input[str] | None = None
-    managed_instances: ManagedInstancesAttachment | None = None
     # Every queue the trigger's failed events land in (a dead-letter queue, the on-failure queue of
     # an asynchronous invocation): the function's alarms watch the depth of each.
     failure_queue_names: Sequence[pulumi.Input[str]] = ()

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope
+from components.alias import InvokeTarget
+from components.triggers.base import TriggerPlan, TriggerScope
 from model.contract import ROUTE_KEY_PATTERN, HttpTrigger
 from model.stack_config import HttpSettings
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope, async_failure_queue
+from components.alias import InvokeTarget
+from components.triggers.base import TriggerPlan, TriggerScope, async_failure_queue
 from model.contract import S3Trigger
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alias import InvokeTarget
 from components.queues import WorkQueue, WorkQueueArgs
-from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope
+from components.triggers.base import TriggerPlan, TriggerScope
 from model import iam
 from model.contract import SqsTrigger
 
@@ -28,7 +29,7 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 @dataclass(frozen=True)
 class SqsEventSourceArgs:
     queue_arn: pulumi.Input[str]
-    # The function's ARN, or its published version's on Managed Instances.
+    # What the mapping invokes: the live alias.
     target_arn: pulumi.Input[str]
     batch_size: int
     maximum_batching_window_seconds: int = 0

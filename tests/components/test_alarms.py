@@ -21,17 +21,20 @@ TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:rl-dev-alarms"
 EXISTING_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:ops-pager"
 HAPPY = FunctionAlarmsArgs(
     function_name="rl-dev-http-api",
+    alias_name="live",
+    version="7",
     timeout_seconds=10,
+    interval_minutes=5,
     settings=AlarmSettings(),
     topic_arn=TOPIC_ARN,
     tags={"project": "rl"},
 )
 
 
-def common(topic_arn: str = TOPIC_ARN) -> dict[str, Any]:
+def common(topic_arn: str = TOPIC_ARN, evaluation_periods: float = 3.0) -> dict[str, Any]:
     return {
-        "period": 300.0,
-        "evaluationPeriods": 1.0,
+        "period": 60.0,
+        "evaluationPeriods": evaluation_periods,
         "datapointsToAlarm": 1.0,
         "comparisonOperator": "GreaterThanOrEqualToThreshold",
         "treatMissingData": "notBreaching",
@@ -75,50 +78,92 @@ def test_an_existing_topic_arn_creates_no_topic() -> None:
     assert outputs == {"arn": EXISTING_ARN}
 
 
-def test_the_function_gets_errors_throttles_and_p99_duration_alarms() -> None:
+FUNCTION_ALARMS = [
+    "http-duration-p99",
+    "http-errors",
+    "http-new-version-duration-p99",
+    "http-new-version-errors",
+    "http-throttles",
+]
+
+
+def test_the_function_gets_alarms_on_the_alias_traffic_and_on_the_new_version() -> None:
     children = run_alarms(HAPPY)
     assert {name: r.type for name, r in children.items()} == {
-        "http-errors": "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "http-throttles": "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "http-duration-p99": "aws:cloudwatch/metricAlarm:MetricAlarm",
+        name: "aws:cloudwatch/metricAlarm:MetricAlarm" for name in FUNCTION_ALARMS
     }
-    function = {"FunctionName": "rl-dev-http-api"}
+    # Traffic through the alias only: a direct invoke of a version (the pre-traffic check) counts under
+    # Resource=<function>:<version>, never here.
+    alias = {"FunctionName": "rl-dev-http-api", "Resource": "rl-dev-http-api:live"}
+    new_version = {**alias, "ExecutedVersion": "7"}
     assert children["http-errors"].inputs == {
         **common(),
         "name": "rl-dev-http-api-errors",
-        "alarmDescription": "rl-dev-http-api: 1 or more errors in 5 minutes",
+        "alarmDescription": "rl-dev-http-api: 1 or more errors through live in any minute of 3",
         "namespace": "AWS/Lambda",
         "metricName": "Errors",
         "statistic": "Sum",
-        "dimensions": function,
+        "dimensions": alias,
         "threshold": 1.0,
     }
     assert children["http-throttles"].inputs == {
         **common(),
         "name": "rl-dev-http-api-throttles",
-        "alarmDescription": "rl-dev-http-api: 1 or more throttled invocations in 5 minutes",
+        "alarmDescription": "rl-dev-http-api: 1 or more throttled invocations through live in any minute of 3",
         "namespace": "AWS/Lambda",
         "metricName": "Throttles",
         "statistic": "Sum",
-        "dimensions": function,
+        "dimensions": alias,
         "threshold": 1.0,
     }
     # 10 s timeout, 80 % of it: 8000 ms.
     assert children["http-duration-p99"].inputs == {
         **common(),
         "name": "rl-dev-http-api-duration-p99",
-        "alarmDescription": "rl-dev-http-api: p99 duration at 80% or more of its 10 s timeout",
+        "alarmDescription": "rl-dev-http-api: p99 duration through live at 80% or more of its 10 s timeout in any "
+        "minute of 3",
         "namespace": "AWS/Lambda",
         "metricName": "Duration",
         "extendedStatistic": "p99",
-        "dimensions": function,
+        "dimensions": alias,
+        "threshold": 8000.0,
+    }
+    # The version this update published, as it serves through the alias: a 10% canary is not diluted.
+    assert children["http-new-version-errors"].inputs == {
+        **common(),
+        "name": "rl-dev-http-api-new-version-errors",
+        "alarmDescription": "rl-dev-http-api: 1 or more errors of the newest version through live in any minute of 3",
+        "namespace": "AWS/Lambda",
+        "metricName": "Errors",
+        "statistic": "Sum",
+        "dimensions": new_version,
+        "threshold": 1.0,
+    }
+    assert children["http-new-version-duration-p99"].inputs == {
+        **common(),
+        "name": "rl-dev-http-api-new-version-duration-p99",
+        "alarmDescription": "rl-dev-http-api: p99 duration of the newest version through live at 80% or more of "
+        "its 10 s timeout in any minute of 3",
+        "namespace": "AWS/Lambda",
+        "metricName": "Duration",
+        "extendedStatistic": "p99",
+        "dimensions": new_version,
         "threshold": 8000.0,
     }
 
 
+def test_an_alarms_window_fits_the_shortest_traffic_step() -> None:
+    # A linear deployment moving 10% every minute: one-minute windows; all at once: one minute too.
+    for minutes, periods in ((1, 1.0), (2, 2.0), (3, 3.0), (10, 3.0)):
+        children = run_alarms(dataclasses.replace(HAPPY, interval_minutes=minutes))
+        windows = {name: (r.inputs["period"] * r.inputs["evaluationPeriods"]) for name, r in children.items()}
+        assert set(windows.values()) == {60.0 * periods}, minutes
+        assert all(w <= minutes * 60 for w in windows.values())
+
+
 def test_a_dead_letter_queue_adds_its_depth_alarm() -> None:
     children = run_alarms(dataclasses.replace(HAPPY, failure_queue_names=["rl-dev-s3-processor-dlq"]))
-    assert sorted(children) == ["http-dlq-depth", "http-duration-p99", "http-errors", "http-throttles"]
+    assert sorted(children) == sorted(["http-dlq-depth", *FUNCTION_ALARMS])
     assert children["http-dlq-depth"].inputs == {
         **common(),
         "name": "rl-dev-s3-processor-dlq-depth",
@@ -137,8 +182,10 @@ def test_the_settings_set_the_thresholds() -> None:
     children = run_alarms(args)
     assert {name: r.inputs["threshold"] for name, r in children.items()} == {
         "http-errors": 5.0,
+        "http-new-version-errors": 5.0,
         "http-throttles": 3.0,
         "http-duration-p99": 15000.0,
+        "http-new-version-duration-p99": 15000.0,
         "http-dlq-depth": 10.0,
     }
 
@@ -151,7 +198,7 @@ def test_alarms_notify_the_created_topic_and_depend_on_it() -> None:
     registrations, _ = run_callable(program, "dev", {})
     topic_urn = children(registrations, "rustlambda:index:AlarmTopic")["alarms-topic"].urn
     alarms = children(registrations, "rustlambda:index:FunctionAlarms")
-    assert sorted(alarms) == ["http-duration-p99", "http-errors", "http-throttles"]
+    assert sorted(alarms) == FUNCTION_ALARMS
     for alarm in alarms.values():
         assert alarm.inputs["alarmActions"] == [TOPIC_ARN]
         assert alarm.inputs["okActions"] == [TOPIC_ARN]

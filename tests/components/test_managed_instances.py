@@ -11,11 +11,12 @@ import pytest
 
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs, dynamodb_service_name
 from model.stack_config import ManagedInstancesSettings
+from offline.deployed import Deployed
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 SETTINGS = ManagedInstancesSettings(
     enabled=True,
-    subnet_ids=("subnet-0a", "subnet-0b"),
+    subnet_ids=("subnet-0a", "subnet-0b", "subnet-0c"),
     security_group_ids=("sg-01",),
     vpc_id="vpc-01",
     route_table_ids=("rtb-0a", "rtb-0b"),
@@ -39,13 +40,13 @@ OPERATOR_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/rl-dev-operator"
 PROVIDER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:capacity-provider:rl-dev"
 
 
-def run(args: ManagedInstancesArgs) -> tuple[dict[str, Registration], dict[str, Any]]:
+def run(args: ManagedInstancesArgs, deployed: Deployed | None = None) -> tuple[dict[str, Registration], dict[str, Any]]:
     def program() -> None:
         component = ManagedInstances("lmi", args)
         pulumi.export("arn", component.arn)
         pulumi.export("operatorRoleArn", component.operator_role_arn)
 
-    registrations, outputs = run_callable(program, "dev", {})
+    registrations, outputs = run_callable(program, "dev", {}, deployed=deployed)
     return {r.name: r for r in registrations if r.parent == COMPONENT_URN}, outputs
 
 
@@ -97,7 +98,7 @@ def test_the_provider_runs_arm64_instances_in_the_configured_network() -> None:
     provider = children["lmi-provider"]
     assert provider.inputs == {
         "name": "rl-dev",
-        "vpcConfig": {"subnetIds": ["subnet-0a", "subnet-0b"], "securityGroupIds": ["sg-01"]},
+        "vpcConfig": {"subnetIds": ["subnet-0a", "subnet-0b", "subnet-0c"], "securityGroupIds": ["sg-01"]},
         "permissionsConfig": {"capacityProviderOperatorRoleArn": OPERATOR_ARN},
         "instanceRequirements": [{"architectures": ["arm64"]}],
         "capacityProviderScalingConfigs": [{"maxVcpuCount": 16.0, "scalingMode": "Auto"}],
@@ -168,3 +169,15 @@ def test_an_invalid_provider_name_is_refused(provider_name: str) -> None:
 def test_disabled_settings_are_refused() -> None:
     with pytest.raises(ValueError, match=r"settings\.enabled"):
         run(dataclasses.replace(HAPPY, settings=ManagedInstancesSettings()))
+
+
+def test_subnets_in_fewer_than_three_availability_zones_are_refused() -> None:
+    zones = {"subnet-0a": f"{REGION}a", "subnet-0b": f"{REGION}b", "subnet-0c": f"{REGION}a"}
+    with pytest.raises(Exception, match="subnetIds spans 2 Availability Zone") as error:
+        run(HAPPY, Deployed(subnet_zones=zones))
+    assert (
+        f"config managedInstances.subnetIds spans 2 Availability Zone(s) ({REGION}a: subnet-0a, subnet-0c; "
+        f"{REGION}b: subnet-0b): set subnets in at least 3 different zones"
+    ) in str(error.value)
+    children, _ = run(HAPPY, Deployed(subnet_zones={**zones, "subnet-0c": f"{REGION}c"}))
+    assert "lmi-provider" in children

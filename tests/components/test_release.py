@@ -10,14 +10,29 @@ import pytest
 
 from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
 from components.release import Release, ReleaseArgs
-from model.stack_config import DeploymentSettings
+from model.stack_config import DeploymentSettings, FunctionSettings, ManagedInstancesPlacement
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 FUNCTION = "rl-prod-http-api"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/permissions-boundary-rl-prod"
 
 
-def run(deployment: DeploymentSettings, with_codedeploy: bool = True) -> dict[str, Registration]:
+def run(
+    deployment: DeploymentSettings,
+    with_codedeploy: bool = True,
+    provisioned: int | None = None,
+    placement: ManagedInstancesPlacement | None = None,
+    retry: int | None = None,
+) -> dict[str, Registration]:
+    settings = FunctionSettings(
+        memory=128,
+        timeout=10,
+        deployment=deployment,
+        provisioned_concurrency=provisioned,
+        managed_instances=placement,
+        retry_version=retry,
+    )
+
     def program() -> None:
         codedeploy = (
             CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", ACCOUNT_ID, REGION, BOUNDARY))
@@ -31,7 +46,7 @@ def run(deployment: DeploymentSettings, with_codedeploy: bool = True) -> dict[st
                 function_name=FUNCTION,
                 alias_name="live",
                 version="7",
-                deployment=deployment,
+                settings=settings,
                 region=REGION,
                 alarm_names=[f"{FUNCTION}-errors", f"{FUNCTION}-duration-p99"],
                 codedeploy=codedeploy,
@@ -42,10 +57,15 @@ def run(deployment: DeploymentSettings, with_codedeploy: bool = True) -> dict[st
     return {r.name: r for r in registrations}
 
 
+ALARMS = json.dumps(sorted([f"{FUNCTION}-errors", f"{FUNCTION}-duration-p99"]))
+
+
 def test_all_at_once_runs_the_release_step_on_each_new_version_without_codedeploy() -> None:
     resources = run(DeploymentSettings(), with_codedeploy=False)
     step = resources["http-api-release-step"]
     assert step.type == "command:local:Command"
+    # No `triggers`: pulumi-command replaces a command whose triggers change (and never runs `update`);
+    # a new version changes the environment, which updates it: `update` runs.
     assert step.inputs == {
         "create": "./scripts/release",
         "update": "./scripts/release",
@@ -56,10 +76,33 @@ def test_all_at_once_runs_the_release_step_on_each_new_version_without_codedeplo
             "RELEASE_VERSION": "7",
             "RELEASE_STYLE": "all-at-once",
             "RELEASE_REGION": REGION,
+            "RELEASE_RETAIN_VERSIONS": "2",
+            "RELEASE_ALARMS": ALARMS,
+            "RELEASE_PLACEMENT": "standard",
         },
-        "triggers": ["7"],
     }
     assert "http-api-release-group" not in resources
+
+
+def test_each_version_gets_its_capacity_from_the_step() -> None:
+    warm = run(DeploymentSettings(), with_codedeploy=False, provisioned=5, retry=6)
+    environment = warm["http-api-release-step"].inputs["environment"]
+    assert (environment["RELEASE_PROVISIONED_CONCURRENCY"], environment["RELEASE_RETRY_VERSION"]) == ("5", "6")
+    placement = ManagedInstancesPlacement(
+        max_concurrency=64, memory_gib_per_vcpu=2, min_environments=3, max_environments=8
+    )
+    on_provider = run(DeploymentSettings(retain_versions=1), with_codedeploy=False, placement=placement)
+    environment = on_provider["http-api-release-step"].inputs["environment"]
+    assert {
+        k: v
+        for k, v in environment.items()
+        if k in ("RELEASE_PLACEMENT", "RELEASE_MIN_ENVIRONMENTS", "RELEASE_MAX_ENVIRONMENTS", "RELEASE_RETAIN_VERSIONS")
+    } == {
+        "RELEASE_PLACEMENT": "managed-instances",
+        "RELEASE_MIN_ENVIRONMENTS": "3",
+        "RELEASE_MAX_ENVIRONMENTS": "8",
+        "RELEASE_RETAIN_VERSIONS": "1",
+    }
 
 
 def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functions_alarms() -> None:
@@ -82,6 +125,9 @@ def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functio
         "RELEASE_VERSION": "7",
         "RELEASE_STYLE": "canary",
         "RELEASE_REGION": REGION,
+        "RELEASE_RETAIN_VERSIONS": "2",
+        "RELEASE_ALARMS": ALARMS,
+        "RELEASE_PLACEMENT": "standard",
         "RELEASE_CODEDEPLOY_APPLICATION": "rl-prod",
         "RELEASE_CODEDEPLOY_GROUP": FUNCTION,
         "RELEASE_DEPLOYMENT_CONFIG": "CodeDeployDefault.LambdaCanary10Percent10Minutes",

@@ -16,7 +16,10 @@ from offline.diff import PropertyChange, diff_costs, diff_plans, format_cost_tex
 from tests.program.plans import REPO_ROOT
 
 
-def preview(stack: str, out: Path, project_dir: Path = REPO_ROOT) -> tuple[int, dict[str, Any], str]:
+def preview(
+    stack: str, out: Path, project_dir: Path = REPO_ROOT, state: Path | None = None, mode: str = "preview"
+) -> tuple[int, dict[str, Any], str]:
+    deployed = ["--state", str(state), "--mode", mode] if state is not None else []
     result = subprocess.run(
         [
             sys.executable,
@@ -28,6 +31,7 @@ def preview(stack: str, out: Path, project_dir: Path = REPO_ROOT) -> tuple[int, 
             str(out),
             "--project-dir",
             str(project_dir),
+            *deployed,
         ],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -87,60 +91,73 @@ def test_prod_preview_passes(tmp_path: Path) -> None:
     assert "  lmi-worker     Managed Instances  2048 MB" in stdout
 
 
-def functions_of(report: dict[str, Any]) -> dict[str, Any]:
-    return {r["name"]: r for r in report["resources"]}
+@pytest.fixture(scope="module")
+def deployed_dev(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The dev stack after its first `up` (what AWS holds: versions 1, aliases on them), and a
+    preview of the unchanged repository against it: the base of the diffs below."""
+    work = tmp_path_factory.mktemp("deployed")
+    state = work / "state.json"
+    code, _, _ = preview("dev", work / "up.json", state=state, mode="up")
+    assert code == 0
+    code, base, _ = preview("dev", work / "base.json", state=state)
+    assert code == 0
+    return state, base
 
 
-def version_of(report: dict[str, Any], crate: str) -> str:
-    (alias,) = (r for r in report["resources"] if r["name"] == f"{crate}-fn-live")
-    version: str = alias["inputs"]["functionVersion"]
-    return version
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    return sorted((d.kind, d.name, [c.path for c in d.changes]) for d in diff_plans(before, after))
 
 
-def release_changes(before: dict[str, Any], after: dict[str, Any], crate: str) -> list[tuple[str, str, list[str]]]:
-    """What a new version of `crate` changes: its alias's version and its release step's trigger."""
-    old, new = version_of(before, crate), version_of(after, crate)
-    assert old != new, "a change of code or configuration publishes a new version"
+def release_changes(crate: str) -> list[tuple[str, str, list[str]]]:
+    """What a new version of `crate` changes besides the function: the version its release step
+    releases and its new-version alarms watch. Its alias does not change: the release step moves it,
+    after its checks; Pulumi never does."""
     return [
-        ("change", f"{crate}-fn-live", ["functionVersion"]),
-        ("change", f"{crate}-release-step", ["environment.RELEASE_VERSION", "triggers"]),
+        ("change", f"{crate}-alarms-new-version-duration-p99", ["dimensions.ExecutedVersion"]),
+        ("change", f"{crate}-alarms-new-version-errors", ["dimensions.ExecutedVersion"]),
+        ("change", f"{crate}-release-step", ["environment.RELEASE_VERSION"]),
     ]
 
 
 def test_the_diff_shows_a_memory_edit_as_that_property_a_new_version_and_its_release(
-    dev_preview: tuple[int, dict[str, Any], str], memory_edited_copy: Path, tmp_path: Path
+    deployed_dev: tuple[Path, dict[str, Any]], memory_edited_copy: Path, tmp_path: Path
 ) -> None:
-    _, edited, _ = preview("dev", tmp_path / "memory.json", memory_edited_copy)
-    diffs = diff_plans(dev_preview[1], edited)
-    assert sorted((d.kind, d.name, [c.path for c in d.changes]) for d in diffs) == sorted(
-        [
-            ("change", "scheduled-job-fn-function", ["memorySize"]),
-            *release_changes(dev_preview[1], edited, "scheduled-job"),
-        ],
-        key=lambda change: change[1],
+    state, base = deployed_dev
+    _, edited, _ = preview("dev", tmp_path / "memory.json", memory_edited_copy, state=state)
+    assert changes(base, edited) == sorted(
+        [("change", "scheduled-job-fn-function", ["memorySize"]), *release_changes("scheduled-job")]
     )
+    diffs = diff_plans(base, edited)
     (memory,) = next(d for d in diffs if d.name == "scheduled-job-fn-function").changes
     assert memory == PropertyChange("memorySize", 128.0, 256.0)
-    assert "    memorySize: 128 -> 256" in format_text(diffs)
+    text = format_text(diffs)
+    assert "    memorySize: 128 -> 256" in text
+    # At preview the provider cannot know the number Lambda will give the new version.
+    assert "    environment.RELEASE_VERSION: 1 -> (known after apply)" in text
     # Twice the memory, twice the duration charge: 730 x 2 s x 0.125 GB more at $0.0000133334.
-    assert format_cost_text(diff_costs(dev_preview[1], edited)).splitlines()[:2] == [
+    assert format_cost_text(diff_costs(base, edited)).splitlines()[:2] == [
         "Monthly cost (estimate):",
         "    scheduled-job: $0.0026 -> $0.0050 (+$0.0024)",
     ]
 
 
-def test_the_diff_shows_a_source_edit_as_that_functions_code_a_new_version_and_its_release(
-    dev_preview: tuple[int, dict[str, Any], str], source_edited_copy: Path, tmp_path: Path
+def test_the_diff_shows_a_source_edit_of_lmi_worker_as_its_code_its_new_version_and_its_release(
+    deployed_dev: tuple[Path, dict[str, Any]], source_edited_copy: Path, tmp_path: Path
 ) -> None:
-    _, edited, _ = preview("dev", tmp_path / "code.json", source_edited_copy)
-    diffs = diff_plans(dev_preview[1], edited)
-    assert sorted((d.kind, d.name, [c.path for c in d.changes]) for d in diffs) == sorted(
-        [
-            ("change", "sqs-processor-fn-function", ["code.sha256"]),
-            *release_changes(dev_preview[1], edited, "sqs-processor"),
-        ],
-        key=lambda change: change[1],
+    state, base = deployed_dev
+    _, edited, _ = preview("dev", tmp_path / "code.json", source_edited_copy, state=state)
+    assert changes(base, edited) == sorted(
+        [("change", "lmi-worker-fn-function", ["code.sha256"]), *release_changes("lmi-worker")]
     )
-    assert "| ~ | `sqs-processor-fn-function` (aws:lambda/function:Function) | `code.sha256` |" in format_markdown(
-        diffs
+    assert "| ~ | `lmi-worker-fn-function` (aws:lambda/function:Function) | `code.sha256` |" in format_markdown(
+        diff_plans(base, edited)
     )
+    # The update itself publishes version 2, which the release step releases and the canary alarms watch.
+    up_state = tmp_path / "state.json"
+    up_state.write_text(state.read_text())
+    _, updated, _ = preview("dev", tmp_path / "up.json", source_edited_copy, state=up_state, mode="up")
+    text = format_text(diff_plans(base, updated))
+    assert "    environment.RELEASE_VERSION: 1 -> 2" in text
+    assert "    dimensions.ExecutedVersion: 1 -> 2" in text
+    alias = next(r for r in updated["resources"] if r["name"] == "lmi-worker-fn-live-alias")
+    assert alias["inputs"]["functionVersion"] == "1", "the alias stays where AWS has it until the release moves it"

@@ -15,7 +15,7 @@ from tests.program.plans import REPO_ROOT
 
 # The edits: (file, old text, new text).
 MEMORY_EDIT = ("functions/scheduled-job/Cargo.toml", "memory = 128", "memory = 256")
-SOURCE_EDIT = ("functions/sqs-processor/src/settings.rs", '"the name of the orders table"', '"the orders table name"')
+SOURCE_EDIT = ("functions/lmi-worker/src/settings.rs", '"the name of the items table"', '"the items table name"')
 BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "async fn main()", "fn broken( {}\nasync fn main()")
 
 

@@ -42,10 +42,20 @@ class Plan:
 
 
 def run_plan(
-    stack: str, tmp_dir: Path, project_dir: Path = REPO_ROOT, extra_config: dict[str, Any] | None = None
+    stack: str,
+    tmp_dir: Path,
+    project_dir: Path = REPO_ROOT,
+    extra_config: dict[str, Any] | None = None,
+    mode: str = "up",
+    state: Path | None = None,
 ) -> Plan:
-    out = tmp_dir / f"plan-{stack}.json"
+    """The program's registrations: by default as the first `up` of a new stack registers them
+    (versions numbered from 1); `mode="preview"` as a preview sees them (what the provider cannot
+    know yet is unknown); `state` is what AWS holds from earlier runs (offline/deployed.py), which an
+    `up` updates."""
+    out = tmp_dir / f"plan-{stack}-{mode}.json"
     config = {**SECRET_CONFIG, **(extra_config or {})}
+    extra = ["--state", str(state)] if state is not None else []
     subprocess.run(
         [
             sys.executable,
@@ -59,6 +69,9 @@ def run_plan(
             json.dumps(config),
             "--out",
             str(out),
+            "--mode",
+            mode,
+            *extra,
         ],
         cwd=REPO_ROOT,
         check=True,

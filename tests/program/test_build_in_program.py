@@ -59,7 +59,7 @@ def test_editing_one_functions_source_changes_only_its_archive(
 ) -> None:
     edited = run_plan("dev", tmp_path, project_dir=source_edited_copy)
     before, after = zip_hashes(dev, REPO_ROOT), zip_hashes(edited, source_edited_copy)
-    assert [name for name in before if before[name] != after[name]] == ["sqs-processor"]
+    assert [name for name in before if before[name] != after[name]] == ["lmi-worker"]
 
 
 def test_a_build_failure_fails_the_program_with_cargos_message(tmp_path: Path) -> None:

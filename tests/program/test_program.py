@@ -155,7 +155,7 @@ def test_sqs_queue_dlq_and_mapping(dev: Plan) -> None:
     assert (mapping["inputs"]["batchSize"], mapping["inputs"]["maximumBatchingWindowInSeconds"]) == (10.0, 5.0)
     # Created on the live alias, after the function, which is created after its role policy.
     function = dev.named("sqs-processor-fn-function")
-    alias = dev.named("sqs-processor-fn-live")
+    alias = dev.named("sqs-processor-fn-live-alias")
     assert (
         mapping["inputs"]["functionName"]
         == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rustlambda-dev-sqs-processor:live"
@@ -220,15 +220,21 @@ def test_prod_overrides_and_managed_instances(prod: Plan) -> None:
         "executionEnvironmentMemoryGibPerVcpu": 2.0,
         "perExecutionEnvironmentMaxConcurrency": 64.0,
     }
-    assert (worker["inputs"]["publish"], worker["inputs"]["publishTo"], worker["inputs"]["memorySize"]) == (
+    # Numbered versions on Managed Instances too (no publishTo: $LATEST.PUBLISHED would bypass the alias).
+    assert (worker["inputs"]["publish"], "publishTo" in worker["inputs"], worker["inputs"]["memorySize"]) == (
         True,
-        "LATEST_PUBLISHED",
+        False,
         2048.0,
     )
     assert worker["replace_on_changes"] == ["capacityProviderConfig"]
-    scaling = prod.inputs("lmi-worker-fn-scaling")
-    assert scaling["qualifier"] == "$LATEST.PUBLISHED"
-    assert scaling["functionScalingConfig"] == {"minExecutionEnvironments": 2.0, "maxExecutionEnvironments": 8.0}
+    # Each version's scaling config is the release step's: the stack's bounds in its environment.
+    step = prod.inputs("lmi-worker-release-step")["environment"]
+    assert (step["RELEASE_PLACEMENT"], step["RELEASE_MIN_ENVIRONMENTS"], step["RELEASE_MAX_ENVIRONMENTS"]) == (
+        "managed-instances",
+        "3",
+        "8",
+    )
+    assert prod.of_type("aws:lambda/functionScalingConfig:FunctionScalingConfig") == []
     assert prod.outputs["functionArns"]["lmi-worker"].endswith(":live"), "invokers target the live alias"
 
 
@@ -571,13 +577,17 @@ def test_prod_capacity_provider(prod: Plan) -> None:
     inputs = provider["inputs"]
     assert inputs["instanceRequirements"][0]["architectures"] == ["arm64"]
     assert inputs["vpcConfig"] == {
-        "subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+        "subnetIds": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60006"],
         "securityGroupIds": ["sg-0a1b2c3d4e5f60003"],
     }
     assert inputs["capacityProviderScalingConfigs"][0]["maxVcpuCount"] == 64.0
     (endpoint,) = prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert endpoint["inputs"]["vpcEndpointType"] == "Gateway"
-    assert endpoint["inputs"]["routeTableIds"] == ["rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005"]
+    assert endpoint["inputs"]["routeTableIds"] == [
+        "rtb-0a1b2c3d4e5f60004",
+        "rtb-0a1b2c3d4e5f60005",
+        "rtb-0a1b2c3d4e5f60007",
+    ]
 
 
 def test_the_stack_outputs_name_every_function_and_what_its_trigger_adds(dev: Plan) -> None:
@@ -636,13 +646,14 @@ def test_each_function_publishes_a_version_that_its_alias_starts_on_and_its_rele
     for crate in contracts:
         function = plan.named(f"{crate}-fn-function")
         assert function["inputs"]["publish"] is True
-        alias = plan.named(f"{crate}-fn-live")
+        alias = plan.named(f"{crate}-fn-live-alias")
         assert alias["inputs"]["name"] == "live"
         assert alias["inputs"]["functionName"] == f"rustlambda-{stack}-{crate}"
-        version = alias["inputs"]["functionVersion"]
+        # A new stack: the first version, and the alias starts on it.
+        assert alias["inputs"]["functionVersion"] == "1"
         step = plan.inputs(f"{crate}-release-step")
-        assert step["triggers"] == [version]
-        assert step["environment"]["RELEASE_VERSION"] == version
+        assert "triggers" not in step, "a trigger change would replace the step, and `update` would never run"
+        assert step["environment"]["RELEASE_VERSION"] == "1"
         assert step["environment"]["RELEASE_FUNCTION"] == f"rustlambda-{stack}-{crate}"
 
 
@@ -672,7 +683,13 @@ def test_prod_releases_by_canary_with_the_functions_alarms_as_rollback_triggers(
         }
         assert group["alarmConfiguration"] == {
             "enabled": True,
-            "alarms": [f"{name}-errors", f"{name}-throttles", f"{name}-duration-p99"],
+            "alarms": [
+                f"{name}-errors",
+                f"{name}-throttles",
+                f"{name}-duration-p99",
+                f"{name}-new-version-errors",
+                f"{name}-new-version-duration-p99",
+            ],
         }
         assert group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/rustlambda-prod-codedeploy"
 

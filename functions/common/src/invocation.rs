@@ -10,6 +10,10 @@
 //! - [`CatchPanics`] turns a panic in the handler into [`HANDLER_PANIC`] (the panic itself is
 //!   logged as JSON by [`crate::panics`]).
 //!
+//! And one answer of its own: [`AnswerProbes`] answers the release step's pre-traffic probe
+//! (`{"rustlambdaProbe": "<nonce>"}`, release/pretraffic.py) successfully without calling the
+//! handler: every function answers it the same way, with no side effect, once its init has run.
+//!
 //! [`run`] and [`concurrent_runtime`] assemble them with lambda_runtime's tracing span, and with
 //! features `otel` or `otel-lite` export that span as OpenTelemetry after every invocation
 //! ([`crate::spans`]).
@@ -42,6 +46,9 @@ use serde::{Serialize, de::DeserializeOwned};
 pub const INVALID_EVENT: &str = "InvalidEvent";
 /// `errorType` of an invocation whose handler panicked.
 pub const HANDLER_PANIC: &str = "HandlerPanic";
+
+/// The key of the release step's pre-traffic probe event: `{"rustlambdaProbe": "<nonce>"}`.
+pub const PROBE_KEY: &str = "rustlambdaProbe";
 
 /// The Runtime API header that carries the invocation id (Managed Instances), echoed on `/error`.
 const INVOCATION_ID_HEADER: &str = "lambda-runtime-invocation-id";
@@ -216,26 +223,15 @@ where
             error_type: INVALID_EVENT.to_owned(),
             error_message: reason,
         };
-        let invocation_id = invocation
-            .parts
-            .headers
-            .get(INVOCATION_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let client = self.client.clone();
-        let request_id = invocation.context.request_id;
-        Either::Right(Box::pin(async move {
-            let request = error_request(&request_id, invocation_id.as_deref(), &diagnostic)?;
-            let response = client.call(request).await?;
-            if !response.status().is_success() {
-                return Err(format!(
-                    "the Runtime API refused the error response of invocation {request_id}: {}",
-                    response.status()
-                )
-                .into());
-            }
-            Ok(())
-        }))
+        let request_id = invocation.context.request_id.clone();
+        match error_request(
+            &request_id,
+            invocation_id(&invocation).as_deref(),
+            &diagnostic,
+        ) {
+            Ok(request) => Either::Right(send(self.client.clone(), request_id, request)),
+            Err(err) => Either::Right(Box::pin(ready(Err(err)))),
+        }
     }
 }
 
@@ -256,17 +252,152 @@ fn error_request(
     Ok(request.body(Body::from(serde_json::to_vec(diagnostic)?))?)
 }
 
+/// `POST /runtime/invocation/{id}/response` with a JSON body, as lambda_runtime sends it.
+fn response_request(
+    request_id: &str,
+    invocation_id: Option<&str>,
+    body: Vec<u8>,
+) -> Result<http::Request<Body>, BoxError> {
+    let mut request = build_request()
+        .method(Method::POST)
+        .uri(format!(
+            "/2018-06-01/runtime/invocation/{request_id}/response"
+        ))
+        .header("content-type", "application/json");
+    if let Some(id) = invocation_id {
+        request = request.header(INVOCATION_ID_HEADER, id);
+    }
+    Ok(request.body(Body::from(body))?)
+}
+
+/// The invocation id header of a Managed Instances invocation, to echo on the answer.
+fn invocation_id(invocation: &LambdaInvocation) -> Option<String> {
+    invocation
+        .parts
+        .headers
+        .get(INVOCATION_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Sends an answer this layer built itself (not lambda_runtime) to the Runtime API.
+fn send(client: Arc<PooledClient>, request_id: String, request: http::Request<Body>) -> Answer {
+    Box::pin(async move {
+        let response = client.call(request).await?;
+        if !response.status().is_success() {
+            return Err(format!(
+                "the Runtime API refused the answer of invocation {request_id}: {}",
+                response.status()
+            )
+            .into());
+        }
+        Ok(())
+    })
+}
+
+// --- the release step's probe --------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Probe {
+    #[serde(rename = "rustlambdaProbe")]
+    nonce: String,
+}
+
+/// The nonce of a probe event (exactly `{"rustlambdaProbe": "<nonce>"}`), else None.
+pub fn probe_nonce(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Probe>(body)
+        .ok()
+        .map(|probe| probe.nonce)
+}
+
+/// The probe's answer: the nonce back, and the function and version that answered, so the release
+/// step knows the version it asked for started and serves.
+pub fn probe_answer(nonce: &str, function: &str, version: &str) -> Vec<u8> {
+    serde_json::json!({ "probe": nonce, "function": function, "version": version })
+        .to_string()
+        .into_bytes()
+}
+
+/// Answers the release step's pre-traffic probe itself (see the module docs); other events pass.
+#[derive(Clone)]
+pub struct AnswerProbes {
+    client: Arc<PooledClient>,
+}
+
+impl AnswerProbes {
+    /// Reads the Runtime API's address from `AWS_LAMBDA_RUNTIME_API`, as lambda_runtime does.
+    pub fn new() -> Self {
+        Self {
+            client: Arc::new(PooledClient::builder().build()),
+        }
+    }
+}
+
+impl Default for AnswerProbes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S> Layer<S> for AnswerProbes {
+    type Service = AnswerProbe<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AnswerProbe {
+            inner,
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// The service of [`AnswerProbes`].
+#[derive(Clone)]
+pub struct AnswerProbe<S> {
+    inner: S,
+    client: Arc<PooledClient>,
+}
+
+impl<S> Service<LambdaInvocation> for AnswerProbe<S>
+where
+    S: Service<LambdaInvocation, Response = (), Error = BoxError>,
+{
+    type Response = ();
+    type Error = BoxError;
+    type Future = Either<S::Future, Answer>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, invocation: LambdaInvocation) -> Self::Future {
+        let Some(nonce) = probe_nonce(&invocation.body) else {
+            return Either::Left(self.inner.call(invocation));
+        };
+        let config = &invocation.context.env_config;
+        let body = probe_answer(&nonce, &config.function_name, &config.version);
+        tracing::info!(version = %config.version, "answered the release step's pre-traffic probe");
+        let request_id = invocation.context.request_id.clone();
+        match response_request(&request_id, invocation_id(&invocation).as_deref(), body) {
+            Ok(request) => Either::Right(send(self.client.clone(), request_id, request)),
+            Err(err) => Either::Right(Box::pin(ready(Err(err)))),
+        }
+    }
+}
+
 // --- the runtime ---------------------------------------------------------------------------------
 
-/// The layers every runtime gets, inside out: panics caught, unreadable events refused,
+/// The layers every runtime gets, inside out: panics caught, unreadable events refused, the
+/// release step's probe answered,
 /// lambda_runtime's span around each invocation; with `otel` or `otel-lite`, the X-Ray parent set
 /// inside that span and the spans exported after each response. A macro rather than a function:
 /// [`run`] and [`concurrent_runtime`] need the same layers under different bounds (the concurrent
 /// one's service must be `Clone + Send`), which one `impl Service` return type cannot carry for both.
 macro_rules! guarded_runtime {
     ($handler:expr, $event:ty) => {{
-        let runtime =
-            Runtime::new(CatchPanics($handler)).layer(RejectUnreadableEvents::<$event>::new());
+        let runtime = Runtime::new(CatchPanics($handler))
+            .layer(RejectUnreadableEvents::<$event>::new())
+            .layer(AnswerProbes::new());
         #[cfg(any(feature = "otel", feature = "otel-lite"))]
         let runtime = runtime.layer(crate::spans::ParentFromXray);
         let runtime = runtime.layer(TracingLayer::new());
@@ -444,6 +575,44 @@ mod tests {
             async move { Err::<u32, _>(returned) }
         }));
         assert_eq!(service.call(event(1)).await, Err(own));
+    }
+
+    #[test]
+    fn only_an_exact_probe_event_is_a_probe() {
+        assert_eq!(
+            probe_nonce(br#"{"rustlambdaProbe": "n-1"}"#).as_deref(),
+            Some("n-1")
+        );
+        for other in [
+            &br#"{"rustlambdaProbe": "n-1", "Records": []}"#[..],
+            br#"{"rustlambdaProbe": 7}"#,
+            br#"{"probe": "n-1"}"#,
+            br#"{}"#,
+            b"not json",
+        ] {
+            assert_eq!(probe_nonce(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_probe_answer_names_the_version_that_answered() {
+        let answer: serde_json::Value =
+            serde_json::from_slice(&probe_answer("n-1", "rustlambda-dev-http-api", "7")).unwrap();
+        assert_eq!(
+            answer,
+            serde_json::json!({"probe": "n-1", "function": "rustlambda-dev-http-api", "version": "7"})
+        );
+    }
+
+    #[test]
+    fn the_response_request_is_lambda_runtimes() {
+        let request = response_request("req-1", Some("inv-1"), b"{}".to_vec()).unwrap();
+        assert_eq!(request.method(), Method::POST);
+        assert_eq!(
+            request.uri(),
+            "/2018-06-01/runtime/invocation/req-1/response"
+        );
+        assert_eq!(request.headers()["lambda-runtime-invocation-id"], "inv-1");
     }
 
     #[test]
