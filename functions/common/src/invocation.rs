@@ -5,12 +5,12 @@
 //! handler's payload type (`&lambda_runtime::deserializer::DeserializeError`) and a handler panic
 //! (`&alloc::boxed::Box<dyn core::any::Any + core::marker::Send>`). Nobody can match on those in
 //! an alarm or a retry policy, and they change with the crate. Here:
-//! - [`RejectUnreadableEvents`] answers an event that does not deserialize into the payload type
+//! - [`AnswerBeforeTheHandler`] answers an event that does not deserialize into the payload type
 //!   with [`INVALID_EVENT`], naming where it failed, before lambda_runtime tries;
 //! - [`CatchPanics`] turns a panic in the handler into [`HANDLER_PANIC`] (the panic itself is
 //!   logged as JSON by [`crate::panics`]).
 //!
-//! And one answer of its own: [`AnswerProbes`] answers the release step's pre-traffic probe
+//! And one answer of its own: [`AnswerBeforeTheHandler`] also answers the release step's pre-traffic probe
 //! (`{"rustlambdaProbe": "<nonce>"}`, release/pretraffic.py) successfully without calling the
 //! handler: every function answers it the same way, with no side effect, once its init has run.
 //!
@@ -145,16 +145,18 @@ pub fn unreadable<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
     }
 }
 
-/// Answers an invocation whose event does not deserialize into `T` with an [`INVALID_EVENT`]
-/// error, itself, instead of letting lambda_runtime answer with its own type name. Other events
-/// pass through (and are deserialized again by lambda_runtime: a few microseconds for an event of
-/// a few KB, the price of an error type of our own).
-pub struct RejectUnreadableEvents<T> {
+/// Answers, itself, the invocations the handler must not see: the release step's probe
+/// ([`PROBE_KEY`]: successfully, with [`probe_answer`], no side effect), and an event that does not
+/// deserialize into `T` (an [`INVALID_EVENT`] error, instead of letting lambda_runtime answer with
+/// its own type name). Other events pass through (and are deserialized again by lambda_runtime: a
+/// few microseconds for an event of a few KB, the price of an error type of our own). One layer
+/// for both: every layer nests the runtime's future types one level deeper.
+pub struct AnswerBeforeTheHandler<T> {
     client: Arc<PooledClient>,
     payload: PhantomData<fn() -> T>,
 }
 
-impl<T> RejectUnreadableEvents<T> {
+impl<T> AnswerBeforeTheHandler<T> {
     /// Reads the Runtime API's address from `AWS_LAMBDA_RUNTIME_API`, as lambda_runtime does.
     pub fn new() -> Self {
         Self {
@@ -164,17 +166,17 @@ impl<T> RejectUnreadableEvents<T> {
     }
 }
 
-impl<T> Default for RejectUnreadableEvents<T> {
+impl<T> Default for AnswerBeforeTheHandler<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<S, T> Layer<S> for RejectUnreadableEvents<T> {
-    type Service = RejectUnreadable<S, T>;
+impl<S, T> Layer<S> for AnswerBeforeTheHandler<T> {
+    type Service = BeforeTheHandler<S, T>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RejectUnreadable {
+        BeforeTheHandler {
             inner,
             client: self.client.clone(),
             payload: PhantomData,
@@ -182,14 +184,14 @@ impl<S, T> Layer<S> for RejectUnreadableEvents<T> {
     }
 }
 
-/// The service of [`RejectUnreadableEvents`].
-pub struct RejectUnreadable<S, T> {
+/// The service of [`AnswerBeforeTheHandler`].
+pub struct BeforeTheHandler<S, T> {
     inner: S,
     client: Arc<PooledClient>,
     payload: PhantomData<fn() -> T>,
 }
 
-impl<S: Clone, T> Clone for RejectUnreadable<S, T> {
+impl<S: Clone, T> Clone for BeforeTheHandler<S, T> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -201,7 +203,21 @@ impl<S: Clone, T> Clone for RejectUnreadable<S, T> {
 
 type Answer = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
 
-impl<S, T> Service<LambdaInvocation> for RejectUnreadable<S, T>
+impl<S, T> BeforeTheHandler<S, T> {
+    /// The probe's success response: its nonce back, with the function and version that answered.
+    fn answer_probe(&self, invocation: &LambdaInvocation, nonce: &str) -> Answer {
+        let config = &invocation.context.env_config;
+        let body = probe_answer(nonce, &config.function_name, &config.version);
+        tracing::info!(version = %config.version, "answered the release step's pre-traffic probe");
+        let request_id = invocation.context.request_id.clone();
+        match response_request(&request_id, invocation_id(invocation).as_deref(), body) {
+            Ok(request) => send(self.client.clone(), request_id, request),
+            Err(err) => Box::pin(ready(Err(err))),
+        }
+    }
+}
+
+impl<S, T> Service<LambdaInvocation> for BeforeTheHandler<S, T>
 where
     S: Service<LambdaInvocation, Response = (), Error = BoxError>,
     T: DeserializeOwned,
@@ -215,6 +231,9 @@ where
     }
 
     fn call(&mut self, invocation: LambdaInvocation) -> Self::Future {
+        if let Some(nonce) = probe_nonce(&invocation.body) {
+            return Either::Right(self.answer_probe(&invocation, &nonce));
+        }
         let Some(reason) = unreadable::<T>(&invocation.body) else {
             return Either::Left(self.inner.call(invocation));
         };
@@ -319,85 +338,18 @@ pub fn probe_answer(nonce: &str, function: &str, version: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// Answers the release step's pre-traffic probe itself (see the module docs); other events pass.
-#[derive(Clone)]
-pub struct AnswerProbes {
-    client: Arc<PooledClient>,
-}
-
-impl AnswerProbes {
-    /// Reads the Runtime API's address from `AWS_LAMBDA_RUNTIME_API`, as lambda_runtime does.
-    pub fn new() -> Self {
-        Self {
-            client: Arc::new(PooledClient::builder().build()),
-        }
-    }
-}
-
-impl Default for AnswerProbes {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<S> Layer<S> for AnswerProbes {
-    type Service = AnswerProbe<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        AnswerProbe {
-            inner,
-            client: self.client.clone(),
-        }
-    }
-}
-
-/// The service of [`AnswerProbes`].
-#[derive(Clone)]
-pub struct AnswerProbe<S> {
-    inner: S,
-    client: Arc<PooledClient>,
-}
-
-impl<S> Service<LambdaInvocation> for AnswerProbe<S>
-where
-    S: Service<LambdaInvocation, Response = (), Error = BoxError>,
-{
-    type Response = ();
-    type Error = BoxError;
-    type Future = Either<S::Future, Answer>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, invocation: LambdaInvocation) -> Self::Future {
-        let Some(nonce) = probe_nonce(&invocation.body) else {
-            return Either::Left(self.inner.call(invocation));
-        };
-        let config = &invocation.context.env_config;
-        let body = probe_answer(&nonce, &config.function_name, &config.version);
-        tracing::info!(version = %config.version, "answered the release step's pre-traffic probe");
-        let request_id = invocation.context.request_id.clone();
-        match response_request(&request_id, invocation_id(&invocation).as_deref(), body) {
-            Ok(request) => Either::Right(send(self.client.clone(), request_id, request)),
-            Err(err) => Either::Right(Box::pin(ready(Err(err)))),
-        }
-    }
-}
-
 // --- the runtime ---------------------------------------------------------------------------------
 
-/// The layers every runtime gets, inside out: panics caught, unreadable events refused, the
-/// release step's probe answered,
+/// The layers every runtime gets, inside out: panics caught, the release step's probe and
+/// unreadable events answered before the handler,
 /// lambda_runtime's span around each invocation; with `otel` or `otel-lite`, the X-Ray parent set
 /// inside that span and the spans exported after each response. A macro rather than a function:
 /// [`run`] and [`concurrent_runtime`] need the same layers under different bounds (the concurrent
 /// one's service must be `Clone + Send`), which one `impl Service` return type cannot carry for both.
 macro_rules! guarded_runtime {
     ($handler:expr, $event:ty) => {{
-        let runtime = Runtime::new(CatchPanics($handler))
-            .layer(RejectUnreadableEvents::<$event>::new())
-            .layer(AnswerProbes::new());
+        let runtime =
+            Runtime::new(CatchPanics($handler)).layer(AnswerBeforeTheHandler::<$event>::new());
         #[cfg(any(feature = "otel", feature = "otel-lite"))]
         let runtime = runtime.layer(crate::spans::ParentFromXray);
         let runtime = runtime.layer(TracingLayer::new());
