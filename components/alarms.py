@@ -30,6 +30,9 @@ import pulumi_aws as aws
 from model.stack_config import AlarmSettings
 
 PERIOD_SECONDS = 60
+# A failure queue's depth is a backlog, not a release signal: five-minute periods, as SQS's own
+# console graphs it.
+QUEUE_PERIOD_SECONDS = 300
 # At most this many one-minute periods, and never more than the deployment's shortest step: one
 # breaching minute raises the alarm, which then stays up while it is inside the window, so CodeDeploy
 # cannot miss it between two of its checks.
@@ -120,6 +123,8 @@ class FunctionAlarms(pulumi.ComponentResource):
             threshold: float,
             statistic: str | None = None,
             extended_statistic: str | None = None,
+            period: int = PERIOD_SECONDS,
+            evaluation_periods: int = periods,
         ) -> aws.cloudwatch.MetricAlarm:
             return aws.cloudwatch.MetricAlarm(
                 f"{name}-{role}",
@@ -130,8 +135,8 @@ class FunctionAlarms(pulumi.ComponentResource):
                 dimensions=dict(dimensions),
                 statistic=statistic,
                 extended_statistic=extended_statistic,
-                period=PERIOD_SECONDS,
-                evaluation_periods=periods,
+                period=period,
+                evaluation_periods=evaluation_periods,
                 datapoints_to_alarm=1,
                 comparison_operator=COMPARISON,
                 threshold=threshold,
@@ -226,6 +231,8 @@ class FunctionAlarms(pulumi.ComponentResource):
                     {"QueueName": queue_name},
                     float(settings.dlq_depth),
                     statistic="Maximum",
+                    period=QUEUE_PERIOD_SECONDS,
+                    evaluation_periods=1,
                 )
             )
         self.function_alarms = [

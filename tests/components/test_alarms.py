@@ -166,6 +166,8 @@ def test_a_dead_letter_queue_adds_its_depth_alarm() -> None:
     assert sorted(children) == sorted(["http-dlq-depth", *FUNCTION_ALARMS])
     assert children["http-dlq-depth"].inputs == {
         **common(),
+        "period": 300.0,
+        "evaluationPeriods": 1.0,
         "name": "rl-dev-s3-processor-dlq-depth",
         "alarmDescription": "rl-dev-s3-processor-dlq: 1 or more failed events waiting",
         "namespace": "AWS/SQS",

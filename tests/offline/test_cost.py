@@ -59,13 +59,18 @@ LMI_ATTACHMENT = {
         "perExecutionEnvironmentMaxConcurrency": 32.0,
     }
 }
+# The release step sets each version's scaling config: the bounds are in its environment.
 SCALING = {
-    "urn": "urn:pulumi:prod::rustlambda::aws:lambda/functionScalingConfig:FunctionScalingConfig::lmi-worker-fn-scaling",
-    "type": "aws:lambda/functionScalingConfig:FunctionScalingConfig",
-    "name": "lmi-worker-fn-scaling",
+    "urn": "urn:pulumi:prod::rustlambda::command:local:Command::lmi-worker-release-step",
+    "type": "command:local:Command",
+    "name": "lmi-worker-release-step",
     "inputs": {
-        "functionName": "rustlambda-prod-lmi-worker",
-        "functionScalingConfig": {"minExecutionEnvironments": 5.0, "maxExecutionEnvironments": 8.0},
+        "environment": {
+            "RELEASE_FUNCTION": "rustlambda-prod-lmi-worker",
+            "RELEASE_PLACEMENT": "managed-instances",
+            "RELEASE_MIN_ENVIRONMENTS": "5",
+            "RELEASE_MAX_ENVIRONMENTS": "8",
+        },
     },
 }
 
