@@ -20,7 +20,7 @@ def test_the_stack_files_give_region_vpc_and_route_tables() -> None:
         "prod",
         "eu-west-1",
         vpc_id="vpc-0a1b2c3d4e5f60718",
-        route_table_ids=("rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005"),
+        route_table_ids=("rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005", "rtb-0a1b2c3d4e5f60007"),
     )
 
 
