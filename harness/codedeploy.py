@@ -55,7 +55,7 @@ StopDeployment, AlarmConfiguration, AutoRollbackConfiguration and RollbackInfo):
 Omitted: lifecycle hooks (BeforeAllowTraffic, AfterAllowTraffic; an AppSpec's Hooks are ignored),
 custom deployment configurations (CreateDeploymentConfig), applications and groups through the
 API (CreateApplication, CreateDeploymentGroup), revisions in S3 or GitHub, the AppSpec's sha256
-check, the Queued state (a deployment starts at once), ListDeployments' paging, SNS triggers, the
+check, the Queued state (a deployment starts when it is created), ListDeployments' paging, SNS triggers, the
 limit on alarms per group, deployment timeouts, and every compute platform but Lambda.
 """
 
@@ -297,7 +297,7 @@ class CodeDeployLifecycle:
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._server.codedeploy = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     # -- deployment groups ------------------------------------------------------------------------
@@ -447,6 +447,7 @@ class CodeDeployLifecycle:
             deployment.alarms = [str(a["name"]) for a in alarm_override.get("alarms") or []]
             deployment.alarms_enabled = bool(alarm_override.get("enabled"))
             deployment.ignore_poll_alarm_failure = bool(alarm_override.get("ignorePollAlarmFailure"))
+        self._progress(deployment, deployment.create_time)  # it starts at once (no Queued state)
         return deployment.deployment_id
 
     def _new(

@@ -249,7 +249,7 @@ class LambdaApi:
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._server.api = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def add_version(self, function: str, version: str, emulator: Invocable | None, fault_rate: float = 0.0) -> None:
