@@ -356,6 +356,8 @@ class LambdaApi:
             if config and config.get("CapacityProviderArn"):
                 # arn:aws:lambda:<region>:<account>:capacity-provider:<name>
                 rules.managed.register(function, str(config["CapacityProviderArn"]).rsplit(":", 1)[-1])
+        if not rules.managed.is_managed(function):
+            return self._forward(request)
         rules.managed.check_publish(function, body)
         before = set(rules.control.versions(function)) if rules.control.exists(function) else set()
         answer = self._forward(request)

@@ -9,16 +9,15 @@ import json
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
-from harness.clock import VirtualClock
-from harness.cloudwatch import AlarmEvaluator, LambdaMetrics, MetricStore
+from harness.emulated import EmulatedCloud
 from harness.emulator import Emulator
 from harness.lambda_api import LambdaApi
 from harness.moto import CREDENTIALS, REGION, MotoServer
@@ -47,20 +46,19 @@ def code(marker: str) -> bytes:
     return zipped.getvalue()
 
 
-@dataclass
-class World:
-    """Emulated time and CloudWatch, shared by the Lambda and CodeDeploy emulators of one test."""
+World = EmulatedCloud
 
-    clock: VirtualClock
-    store: MetricStore
-    metrics: LambdaMetrics
-    alarms: AlarmEvaluator
+
+def error_of(call: Callable[[], object]) -> tuple[str, str]:
+    """The error code and message of an AWS call that must fail."""
+    with pytest.raises(ClientError) as failure:
+        call()
+    return failure.value.response["Error"]["Code"], failure.value.response["Error"]["Message"]
 
 
 @pytest.fixture
 def world(moto: MotoServer) -> World:
-    store = MetricStore()
-    return World(VirtualClock(), store, LambdaMetrics(store), AlarmEvaluator(store, moto.client("cloudwatch")))
+    return EmulatedCloud.on(moto)
 
 
 @pytest.fixture

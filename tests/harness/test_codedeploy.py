@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from harness.clock import VirtualClock
 from harness.cloudwatch import ALARM, LAMBDA_NAMESPACE
@@ -18,7 +17,7 @@ from harness.codedeploy import CodeDeployLifecycle
 from harness.emulator import Emulator
 from harness.lambda_api import LambdaApi
 from harness.moto import MotoServer
-from tests.harness.conftest import World, client, code
+from tests.harness.conftest import World, client, code, error_of
 from tests.harness.test_cloudwatch import errors_alarm
 
 APPLICATION = "rl-prod"
@@ -35,12 +34,6 @@ def appspec(function: str, current: str, target: str) -> str:
     properties = {"Name": function, "Alias": "live", "CurrentVersion": current, "TargetVersion": target}
     resource = {"Type": "AWS::Lambda::Function", "Properties": properties}
     return json.dumps({"version": 0.0, "Resources": [{"fn": resource}]}, sort_keys=True)
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, str]:
-    with pytest.raises(ClientError) as failure:
-        call()
-    return failure.value.response["Error"]["Code"], failure.value.response["Error"]["Message"]
 
 
 def epoch(at: float) -> datetime:

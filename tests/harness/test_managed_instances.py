@@ -8,22 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
 from harness.lambda_api import LambdaApi
 from harness.moto import MotoServer
-from tests.harness.conftest import World, client, code
+from tests.harness.conftest import World, client, code, error_of
 
 ACTIVATION_SECONDS = 60.0  # LambdaApi's defaults
 SCALING_SECONDS = 30.0
 PROVIDER_ARN = "arn:aws:lambda:us-east-1:123456789012:capacity-provider:rl-prod-workers"
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, str]:
-    with pytest.raises(ClientError) as failure:
-        call()
-    return failure.value.response["Error"]["Code"], failure.value.response["Error"]["Message"]
 
 
 def state(api: Any, function: str, version: str) -> tuple[str, str | None, str | None]:
@@ -148,3 +141,19 @@ def test_a_capacity_provider_holds_at_most_100_versions_across_its_functions(
     api.delete_function(FunctionName=managed, Qualifier="2")
     assert api.publish_version(FunctionName=other)["Version"] == "51"
     assert lambda_api.rules.managed.versions_on("rl-prod-workers") == 100
+
+
+def test_publishing_to_latest_published_is_refused_rather_than_mistaken_for_a_numbered_version(
+    lambda_api: LambdaApi, managed: str
+) -> None:
+    """moto would publish a numbered version where Lambda republishes $LATEST.PUBLISHED."""
+    api = client("lambda", lambda_api.url)
+    assert error_of(
+        lambda: api.update_function_code(
+            FunctionName=managed, ZipFile=code("3"), Publish=True, PublishTo="LATEST_PUBLISHED"
+        )
+    ) == (
+        "InvalidParameterValueException",
+        "PublishTo (the $LATEST.PUBLISHED version) is not modelled by this emulator: publish a numbered version "
+        "(Publish without PublishTo, or PublishVersion)",
+    )

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from harness.lambda_api import LambdaApi
 from harness.moto import MotoServer
-from tests.harness.conftest import World, client, code
+from tests.harness.conftest import World, client, code, error_of
 
 ALLOCATION_SECONDS = 120.0  # LambdaApi's default: "a minute or two of preparation"
 
@@ -24,12 +23,6 @@ def figures(answer: dict[str, Any]) -> tuple[str, int, int, int]:
         answer["AllocatedProvisionedConcurrentExecutions"],
         answer["AvailableProvisionedConcurrentExecutions"],
     )
-
-
-def error_of(call: Callable[[], object]) -> tuple[str, str]:
-    with pytest.raises(ClientError) as failure:
-        call()
-    return failure.value.response["Error"]["Code"], failure.value.response["Error"]["Message"]
 
 
 @pytest.fixture

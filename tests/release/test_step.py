@@ -22,8 +22,9 @@ import pytest
 
 from harness import functions
 from harness.clock import VirtualClock
-from harness.cloudwatch import AlarmDefinition, AlarmEvaluator, LambdaMetrics, MetricStore
+from harness.cloudwatch import AlarmDefinition
 from harness.codedeploy import CodeDeployLifecycle
+from harness.emulated import EmulatedCloud
 from harness.emulator import Emulator
 from harness.lambda_api import LambdaApi
 from harness.moto import CREDENTIALS, REGION, MotoServer
@@ -34,19 +35,10 @@ from release.step import ReleaseFailed, Request, release
 ALARM = "rustlambda-dev-sqs-processor-errors"
 
 
-@dataclass
-class Emulated:
-    """Emulated time and CloudWatch, shared by the Lambda and CodeDeploy emulators."""
-
-    clock: VirtualClock
-    metrics: LambdaMetrics
-    alarms: AlarmEvaluator
-
-
 @pytest.fixture
-def emulated(moto: MotoServer) -> Emulated:
-    store = MetricStore()
-    return Emulated(VirtualClock(), LambdaMetrics(store), AlarmEvaluator(store, moto.client("cloudwatch")))
+def emulated(moto: MotoServer) -> EmulatedCloud:
+    """Emulated time and CloudWatch, shared by the Lambda and CodeDeploy emulators."""
+    return EmulatedCloud.on(moto)
 
 
 @dataclass
@@ -93,7 +85,7 @@ def client(service: str, url: str) -> Any:
     )
 
 
-def stage(moto: MotoServer, emulator: Emulator, emulated: Emulated) -> Iterator[Stage]:
+def stage(moto: MotoServer, emulator: Emulator, emulated: EmulatedCloud) -> Iterator[Stage]:
     name = f"rustlambda-dev-sqs-processor-{uuid.uuid4().hex[:8]}"
     role = moto.client("iam").create_role(
         RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
@@ -127,7 +119,7 @@ def healthy(
     native_binaries: Path,
     contracts: dict[str, FunctionContract],
     tmp_path: Path,
-    emulated: Emulated,
+    emulated: EmulatedCloud,
 ) -> Iterator[Stage]:
     env = {**functions.function_env(contracts["sqs-processor"], {"ORDERS_TABLE": "orders"}), **moto.function_env()}
     emulator = Emulator(functions.command("native", "sqs-processor", native_binaries), env, tmp_path / "fn.log")
@@ -138,7 +130,7 @@ def healthy(
 
 
 @pytest.fixture
-def broken(moto: MotoServer, native_binaries: Path, tmp_path: Path, emulated: Emulated) -> Iterator[Stage]:
+def broken(moto: MotoServer, native_binaries: Path, tmp_path: Path, emulated: EmulatedCloud) -> Iterator[Stage]:
     """The function without the env its init needs: a version that cannot start."""
     emulator = Emulator(
         functions.command("native", "sqs-processor", native_binaries), moto.function_env(), tmp_path / "fn.log"
@@ -150,7 +142,7 @@ def broken(moto: MotoServer, native_binaries: Path, tmp_path: Path, emulated: Em
 
 
 @pytest.fixture
-def codedeploy(moto: MotoServer, emulated: Emulated, healthy: Stage) -> Iterator[CodeDeployLifecycle]:
+def codedeploy(moto: MotoServer, emulated: EmulatedCloud, healthy: Stage) -> Iterator[CodeDeployLifecycle]:
     """CodeDeploy with the function's deployment group, whose rollback alarm watches the errors of
     the traffic through the alias (one minute, one datapoint)."""
     lifecycle = CodeDeployLifecycle(moto.client("lambda"), emulated.clock, emulated.alarms)
@@ -225,7 +217,7 @@ def test_a_version_that_cannot_start_never_gets_traffic(broken: Stage) -> None:
 
 
 def test_a_canary_takes_ten_percent_then_all_of_it(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: Emulated
+    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
 ) -> None:
     target = healthy.publish()
     log: list[str] = []
@@ -255,7 +247,7 @@ def test_a_canary_takes_ten_percent_then_all_of_it(
 
 
 def test_a_rollback_fails_the_step_with_codedeploys_reason_and_the_next_release_deploys_cleanly(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: Emulated
+    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
 ) -> None:
     bad = healthy.publish(fault_rate=1.0)  # every invocation of the new version fails
     healthy.traffic(emulated.clock)
@@ -296,7 +288,7 @@ def test_a_rollback_fails_the_step_with_codedeploys_reason_and_the_next_release_
 
 
 def test_scripts_release_exits_non_zero_with_the_reason_on_a_rollback(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: Emulated
+    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
 ) -> None:
     """As `pulumi up` runs it (components/release.py): its settings in RELEASE_*, AWS's endpoints
     and credentials in the environment; emulated time runs at 60 s a second meanwhile."""
