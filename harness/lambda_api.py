@@ -15,7 +15,8 @@ Modelled, from AWS's documentation ("Lambda function versions", "Lambda function
 "Types of metrics for Lambda functions", "Lambda function states", "Configuring reserved
 concurrency", the API reference of Invoke and DeleteFunction):
 - Versions: `name` and `name:$LATEST` run $LATEST (the emulator given to the constructor),
-  `name:N` runs version N (`add_version`), `name:alias` reads the alias from the control plane at
+  `name:N` runs version N (its emulator from `add_version`, else $LATEST's emulator once the control
+  plane knows version N: the same binary), `name:alias` reads the alias from the control plane at
   each invocation and routes by its RoutingConfig: the primary version gets 1 - (sum of the
   AdditionalVersionWeights), drawn with a seeded generator (`seed`), so a run is repeatable.
 - Metrics: each invocation (with a `metrics` writer, harness/cloudwatch.py) is recorded at the
@@ -209,7 +210,8 @@ class _ControlRules:
 
 
 class LambdaApi:
-    """Serves `functions` (function name -> the emulator of its $LATEST) until `close`."""
+    """Serves `functions` (function name -> the emulator of its $LATEST, which also runs every
+    published version given no emulator of its own by `add_version`) until `close`."""
 
     def __init__(
         self,
@@ -413,6 +415,18 @@ class LambdaApi:
             draw -= weight
         return found.version
 
+    def _default_for(self, function: str, version: str) -> _Version:
+        """A published version without an emulator of its own runs on the function's $LATEST
+        emulator (the same binary), once the control plane knows the version."""
+        default = self._versions[function].get(LATEST)
+        exists = version.isdigit() and (self.rules is None or version in self.rules.control.versions(function))
+        if default is None or not exists:
+            raise not_found(function, version)
+        with self._lock:
+            return self._versions[function].setdefault(
+                version, _Version(default.emulator, Fraction(0), lock=default.lock)
+            )
+
     def _invoke(self, identifier: str, request: Request) -> Response:
         function, qualifier = split_identifier(identifier)
         asked = request.query.get("Qualifier")
@@ -431,9 +445,7 @@ class LambdaApi:
         else:
             version = qualifier
         executed = version if qualifier is not None and is_alias(qualifier) else None
-        target = versions.get(version)
-        if target is None:
-            raise not_found(function, version)
+        target = versions.get(version) or self._default_for(function, version)
         if self.rules is not None:
             self.rules.managed.check_invocable(function, version)
         with self._lock:
