@@ -1,4 +1,6 @@
-"""Fixtures shared by every test: the moto server and the function binaries (native and arm64)."""
+"""Fixtures shared by every test: the moto server, the function binaries (native and arm64), and the
+dev and prod plans (the program under the offline engine, as the first `up` of each stack
+registers it), each made once per session."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from harness import functions
 from harness.moto import MotoServer
 from model.contract import FunctionContract
 from tests.program import copies
+from tests.program.plans import Plan, run_plan
 
 
 @pytest.fixture(scope="session")
@@ -43,5 +46,15 @@ def memory_edited_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def source_edited_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with one string in sqs-processor's source changed."""
+    """The project with one string in lmi-worker's source changed."""
     return copies.copy_with_edit(tmp_path_factory.mktemp("source-edit") / "repo", copies.SOURCE_EDIT)
+
+
+@pytest.fixture(scope="session")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return run_plan("dev", tmp_path_factory.mktemp("dev"))
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    return run_plan("prod", tmp_path_factory.mktemp("prod"))

@@ -1,326 +1,215 @@
-"""The release step against Lambda as a client sees it: moto for versions and aliases, the real
-sqs-processor binary (native build) under aws-lambda-rie for every version, both behind one
-endpoint (harness/lambda_api.py), and CodeDeploy's Lambda deployments played by
-harness/codedeploy.py on emulated time (harness/clock.py), stopped by an alarm that
-harness/cloudwatch.py evaluates from the invocations' metrics."""
+"""The release step's rules, each against the emulators (tests/release/world.py) and the program's
+own plans: the pre-traffic check moves no alarm; a version that cannot start gets no traffic;
+provisioned concurrency is READY before traffic moves; one deployment per group; the step's own
+timeout stops its deployment with a rollback; an interrupted shift is refused; a retry is one
+config key; `scripts/release` as `pulumi up` runs it."""
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
-import uuid
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from harness import functions
-from harness.clock import VirtualClock
-from harness.cloudwatch import AlarmDefinition
-from harness.codedeploy import CodeDeployLifecycle
-from harness.emulated import EmulatedCloud
-from harness.emulator import Emulator
-from harness.lambda_api import LambdaApi
-from harness.moto import CREDENTIALS, REGION, MotoServer
+from harness.moto import CREDENTIALS, MotoServer
 from model.contract import FunctionContract
 from offline.engine import REPO_ROOT
-from release.step import ReleaseFailed, Request, release
+from release import pretraffic
+from release.step import ReleaseFailed, appspec
+from tests.program.plans import Plan
+from tests.release.world import World, client
 
-ALARM = "rustlambda-dev-sqs-processor-errors"
-
-
-@pytest.fixture
-def emulated(moto: MotoServer) -> EmulatedCloud:
-    """Emulated time and CloudWatch, shared by the Lambda and CodeDeploy emulators."""
-    return EmulatedCloud.on(moto)
+CRATES = ("http-api", "lmi-worker", "s3-processor", "scheduled-job", "sqs-processor")
 
 
-@dataclass
-class Stage:
-    """One function in moto with its versions and its live alias, its binary behind the API."""
-
-    name: str
-    api: LambdaApi
-    control: Any  # boto3 Lambda client of moto itself
-    client: Any  # boto3 Lambda client of the API (moto + the function)
-    emulator: Emulator
-
-    def alias(self) -> tuple[str, dict[str, float]]:
-        found = self.control.get_alias(FunctionName=self.name, Name="live")
-        return str(found["FunctionVersion"]), (found.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
-
-    def publish(self, fault_rate: float = 0.0) -> str:
-        """A new version (new code bytes, as a changed build would publish), run by the binary; a
-        fault rate makes that share of its invocations fail."""
-        zipped = io.BytesIO()
-        with zipfile.ZipFile(zipped, "w") as archive:
-            archive.writestr("bootstrap", uuid.uuid4().hex)
-        version = str(
-            self.control.update_function_code(FunctionName=self.name, ZipFile=zipped.getvalue(), Publish=True)[
-                "Version"
-            ]
-        )
-        self.api.add_version(self.name, version, self.emulator, fault_rate)
-        return version
-
-    def traffic(self, clock: VirtualClock) -> None:
-        """One invocation through the alias per emulated second, as callers would send."""
-        batch = b'{"Records": []}'  # an SQS batch sqs-processor answers without error
-        clock.on_advance(lambda _: self.client.invoke(FunctionName=self.name, Qualifier="live", Payload=batch))
-
-
-def client(service: str, url: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def stage(moto: MotoServer, emulator: Emulator, emulated: EmulatedCloud) -> Iterator[Stage]:
-    name = f"rustlambda-dev-sqs-processor-{uuid.uuid4().hex[:8]}"
-    role = moto.client("iam").create_role(
-        RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
-    )["Role"]["Arn"]
-    control = moto.client("lambda")
-    zipped = io.BytesIO()
-    with zipfile.ZipFile(zipped, "w") as archive:
-        archive.writestr("bootstrap", "first")
-    control.create_function(
-        FunctionName=name,
-        Runtime="provided.al2023",
-        Role=role,
-        Handler="bootstrap",
-        Code={"ZipFile": zipped.getvalue()},
-        Publish=True,
-    )
-    control.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
-    api = LambdaApi(
-        {name: emulator}, timeout=30, control_plane=moto.url, clock=emulated.clock, metrics=emulated.metrics
-    )
-    api.add_version(name, "1", emulator)
+def world_of(
+    plan: Plan, binaries: Path, contracts: dict[str, FunctionContract], tmp: Path, crates: tuple[str, ...]
+) -> Iterator[World]:
+    moto = MotoServer(tmp / "moto.log")
+    built = World(moto, plan, binaries, contracts, tmp, crates)
     try:
-        yield Stage(name, api, control, client("lambda", api.url), emulator)
+        yield built
     finally:
-        api.close()
+        built.close()
+        moto.close()
 
 
 @pytest.fixture
-def healthy(
-    moto: MotoServer,
-    native_binaries: Path,
-    contracts: dict[str, FunctionContract],
-    tmp_path: Path,
-    emulated: EmulatedCloud,
-) -> Iterator[Stage]:
-    env = {**functions.function_env(contracts["sqs-processor"], {"ORDERS_TABLE": "orders"}), **moto.function_env()}
-    emulator = Emulator(functions.command("native", "sqs-processor", native_binaries), env, tmp_path / "fn.log")
-    try:
-        yield from stage(moto, emulator, emulated)
-    finally:
-        emulator.close()
+def prod_world(
+    prod: Plan, native_binaries: Path, contracts: dict[str, FunctionContract], tmp_path: Path
+) -> Iterator[World]:
+    yield from world_of(prod, native_binaries, contracts, tmp_path, CRATES)
 
 
 @pytest.fixture
-def broken(moto: MotoServer, native_binaries: Path, tmp_path: Path, emulated: EmulatedCloud) -> Iterator[Stage]:
-    """The function without the env its init needs: a version that cannot start."""
-    emulator = Emulator(
-        functions.command("native", "sqs-processor", native_binaries), moto.function_env(), tmp_path / "fn.log"
+def dev_world(
+    dev: Plan, native_binaries: Path, contracts: dict[str, FunctionContract], tmp_path: Path
+) -> Iterator[World]:
+    yield from world_of(dev, native_binaries, contracts, tmp_path, ("sqs-processor", "http-api"))
+
+
+def test_the_pre_traffic_check_of_every_function_answers_without_error_and_moves_no_alarm(prod_world: World) -> None:
+    for crate in CRATES:
+        function = prod_world.functions[crate]
+        version = prod_world.publish(crate)
+        prod_world.settle(crate, version)
+        pretraffic.check_version(prod_world.lambda_, crate, function.name, version)
+        # Three minutes: every alarm of the function evaluates over the probe's minute.
+        prod_world.clock.advance(180)
+        assert [change for change in prod_world.alarm_history(crate) if change[1] == "ALARM"] == []
+        # The probe counted under the version's own Resource, never under the alias.
+        store = prod_world.cloud.store
+        by_version = {"FunctionName": function.name, "Resource": f"{function.name}:{version}"}
+        end = prod_world.clock.now()
+        assert (store.statistic("AWS/Lambda", "Invocations", by_version, "Sum", end - 600, end) or 0) >= 1
+        assert store.statistic("AWS/Lambda", "Errors", by_version, "Sum", end - 600, end) == 0
+        through_alias = {"FunctionName": function.name, "Resource": f"{function.name}:live"}
+        assert store.statistic("AWS/Lambda", "Invocations", through_alias, "Sum", end - 600, end) is None
+
+
+def test_a_version_that_cannot_start_never_gets_traffic(dev_world: World) -> None:
+    name = dev_world.functions["sqs-processor"].name
+    broken = dev_world.publish("sqs-processor", starts=False)
+    with pytest.raises(ReleaseFailed) as failure:
+        dev_world.release("sqs-processor", broken)
+    assert str(failure.value).startswith(f"version {broken} of {name} did not start or answer: Runtime.")
+    assert str(failure.value).endswith(f"; {name}:live stays on version 1. Fix the function and run `pulumi up` again")
+    assert dev_world.alias("sqs-processor") == ("1", {})
+
+
+def test_all_at_once_moves_the_alias_after_the_checks_and_nothing_moves_when_it_already_serves(
+    dev_world: World,
+) -> None:
+    name = dev_world.functions["http-api"].name
+    target = dev_world.publish("http-api")
+    log = dev_world.release("http-api", target)
+    assert log == [
+        f"pre-traffic check passed: version {target} of {name} started and answered",
+        f"{name}:live now serves version {target} (was 1)",
+    ]
+    assert dev_world.alias("http-api") == (target, {})
+    assert dev_world.release("http-api", target) == [f"{name}:live already serves version {target}"]
+
+
+def test_provisioned_concurrency_is_ready_on_the_new_version_before_the_alias_moves(dev_world: World) -> None:
+    name = dev_world.functions["http-api"].name
+    target = dev_world.publish("http-api")
+    seen: list[tuple[str, Any]] = []
+    update_alias = dev_world.lambda_.update_alias
+
+    def watched(**kwargs: Any) -> Any:
+        config = dev_world.lambda_.get_provisioned_concurrency_config(FunctionName=name, Qualifier=target)
+        seen.append((str(kwargs["FunctionVersion"]), config["Status"]))
+        return update_alias(**kwargs)
+
+    dev_world.lambda_.update_alias = watched
+    log = dev_world.release("http-api", target, RELEASE_PROVISIONED_CONCURRENCY="2")
+    assert seen == [(target, "READY")]
+    assert f"provisioned concurrency of version {target}: 2, READY" in log
+    # Version 1 no longer serves: its allocation is released.
+    configs = dev_world.lambda_.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+    assert [c["FunctionArn"].rsplit(":", 1)[1] for c in configs] == [target]
+
+
+def test_the_step_refuses_to_start_while_a_deployment_of_the_group_is_active(prod_world: World) -> None:
+    crate = "sqs-processor"
+    name = prod_world.functions[crate].name
+    first = prod_world.publish(crate)
+    codedeploy = client("codedeploy", prod_world.codedeploy.url)
+    content = appspec(prod_world.request(crate, first), "1")
+    running = codedeploy.create_deployment(
+        applicationName="rustlambda-prod",
+        deploymentGroupName=name,
+        revision={"revisionType": "AppSpecContent", "appSpecContent": {"content": content}},
+    )["deploymentId"]
+    second = prod_world.publish(crate)
+    with pytest.raises(ReleaseFailed) as failure:
+        prod_world.release(crate, second)
+    assert str(failure.value) == (
+        f"CodeDeploy deployment {running} of {name} is still InProgress (version {first}); CodeDeploy runs one "
+        f"deployment per group at a time: wait for it, or stop it (aws deploy stop-deployment --deployment-id "
+        f"{running} --auto-rollback-enabled), then run `pulumi up` again"
     )
-    try:
-        yield from stage(moto, emulator, emulated)
-    finally:
-        emulator.close()
 
 
-@pytest.fixture
-def codedeploy(moto: MotoServer, emulated: EmulatedCloud, healthy: Stage) -> Iterator[CodeDeployLifecycle]:
-    """CodeDeploy with the function's deployment group, whose rollback alarm watches the errors of
-    the traffic through the alias (one minute, one datapoint)."""
-    lifecycle = CodeDeployLifecycle(moto.client("lambda"), emulated.clock, emulated.alarms)
-    emulated.alarms.add(
-        AlarmDefinition(
-            name=ALARM,
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": healthy.name, "Resource": f"{healthy.name}:live"},
-            statistic="Sum",
-            period=60,
-            evaluation_periods=1,
-            threshold=1.0,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-        )
-    )
-    lifecycle.register_group(
-        "rustlambda-dev",
-        healthy.name,
-        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-        [ALARM],
+def test_on_its_own_timeout_the_step_stops_its_deployment_with_a_rollback(prod_world: World) -> None:
+    crate = "http-api"
+    name = prod_world.functions[crate].name
+    # The group runs a 30-minute canary while the step expects 5: it gives up after 5 + 10 minutes.
+    prod_world.codedeploy.register_group(
+        "rustlambda-prod",
+        name,
+        "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+        prod_world.codedeploy.groups[("rustlambda-prod", name)].alarms,
         ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
     )
-    try:
-        yield lifecycle
-    finally:
-        lifecycle.close()
-
-
-def request(function: str, version: str, style: str = "all-at-once") -> Request:
-    gradual = style != "all-at-once"
-    return Request(
-        crate="sqs-processor",
-        function=function,
-        alias="live",
-        version=version,
-        style=style,
-        application="rustlambda-dev" if gradual else None,
-        group=function if gradual else None,
-        deployment_config="CodeDeployDefault.LambdaCanary10Percent5Minutes" if gradual else None,
-        step_minutes=5 if gradual else 0,
-    )
-
-
-def test_all_at_once_moves_the_alias_after_the_new_version_answers(healthy: Stage) -> None:
-    target = healthy.publish()
-    log: list[str] = []
-    release(request(healthy.name, target), healthy.client, log=log.append)
-    assert healthy.alias() == (target, {})
-    assert log == [
-        f"pre-traffic check passed: version {target} of {healthy.name} started and answered",
-        f"{healthy.name}:live now serves version {target} (was 1)",
-    ]
-
-
-def test_nothing_moves_when_the_alias_already_serves_the_version(healthy: Stage) -> None:
-    log: list[str] = []
-    release(request(healthy.name, "1"), healthy.client, log=log.append)
-    assert log == [f"{healthy.name}:live already serves version 1: nothing to release"]
-
-
-def test_a_version_that_cannot_start_never_gets_traffic(broken: Stage) -> None:
-    target = broken.publish()
+    target = prod_world.publish(crate)
+    prod_world.settle(crate, target)
     with pytest.raises(ReleaseFailed) as failure:
-        release(request(broken.name, target), broken.client, log=lambda _: None)
-    assert str(failure.value).startswith(f"version {target} of {broken.name} ")
-    assert str(failure.value).endswith(
-        f"; {broken.name}:live stays on version 1. Fix the function and run `pulumi up` again"
+        prod_world.release(crate, target)
+    deployment = next(d for d in prod_world.codedeploy.deployments.values() if d.target == target)
+    assert (deployment.status, (deployment.error or {}).get("code")) == ("Stopped", "MANUAL_STOP")
+    rollback = prod_world.codedeploy.deployments[deployment.rollback_info["rollbackDeploymentId"]]
+    assert rollback.status == "Succeeded"
+    assert f"{name}:live is on version 1" in str(failure.value)
+    assert prod_world.alias(crate) == ("1", {})
+    assert not any(d.active for d in prod_world.codedeploy.deployments.values()), "the group is free again"
+
+
+def test_weights_left_by_an_interrupted_shift_are_refused(dev_world: World) -> None:
+    name = dev_world.functions["http-api"].name
+    target = dev_world.publish("http-api")
+    dev_world.control.update_alias(
+        FunctionName=name, Name="live", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {target: 0.1}}
     )
-    assert broken.alias() == ("1", {})
+    with pytest.raises(ReleaseFailed, match=rf"{name}:live routes \{{'{target}': 0.1\}} beside version 1"):
+        dev_world.release("http-api", target)
 
 
-def test_a_canary_takes_ten_percent_then_all_of_it(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
-) -> None:
-    target = healthy.publish()
-    log: list[str] = []
-    release(
-        request(healthy.name, target, "canary"),
-        healthy.client,
-        client("codedeploy", codedeploy.url),
-        log=log.append,
-        poll_seconds=15,
-        clock=emulated.clock.now,
-        sleep=emulated.clock.advance,
-    )
-    assert healthy.alias() == (target, {})
-    (deployment,) = codedeploy.deployments.values()
-    assert (deployment.current, deployment.target, deployment.config) == (
-        "1",
-        target,
-        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-    )
-    assert log[1:] == [
-        f"CodeDeploy deployment {deployment.deployment_id} (CodeDeployDefault.LambdaCanary10Percent5Minutes): "
-        f"{healthy.name}:live version 1 -> {target}",
-        f"deployment {deployment.deployment_id}: InProgress",
-        f"deployment {deployment.deployment_id}: Succeeded",
-        f"{healthy.name}:live now serves version {target}",
-    ]
+def test_retry_version_releases_a_rejected_version_once_more(prod_world: World) -> None:
+    crate = "sqs-processor"
+    faulty = prod_world.publish(crate, fault_rate=1.0)
+    prod_world.settle(crate, faulty)
+    with pytest.raises(ReleaseFailed):
+        prod_world.release(crate, faulty)
+    tries = len([d for d in prod_world.codedeploy.deployments.values() if d.target == faulty])
+    with pytest.raises(ReleaseFailed, match="was rolled back by CodeDeploy"):
+        prod_world.release(crate, faulty)
+    with pytest.raises(ReleaseFailed, match="stopped: ALARM_ACTIVE"):
+        prod_world.release(crate, faulty, RELEASE_RETRY_VERSION=faulty)
+    assert len([d for d in prod_world.codedeploy.deployments.values() if d.target == faulty]) == tries + 1
 
 
-def test_a_rollback_fails_the_step_with_codedeploys_reason_and_the_next_release_deploys_cleanly(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
-) -> None:
-    bad = healthy.publish(fault_rate=1.0)  # every invocation of the new version fails
-    healthy.traffic(emulated.clock)
-    with pytest.raises(ReleaseFailed) as failure:
-        release(
-            request(healthy.name, bad, "canary"),
-            healthy.client,
-            client("codedeploy", codedeploy.url),
-            log=lambda _: None,
-            poll_seconds=15,
-            clock=emulated.clock.now,
-            sleep=emulated.clock.advance,
-        )
-    deployment, rollback = codedeploy.deployments.values()
-    assert str(failure.value) == (
-        f"CodeDeploy deployment {deployment.deployment_id} of {healthy.name} stopped: ALARM_ACTIVE: One or more alarms "
-        "have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments "
-        f"have been stopped. Activated alarms: <{ALARM}>; rollback: Rollback deployment {rollback.deployment_id} in "
-        f"progress. {healthy.name}:live is back on version 1; fix the function and run `pulumi up` again"
-    )
-    assert healthy.alias() == ("1", {})
-
-    # The fixed code publishes another version; the step reads where the alias really is (1). The
-    # rollback is the group's active deployment until it finishes (the step does not wait for it yet).
-    emulated.clock.advance(codedeploy.rollback_seconds)
-    fixed = healthy.publish()
-    release(
-        request(healthy.name, fixed, "canary"),
-        healthy.client,
-        client("codedeploy", codedeploy.url),
-        log=lambda _: None,
-        poll_seconds=15,
-        clock=emulated.clock.now,
-        sleep=emulated.clock.advance,
-    )
-    assert healthy.alias() == (fixed, {})
-    assert [d.current for d in codedeploy.deployments.values() if d.creator == "user"] == ["1", "1"]
-
-
-def test_scripts_release_exits_non_zero_with_the_reason_on_a_rollback(
-    healthy: Stage, codedeploy: CodeDeployLifecycle, emulated: EmulatedCloud
-) -> None:
-    """As `pulumi up` runs it (components/release.py): its settings in RELEASE_*, AWS's endpoints
-    and credentials in the environment; emulated time runs at 60 s a second meanwhile."""
-    bad = healthy.publish(fault_rate=1.0)
-    healthy.traffic(emulated.clock)
+def test_scripts_release_exits_non_zero_with_the_reason_as_pulumi_up_runs_it(prod_world: World) -> None:
+    """Its settings in RELEASE_* (the prod plan's), AWS's endpoints and credentials in the environment;
+    emulated time runs at 120 s a second meanwhile, with callers' traffic through the alias."""
+    crate = "sqs-processor"
+    bad = prod_world.publish(crate, fault_rate=1.0)
+    prod_world.settle(crate, bad)
+    prod_world.traffic_to.add(crate)
     env = {
         **os.environ,
         **CREDENTIALS,
-        "AWS_ENDPOINT_URL_LAMBDA": healthy.api.url,
-        "AWS_ENDPOINT_URL_CODEDEPLOY": codedeploy.url,
-        "RELEASE_CRATE": "sqs-processor",
-        "RELEASE_FUNCTION": healthy.name,
-        "RELEASE_ALIAS": "live",
+        "AWS_ENDPOINT_URL_LAMBDA": prod_world.api.url,
+        "AWS_ENDPOINT_URL_CODEDEPLOY": prod_world.codedeploy.url,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": prod_world.moto.url,
+        **prod_world.functions[crate].step_env,
         "RELEASE_VERSION": bad,
-        "RELEASE_STYLE": "canary",
-        "RELEASE_CODEDEPLOY_APPLICATION": "rustlambda-dev",
-        "RELEASE_CODEDEPLOY_GROUP": healthy.name,
-        "RELEASE_DEPLOYMENT_CONFIG": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
-        "RELEASE_STEP_MINUTES": "5",
-        "RELEASE_REGION": REGION,
-        "RELEASE_POLL_SECONDS": "0",
+        "RELEASE_POLL_SECONDS": "5",
     }
-    with emulated.clock.running(factor=60):
+    with prod_world.clock.running(factor=120):
         completed = subprocess.run(
             [str(REPO_ROOT / "scripts" / "release")], env=env, capture_output=True, text=True, timeout=120, check=False
         )
-    assert completed.returncode == 1
+    assert completed.returncode == 1, completed.stderr
     assert completed.stderr.startswith("release failed: CodeDeploy deployment d-")
     assert "stopped: ALARM_ACTIVE: " in completed.stderr
-    assert f"Activated alarms: <{ALARM}>" in completed.stderr
+    assert f"<{prod_world.functions[crate].name}-new-version-errors>" in completed.stderr
     assert "pre-traffic check passed" in completed.stdout
-    assert healthy.alias() == ("1", {})
+    assert prod_world.alias(crate) == ("1", {})
 
 
 def test_scripts_release_names_a_missing_setting() -> None:
