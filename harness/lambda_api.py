@@ -37,6 +37,8 @@ concurrency", the API reference of Invoke and DeleteFunction):
   provider and starts Pending; a moved alias reallocates its provisioned concurrency).
   UpdateFunctionConfiguration has no Publish parameter in Lambda's API (botocore's model):
   publish a configuration change with PublishVersion.
+- A runtime that exited (aws-lambda-rie answers 502 with no body: init failed, the process died)
+  is answered as Lambda answers it: a function error of type `Runtime.ExitError`.
 - Fault injection: `add_version(..., fault_rate=f)` makes that fraction of the version's
   invocations (deterministically, the k-th where floor(k * f) grows) answer as a function error
   (`X-Amz-Function-Error: Unhandled`, errorType `InjectedFault`) without running the emulator. It
@@ -474,6 +476,14 @@ class LambdaApi:
                 else:
                     invocation = target.emulator.invoke(None, raw=request.body, timeout=self.timeout)
                     body, is_error = invocation.body, invocation.is_error
+                    if invocation.status >= 500 and not body:
+                        # aws-lambda-rie answers 502 with no body when the runtime exited (init
+                        # failed, the process died); Lambda answers the invocation with this error.
+                        body = {
+                            "errorType": "Runtime.ExitError",
+                            "errorMessage": f"RequestId: {invocation.request_id} Error: Runtime exited with an error",
+                        }
+                        is_error = True
             duration_ms = (time.perf_counter() - started) * 1000
         finally:
             with self._lock:

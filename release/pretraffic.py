@@ -70,13 +70,15 @@ def check(probe: Probe) -> None:
     try:
         body = json.loads(probe.response)
     except json.JSONDecodeError:
-        raise PreTrafficFailure(f"{where} answered something that is not JSON: {probe.response[:500]!r}") from None
-    if probe.function_error is not None or (isinstance(body, dict) and "errorType" in body):
-        error = body if isinstance(body, dict) else {}
+        body = None
+    error = body if isinstance(body, dict) and "errorType" in body else None
+    if probe.function_error is not None or error is not None:
+        found = error or {"errorType": probe.function_error, "errorMessage": probe.response[:500]}
         raise PreTrafficFailure(
-            f"{where} did not start or answer: {error.get('errorType', probe.function_error)}: "
-            f"{error.get('errorMessage', '')}".rstrip(": ")
+            f"{where} did not start or answer: {found.get('errorType')}: {found.get('errorMessage', '')}".rstrip(": ")
         )
+    if body is None:
+        raise PreTrafficFailure(f"{where} answered something that is not JSON: {probe.response[:500]!r}")
     if not isinstance(body, dict) or body.get("probe") != probe.nonce:
         raise PreTrafficFailure(
             f"{where} answered the probe with {probe.response[:500]!r}: rebuild it with the workspace's `common` "

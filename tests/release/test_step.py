@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.moto import CREDENTIALS, MotoServer
+from harness.moto import CREDENTIALS, REGION, MotoServer
 from model.contract import FunctionContract
 from offline.engine import REPO_ROOT
 from release import pretraffic
@@ -56,6 +56,8 @@ def test_the_pre_traffic_check_of_every_function_answers_without_error_and_moves
         function = prod_world.functions[crate]
         version = prod_world.publish(crate)
         prod_world.settle(crate, version)
+        # A Managed Instances version is Pending until its execution environments run (the step waits).
+        prod_world.clock.advance(120)
         pretraffic.check_version(prod_world.lambda_, crate, function.name, version)
         # Three minutes: every alarm of the function evaluates over the probe's minute.
         prod_world.clock.advance(180)
@@ -75,7 +77,9 @@ def test_a_version_that_cannot_start_never_gets_traffic(dev_world: World) -> Non
     broken = dev_world.publish("sqs-processor", starts=False)
     with pytest.raises(ReleaseFailed) as failure:
         dev_world.release("sqs-processor", broken)
-    assert str(failure.value).startswith(f"version {broken} of {name} did not start or answer: Runtime.")
+    assert str(failure.value).startswith(
+        f"version {broken} of {name} did not start or answer: Runtime.ExitError: RequestId: "
+    )
     assert str(failure.value).endswith(f"; {name}:live stays on version 1. Fix the function and run `pulumi up` again")
     assert dev_world.alias("sqs-processor") == ("1", {})
 
@@ -138,18 +142,11 @@ def test_the_step_refuses_to_start_while_a_deployment_of_the_group_is_active(pro
 def test_on_its_own_timeout_the_step_stops_its_deployment_with_a_rollback(prod_world: World) -> None:
     crate = "http-api"
     name = prod_world.functions[crate].name
-    # The group runs a 30-minute canary while the step expects 5: it gives up after 5 + 10 minutes.
-    prod_world.codedeploy.register_group(
-        "rustlambda-prod",
-        name,
-        "CodeDeployDefault.LambdaCanary10Percent30Minutes",
-        prod_world.codedeploy.groups[("rustlambda-prod", name)].alarms,
-        ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
-    )
     target = prod_world.publish(crate)
     prod_world.settle(crate, target)
+    # A 30-minute canary while the step expects 5: it gives up after 5 + 10 minutes.
     with pytest.raises(ReleaseFailed) as failure:
-        prod_world.release(crate, target)
+        prod_world.release(crate, target, RELEASE_DEPLOYMENT_CONFIG="CodeDeployDefault.LambdaCanary10Percent30Minutes")
     deployment = next(d for d in prod_world.codedeploy.deployments.values() if d.target == target)
     assert (deployment.status, (deployment.error or {}).get("code")) == ("Stopped", "MANUAL_STOP")
     rollback = prod_world.codedeploy.deployments[deployment.rollback_info["rollbackDeploymentId"]]
@@ -171,13 +168,17 @@ def test_weights_left_by_an_interrupted_shift_are_refused(dev_world: World) -> N
 
 def test_retry_version_releases_a_rejected_version_once_more(prod_world: World) -> None:
     crate = "sqs-processor"
-    faulty = prod_world.publish(crate, fault_rate=1.0)
+    faulty = prod_world.publish(crate, fault_rate=0.3)
     prod_world.settle(crate, faulty)
     with pytest.raises(ReleaseFailed):
         prod_world.release(crate, faulty)
     tries = len([d for d in prod_world.codedeploy.deployments.values() if d.target == faulty])
     with pytest.raises(ReleaseFailed, match="was rolled back by CodeDeploy"):
         prod_world.release(crate, faulty)
+    # Right after the rollback the alarms are still up: no shift starts under them.
+    with pytest.raises(ReleaseFailed, match=r"-new-version-errors of .* are in ALARM: no traffic moved to version"):
+        prod_world.release(crate, faulty, RELEASE_RETRY_VERSION=faulty)
+    prod_world.clock.advance(300)
     with pytest.raises(ReleaseFailed, match="stopped: ALARM_ACTIVE"):
         prod_world.release(crate, faulty, RELEASE_RETRY_VERSION=faulty)
     assert len([d for d in prod_world.codedeploy.deployments.values() if d.target == faulty]) == tries + 1
@@ -187,7 +188,7 @@ def test_scripts_release_exits_non_zero_with_the_reason_as_pulumi_up_runs_it(pro
     """Its settings in RELEASE_* (the prod plan's), AWS's endpoints and credentials in the environment;
     emulated time runs at 120 s a second meanwhile, with callers' traffic through the alias."""
     crate = "sqs-processor"
-    bad = prod_world.publish(crate, fault_rate=1.0)
+    bad = prod_world.publish(crate, fault_rate=0.3)
     prod_world.settle(crate, bad)
     prod_world.traffic_to.add(crate)
     env = {
@@ -198,6 +199,8 @@ def test_scripts_release_exits_non_zero_with_the_reason_as_pulumi_up_runs_it(pro
         "AWS_ENDPOINT_URL_CLOUDWATCH": prod_world.moto.url,
         **prod_world.functions[crate].step_env,
         "RELEASE_VERSION": bad,
+        # The emulated account's region (the plan's is eu-west-1; moto keeps resources per region).
+        "RELEASE_REGION": REGION,
         "RELEASE_POLL_SECONDS": "5",
     }
     with prod_world.clock.running(factor=120):
