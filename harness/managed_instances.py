@@ -191,7 +191,11 @@ class ManagedInstances:
         with self._lock:
             scaling = self._scaling.get((function, target))
             if scaling is not None:
-                found["RequestedFunctionScalingConfig"] = scaling.requested
+                # While a change settles Lambda reports it as requested (beside what still applies);
+                # once it takes effect it is reported as applied only (GetFunctionScalingConfig; the
+                # AWS provider for Terraform waits on exactly this to call a change done).
+                if self.now() < scaling.settles_at:
+                    found["RequestedFunctionScalingConfig"] = scaling.requested
                 applied = self._settled(scaling)
                 if applied is not None:
                     found["AppliedFunctionScalingConfig"] = applied

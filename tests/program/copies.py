@@ -16,6 +16,13 @@ from tests.program.plans import REPO_ROOT
 # The edits: (file, old text, new text).
 MEMORY_EDIT = ("functions/scheduled-job/Cargo.toml", "memory = 128", "memory = 256")
 SOURCE_EDIT = ("functions/lmi-worker/src/settings.rs", '"the name of the items table"', '"the items table name"')
+# sqs-processor placed on Managed Instances: an SQS trigger on the capacity provider.
+SQS_ON_MANAGED_INSTANCES_EDIT = (
+    "functions/sqs-processor/Cargo.toml",
+    "[[package.metadata.stack.tables]]",
+    '[package.metadata.stack.compute]\ntype = "managed-instances"\nmax_concurrency = 16\nmemory_gib_per_vcpu = 2\n\n'
+    "[[package.metadata.stack.tables]]",
+)
 BROKEN_EDIT = ("functions/sqs-processor/src/main.rs", "async fn main()", "fn broken( {}\nasync fn main()")
 
 
