@@ -176,9 +176,11 @@ def test_retry_version_releases_a_rejected_version_once_more(prod_world: World) 
     with pytest.raises(ReleaseFailed, match="was rolled back by CodeDeploy"):
         prod_world.release(crate, faulty)
     # Right after the rollback the alarms are still up: no shift starts under them.
+    prod_world.refault(crate, faulty, 0.3)
     with pytest.raises(ReleaseFailed, match=r"-new-version-errors of .* are in ALARM: no traffic moved to version"):
         prod_world.release(crate, faulty, RELEASE_RETRY_VERSION=faulty)
     prod_world.clock.advance(300)
+    prod_world.refault(crate, faulty, 0.3)
     with pytest.raises(ReleaseFailed, match="stopped: ALARM_ACTIVE"):
         prod_world.release(crate, faulty, RELEASE_RETRY_VERSION=faulty)
     assert len([d for d in prod_world.codedeploy.deployments.values() if d.target == faulty]) == tries + 1

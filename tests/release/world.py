@@ -167,6 +167,11 @@ class World:
         self._start(function, version, env, fault_rate)
         return version
 
+    def refault(self, crate: str, version: str, fault_rate: float) -> None:
+        """The version's faults counted afresh (its next invocations: the first passes)."""
+        function = self.functions[crate]
+        self.api.add_version(function.name, version, function.emulators[version], fault_rate)
+
     def settle(self, crate: str, version: str) -> None:
         """What the program's `up` of `version` changes before the release step: the new-version
         alarms watch it (each alarm restarts in INSUFFICIENT_DATA, as CloudWatch does on an update)."""
