@@ -1,5 +1,26 @@
 """The dev and prod plans (tests/program's session fixtures), for the roles' checks against them."""
 
-from tests.program.conftest import dev, prod
+from __future__ import annotations
 
-__all__ = ["dev", "prod"]
+import pytest
+
+from tests.ci_access import plan_calls
+from tests.ci_access.plan_requests import PlanCalls, stack_scope
+from tests.iam.evaluator import describe_actions
+from tests.program.conftest import dev, prod
+from tests.program.plans import Plan
+
+__all__ = ["dev", "known_actions", "plans", "prod"]
+
+
+@pytest.fixture(scope="session")
+def plans(dev: Plan, prod: Plan) -> dict[str, Plan]:
+    return {"dev": dev, "prod": prod}
+
+
+@pytest.fixture(scope="session")
+def known_actions(plans: dict[str, Plan]) -> set[str]:
+    """The actions AWS's database knows, among those the schemas list for the plans' types."""
+    types = {r["type"] for p in plans.values() for r in PlanCalls(p, stack_scope("dev")[0]).resources()}
+    info = describe_actions(sorted(plan_calls.all_schema_actions(types)))
+    return {name for name, i in info.items() if i.exists}

@@ -403,7 +403,9 @@ PROVIDER_CALLS: Mapping[str, tuple[ProviderCall, ...]] = {
         ),
     ),
     # API Gateway developer guide, "Configuring logging for an HTTP API": CloudWatch Logs' log
-    # delivery actions are the caller's, and they take no narrower resource than `*`.
+    # delivery actions are the caller's, and they take no narrower resource than `*`. Not
+    # logs:PutResourcePolicy: ci_access's delivery policy (ci_access.account) already grants the
+    # delivery, and CloudWatch Logs adds a policy only where none does.
     "aws:apigatewayv2/stage:Stage": (
         ProviderCall(
             "create",
@@ -413,7 +415,6 @@ PROVIDER_CALLS: Mapping[str, tuple[ProviderCall, ...]] = {
                 "logs:DescribeResourcePolicies",
                 "logs:GetLogDelivery",
                 "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
                 "logs:UpdateLogDelivery",
             ),
             "HTTP API access logging to CloudWatch Logs",
