@@ -77,7 +77,7 @@ def test_a_stack_deploys_the_tested_commit_in_its_own_environment_then_smoke_tes
 
 def test_pull_request_previews_run_in_the_preview_environment_with_the_preview_role() -> None:
     job = load(WORKFLOWS / "ci.yml")["jobs"]["pulumi-preview"]
-    assert job["environment"] == "preview"
+    assert job["environment"] == "preview-${{ matrix.stack }}"
     assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
     login = next(s for s in steps(job) if s.get("id") == "login")
     assert login["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
