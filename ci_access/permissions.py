@@ -3,11 +3,11 @@
 One table per stack (`stack_grants`) says, service by service, which resources of the stack the
 CI may reach and which actions read them and which change them. The deploy role of a stack gets
 both, and reads secret values; the stack's preview role gets the reads and no secret value (a
-preview does not refresh, so it reads none). The table is kept by hand, but
-it is checked against the plan: tests/ci_access/test_plan_permissions.py runs the dev and prod
-programs offline and asks an IAM policy evaluator whether each stack's deploy role allows every
-call that creating, reading, updating and deleting each of its resources takes (CloudFormation's
-resource schemas list them), and whether any of them reaches another stack.
+refresh that would read one fails rather than disclose it). The table is kept by hand, but it is
+checked against the plan: tests/ci_access/test_plan_permissions.py runs the dev and prod programs
+offline and asks an IAM policy evaluator whether each stack's deploy role allows every call that
+creating, reading, updating and deleting each of its resources takes (CloudFormation's resource
+schemas list them), and whether any of them reaches another stack.
 
 How each service is scoped, where AWS names allow no name prefix:
 - HTTP APIs and VPC endpoints have generated ids: they are created only with the stack's tags and
@@ -108,7 +108,7 @@ def deploy_statements_of(grants: Sequence[Grant]) -> list[iam.Statement]:
             statements.append(_statement(f"{g.sid}Read" if g.write else g.sid, reads, g.resources, g.condition))
         if g.write:
             condition = _merge(g.condition, g.write_condition)
-            statements.append(_statement(f"{g.sid}Write" if g.read else g.sid, g.write, g.resources, condition))
+            statements.append(_statement(f"{g.sid}Write" if reads else g.sid, g.write, g.resources, condition))
     return statements
 
 
@@ -358,7 +358,7 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 "dynamodb:UpdateTimeToLive",
             ),
         ),
-        # Reading a secret version reads its value: the deploy role's only (a preview does not refresh).
+        # Reading a secret version reads its value: the deploy role's only, never a preview's.
         Grant(
             "Secrets",
             (f"arn:aws:secretsmanager:{at}:secret:{p}/*",),
@@ -750,6 +750,17 @@ def permissions_boundary(scope: StackScope) -> str:
 OPERATOR_SUFFIX = "-operator"
 # Lambda's scaler, which launches a capacity provider's instances with the operator role.
 LAMBDA_SCALER = "scaler.lambda.amazonaws.com"
+# The EC2 reads of AWSLambdaManagedEC2ResourceOperator, which take no resource narrower than `*`.
+OPERATOR_DESCRIBES = (
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeCapacityReservations",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstanceTypeOfferings",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+)
 
 
 def operator_boundary(scope: StackScope, settings: StackFile) -> str:
@@ -781,20 +792,7 @@ def operator_boundary(scope: StackScope, settings: StackFile) -> str:
             **iam.allow("ManagedInstancesImages", ["ec2:RunInstances"], [f"arn:aws:ec2:{scope.region}::image/*"]),
             "Condition": {"StringEquals": {"ec2:Owner": "amazon"}},
         },
-        iam.allow(
-            "ManagedInstancesDescribe",
-            [
-                "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeCapacityReservations",
-                "ec2:DescribeInstanceStatus",
-                "ec2:DescribeInstanceTypeOfferings",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeInstances",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-            ],
-            ["*"],
-        ),
+        iam.allow("ManagedInstancesDescribe", OPERATOR_DESCRIBES, ["*"]),
         NO_IAM,
     ]
     return iam.document(statements)

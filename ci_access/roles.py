@@ -169,23 +169,21 @@ class CiRoles(pulumi.ComponentResource):
         self.boundary_arns, self.operator_boundary_arns = {}, {}
         for settings in args.stacks:
             stack = settings.stack
-            boundary = aws.iam.Policy(
+            boundary = self._policy(
                 f"{name}-boundary-{stack}",
-                name=permissions_boundary_name(args.project, stack),
-                description=f"Permissions boundary of every function role of the {args.project} stack {stack}",
-                policy=account_id.apply(functools.partial(_boundary_document, args.project, settings)),
-                tags=tags,
-                opts=child,
+                permissions_boundary_name(args.project, stack),
+                f"Permissions boundary of every function role of the {args.project} stack {stack}",
+                account_id.apply(functools.partial(_boundary_document, args.project, settings)),
+                tags,
             )
             self.boundary_arns[stack] = boundary.arn
             if settings.managed_instances:
-                operator = aws.iam.Policy(
+                operator = self._policy(
                     f"{name}-operator-boundary-{stack}",
-                    name=operator_boundary_name(args.project, stack),
-                    description=f"Permissions boundary of the operator role of the {args.project} stack {stack}",
-                    policy=account_id.apply(functools.partial(_operator_boundary_document, args.project, settings)),
-                    tags=tags,
-                    opts=child,
+                    operator_boundary_name(args.project, stack),
+                    f"Permissions boundary of the operator role of the {args.project} stack {stack}",
+                    account_id.apply(functools.partial(_operator_boundary_document, args.project, settings)),
+                    tags,
                 )
                 self.operator_boundary_arns[stack] = operator.arn
             self.deploy_role_arns[stack] = self._github_role(
@@ -257,15 +255,26 @@ class CiRoles(pulumi.ComponentResource):
         )
         parts = policy.apply(permissions.split_policy)
         for index in range(permissions.POLICY_PARTS):
-            part = aws.iam.Policy(
+            part = self._policy(
                 f"{name}-policy-{index + 1}",
-                name=f"{role_name}-{index + 1}",
-                description=f"{description} ({index + 1}/{permissions.POLICY_PARTS})",
-                policy=parts.apply(functools.partial(_part, index)),
-                tags=tags,
-                opts=child,
+                f"{role_name}-{index + 1}",
+                f"{description} ({index + 1}/{permissions.POLICY_PARTS})",
+                parts.apply(functools.partial(_part, index)),
+                tags,
             )
             aws.iam.RolePolicyAttachment(
                 f"{name}-policy-{index + 1}-attachment", role=role.name, policy_arn=part.arn, opts=child
             )
         return role
+
+    def _policy(
+        self, name: str, policy_name: str, description: str, document: pulumi.Output[str], tags: dict[str, str]
+    ) -> aws.iam.Policy:
+        return aws.iam.Policy(
+            name,
+            name=policy_name,
+            description=description,
+            policy=document,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

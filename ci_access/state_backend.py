@@ -127,16 +127,11 @@ class PulumiStateBackend(pulumi.ComponentResource):
         administrators = validate_principals("stateAdministrators", args.administrators)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
-        bucket_key = aws.kms.Key(
+        bucket_key = self._key(
             f"{name}-bucket-key",
-            description=f"Encryption of the {args.project} Pulumi state bucket",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            tags=tags,
-            opts=child,
-        )
-        aws.kms.Alias(
-            f"{name}-bucket-key-alias", name=bucket_key_alias(args.project), target_key_id=bucket_key.key_id, opts=child
+            bucket_key_alias(args.project),
+            f"Encryption of the {args.project} Pulumi state bucket",
+            tags,
         )
         self.bucket_key_arn = bucket_key.arn
         self.bucket = aws.s3.Bucket(
@@ -193,16 +188,8 @@ class PulumiStateBackend(pulumi.ComponentResource):
         self.key_arns = {}
         self.secrets_providers = {}
         for stack in args.stacks:
-            key = aws.kms.Key(
-                f"{name}-key-{stack}",
-                description=f"Pulumi secrets of the {args.project} stack {stack}",
-                enable_key_rotation=True,
-                deletion_window_in_days=30,
-                tags=tags,
-                opts=child,
-            )
             alias = secrets_key_alias(args.project, stack)
-            aws.kms.Alias(f"{name}-key-{stack}-alias", name=alias, target_key_id=key.key_id, opts=child)
+            key = self._key(f"{name}-key-{stack}", alias, f"Pulumi secrets of the {args.project} stack {stack}", tags)
             self.key_arns[stack] = key.arn
             self.secrets_providers[stack] = pulumi.Output.concat("awskms://", alias, "?region=", args.region)
         self.backend_url = pulumi.Output.concat("s3://", self.bucket.bucket, "?region=", args.region)
@@ -215,3 +202,12 @@ class PulumiStateBackend(pulumi.ComponentResource):
                 "secrets_providers": self.secrets_providers,
             }
         )
+
+    def _key(self, name: str, alias: str, description: str, tags: dict[str, str]) -> aws.kms.Key:
+        """A KMS key that rotates yearly, with an alias (`<name>-alias`)."""
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.kms.Key(
+            name, description=description, enable_key_rotation=True, deletion_window_in_days=30, tags=tags, opts=child
+        )
+        aws.kms.Alias(f"{name}-alias", name=alias, target_key_id=key.key_id, opts=child)
+        return key

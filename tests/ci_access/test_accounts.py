@@ -39,8 +39,9 @@ def test_the_example_stacks_name_their_account() -> None:
 def test_a_stack_file_names_its_accounts_as_quoted_ids(tmp_path: Path) -> None:
     one = stack_file(tmp_path, "qa", '  aws:allowedAccountIds:\n    - "012345678901"\n')
     assert one.allowed_account_ids == ("012345678901",)
-    with pytest.raises(ValueError, match=r"Pulumi\.qa\.yaml sets aws:allowedAccountIds=\[12345678901\]: set a list"):
-        stack_file(tmp_path, "qa", "  aws:allowedAccountIds:\n    - 012345678901\n")
+    # YAML reads an unquoted id as a number (and an id with a leading 0 and no 8 or 9 as octal).
+    with pytest.raises(ValueError, match=r"Pulumi\.qa\.yaml sets aws:allowedAccountIds=\[112345678901\]: set a list"):
+        stack_file(tmp_path, "qa", "  aws:allowedAccountIds:\n    - 112345678901\n")
 
 
 def test_ci_access_refuses_a_stack_whose_file_allows_other_accounts(tmp_path: Path) -> None:

@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from ci_access.permissions import LAMBDA_SERVICE_CALLS, codedeploy_role_policy, codedeploy_trust_policy
+from ci_access.permissions import (
+    LAMBDA_SERVICE_CALLS,
+    OPERATOR_DESCRIBES,
+    codedeploy_role_policy,
+    codedeploy_trust_policy,
+)
 from model.naming import codedeploy_role_name
 from offline.engine import ACCOUNT_ID
 from tests.ci_access.plan_requests import stack_scope
@@ -26,18 +31,6 @@ OTHER_ACCOUNT = "210987654321"
 # What a backdoor writes into the role it creates: everything, which only the boundary limits.
 EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 HERE = {"s3:ResourceAccount": ACCOUNT_ID}
-# EC2's reads the operator's grants include; they describe the account's EC2, and are all the role
-# can do outside Lambda's scaler.
-OPERATOR_DESCRIBES = [
-    "ec2:DescribeAvailabilityZones",
-    "ec2:DescribeCapacityReservations",
-    "ec2:DescribeInstanceStatus",
-    "ec2:DescribeInstanceTypeOfferings",
-    "ec2:DescribeInstanceTypes",
-    "ec2:DescribeInstances",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-]
 
 
 def function_arn(stack: str, crate: str = "sqs-processor") -> str:
@@ -146,7 +139,8 @@ def test_the_operator_role_outside_lambdas_scaler_can_only_describe_ec2() -> Non
     # CreateNetworkInterface: AWS's policy grants it on the subnet and security group, not on the
     # interface EC2 authorizes it on too; the scaler's interfaces come with RunInstances.
     assert allowed_calls(role, calls, scaler) == sorted(set(calls) - {"ec2:CreateNetworkInterface"})
-    assert allowed_calls(role, calls, {"ec2:Owner": "amazon"}) == OPERATOR_DESCRIBES
+    # Outside the scaler: EC2's reads, which describe the account's EC2, and nothing else.
+    assert allowed_calls(role, calls, {"ec2:Owner": "amazon"}) == sorted(OPERATOR_DESCRIBES)
 
 
 def test_the_operator_launches_only_in_the_stacks_own_subnets_and_security_groups() -> None:

@@ -40,7 +40,7 @@ ACCOUNT_WIDE = (
     "logs:PutQueryDefinition",
     "logs:UpdateLogDelivery",
 )
-# Reads of a plan's resources the preview roles refuse: a value (a preview does not refresh).
+# Reads of a plan's resources the preview roles refuse: a secret's value.
 SECRET_VALUE_READS = ("secretsmanager:GetSecretValue",)
 UNSCOPABLE_READS = {
     "lambda:ListTags": "an event source mapping's tags (ListTags has no key for its function)",
