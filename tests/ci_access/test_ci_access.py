@@ -129,6 +129,10 @@ def test_the_program_creates_per_stack_boundaries_and_roles_and_the_account_sett
         f"repo:{REPOSITORY}:environment:preview-prod:{workflow}/ci.yml@refs/heads/main"
     ]
     assert resources["github-deploy-dev"].inputs["name"] == "github-deploy-rustlambda-dev"
+    # A session of a GitHub role lasts an hour at most: a leaked one expires with it.
+    assert {role: resources[role].inputs["maxSessionDuration"] for role in github_roles} == {
+        role: 3600 for role in github_roles
+    }
     assert resources["account-lambda-service-linked-role"].inputs["awsServiceName"] == "lambda.amazonaws.com"
 
 
