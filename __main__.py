@@ -20,7 +20,7 @@ from components.triggers import TRIGGER_EXPORTS
 from components.triggers.base import SharedResources
 from model import stack_config
 from model.contract import declared_secrets, load_contracts, table_access
-from model.naming import permissions_boundary_arn
+from model.naming import codedeploy_role_arn, operator_boundary_arn, permissions_boundary_arn
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -35,6 +35,7 @@ tags = settings.tags
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
 boundary = account_id.apply(lambda account: permissions_boundary_arn(account, settings.project, settings.stack))
+operator_boundary = account_id.apply(lambda account: operator_boundary_arn(account, settings.project, settings.stack))
 
 build = WorkspaceBuild("functions", WorkspaceBuildArgs(PROJECT_DIR, settings.open_telemetry.cargo_features))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
@@ -47,11 +48,14 @@ if settings.managed_instances.enabled:
     on_provider = [c for c in contracts if settings.functions[c.name].managed_instances is not None]
     access = table_access(on_provider)
     arns, actions = {t: tables.tables[t].arn for t in access}, sorted({a for acts in access.values() for a in acts})
-    mi = ManagedInstancesArgs(prefix, settings.managed_instances, account_id, region, tags, boundary, arns, actions)
+    mi = ManagedInstancesArgs(
+        prefix, settings.managed_instances, account_id, region, tags, operator_boundary, arns, actions
+    )
     capacity = ManagedInstances("managed-instances", mi)
 codedeploy = None
 if any(f.deployment.gradual for f in settings.functions.values()):
-    release_args = CodeDeployApplicationArgs(prefix, account_id, region, boundary, tags)
+    role = account_id.apply(lambda account: codedeploy_role_arn(account, settings.project, settings.stack))
+    release_args = CodeDeployApplicationArgs(prefix, role, tags)
     codedeploy = CodeDeployApplication("codedeploy", release_args)
 extension = None
 if any(f.telemetry_extension for f in settings.functions.values()):

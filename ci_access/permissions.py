@@ -2,11 +2,12 @@
 
 One table per stack (`stack_grants`) says, service by service, which resources of the stack the
 CI may reach and which actions read them and which change them. The deploy role of a stack gets
-both; the preview role gets the reads of every stack it previews. The table is kept by hand, but
-it is checked against the plan: tests/ci_access/test_plan_permissions.py runs the dev and prod
-programs offline and asks an IAM policy evaluator whether each stack's deploy role allows every
-call that creating, reading, updating and deleting each of its resources takes (CloudFormation's
-resource schemas list them), and whether any of them reaches another stack.
+both, and reads secret values; the stack's preview role gets the reads and no secret value (a
+refresh that would read one fails rather than disclose it). The table is kept by hand, but it is
+checked against the plan: tests/ci_access/test_plan_permissions.py runs the dev and prod programs
+offline and asks an IAM policy evaluator whether each stack's deploy role allows every call that
+creating, reading, updating and deleting each of its resources takes (CloudFormation's resource
+schemas list them), and whether any of them reaches another stack.
 
 How each service is scoped, where AWS names allow no name prefix:
 - HTTP APIs and VPC endpoints have generated ids: they are created only with the stack's tags and
@@ -15,9 +16,20 @@ How each service is scoped, where AWS names allow no name prefix:
 - Event source mappings have generated ids: they are created, read and changed only for the
   stack's functions (`lambda:FunctionArn`).
 - S3 bucket names are global: every S3 statement also requires the bucket to be in this account.
-- IAM: roles are created and changed only with the stack's permissions boundary
-  (`permissions_boundary`), which denies IAM and reaches only the stack's resources, so a role made
-  by the deploy role can never do more than the stack itself.
+- IAM: function roles are created and changed only with the stack's permissions boundary
+  (`permissions_boundary`), which denies IAM, reaches only the stack's resources, and denies every
+  call not made by one of the stack's functions (`lambda:SourceFunctionArn`): a role the deploy role
+  makes, whoever its trust policy lets in, is of use only inside the stack's functions. The
+  Managed Instances operator role gets a boundary of its own (`operator_boundary`): its grants act
+  only through Lambda's scaler, in the stack's subnets and security groups. CodeDeploy's role is
+  ci_access's (`codedeploy_role_policy`): the deploy role may only pass it.
+- What IAM conditions can pin, they pin: invoke permissions only for the principals the program's
+  triggers use (`lambda:Principal`), function URLs only with AWS_IAM auth unless the stack file opts
+  in to public URLs (`lambda:FunctionUrlAuthType`), no function in a VPC (`lambda:VpcIds`),
+  EventBridge targets only the stack's functions (`events:TargetArn`), VPC endpoints only for the
+  services the program uses (`ec2:VpceServiceName`), capacity providers only in the stack's own
+  subnets and security groups (`lambda:SubnetIds`, `lambda:SecurityGroupIds`) and only in a stack
+  that uses Managed Instances.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from typing import Any
 from ci_access.scope import StackScope
 from ci_access.stacks import StackFile
 from model import iam
+from model.naming import ROLE_SUFFIX
 
 Condition = Mapping[str, Mapping[str, Any]]
 
@@ -37,14 +50,28 @@ Condition = Mapping[str, Mapping[str, Any]]
 ATTACHABLE_POLICY_ARNS = ("arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator",)
 # Tags that say which project and stack a tag-scoped resource belongs to.
 OWNER_TAG_KEYS = ("project", "stack")
-# API Gateway's service principal for Lambda permissions; Lambda's for passed roles.
+# Lambda's service principal, for passed roles.
 LAMBDA_SERVICE = "lambda.amazonaws.com"
+CODEDEPLOY_SERVICE = "codedeploy.amazonaws.com"
+# The principals the program's triggers let invoke a function (components/triggers: http, s3,
+# schedule); a stack whose file opts in to public function URLs may also grant PUBLIC_PRINCIPAL.
+INVOKE_PRINCIPALS = ("apigateway.amazonaws.com", "events.amazonaws.com", "s3.amazonaws.com")
+PUBLIC_PRINCIPAL = "*"
+IAM_AUTH, NO_AUTH = "AWS_IAM", "NONE"
+# The AWS services the program makes VPC endpoints for (components/managed_instances.py).
+VPC_ENDPOINT_SERVICES = ("dynamodb",)
+# The calls Lambda makes with a function's role outside its execution environment, which carry no
+# lambda:SourceFunctionArn (Lambda developer guide, "Using source function ARN to control function
+# access behavior"): reading an SQS event source and sending a failed asynchronous event to its
+# on-failure queue. The function boundary lets these through without the key.
+LAMBDA_SERVICE_CALLS = (*iam.QUEUE_CONSUMER_ACTIONS, *iam.SEND_MESSAGE_ACTIONS)
 
 
 @dataclass(frozen=True)
 class Grant:
-    """Actions on a set of resources: reads (for the preview and deploy roles) and writes (deploy
-    only). `condition` applies to both; `write_condition` to the writes only (merged with it)."""
+    """Actions on a set of resources: reads (for the preview and deploy roles), reads of secret
+    values and writes (deploy only). `condition` applies to all; `write_condition` to the writes
+    only (merged with it)."""
 
     sid: str
     resources: tuple[str, ...]
@@ -52,6 +79,8 @@ class Grant:
     write: tuple[str, ...] = ()
     condition: Condition = field(default_factory=dict)
     write_condition: Condition = field(default_factory=dict)
+    # Reads that return a secret value (a secret, a decryption): the deploy role's only.
+    value_read: tuple[str, ...] = ()
 
 
 def _statement(sid: str, actions: Sequence[str], resources: Sequence[str], condition: Condition) -> iam.Statement:
@@ -71,27 +100,27 @@ def _merge(a: Condition, b: Condition) -> Condition:
 def deploy_statements_of(grants: Sequence[Grant]) -> list[iam.Statement]:
     statements = []
     for g in grants:
-        if g.read and g.write and not g.write_condition:
-            statements.append(_statement(g.sid, [*g.read, *g.write], g.resources, g.condition))
+        reads = (*g.read, *g.value_read)
+        if reads and g.write and not g.write_condition:
+            statements.append(_statement(g.sid, [*reads, *g.write], g.resources, g.condition))
             continue
-        if g.read:
-            statements.append(_statement(f"{g.sid}Read" if g.write else g.sid, g.read, g.resources, g.condition))
+        if reads:
+            statements.append(_statement(f"{g.sid}Read" if g.write else g.sid, reads, g.resources, g.condition))
         if g.write:
             condition = _merge(g.condition, g.write_condition)
-            statements.append(_statement(f"{g.sid}Write" if g.read else g.sid, g.write, g.resources, condition))
+            statements.append(_statement(f"{g.sid}Write" if reads else g.sid, g.write, g.resources, condition))
     return statements
 
 
-def preview_statements_of(grants: Sequence[Grant], stack: str) -> list[iam.Statement]:
-    suffix = "".join(part.capitalize() for part in stack.split("-"))
-    return [_statement(f"{g.sid}{suffix}", g.read, g.resources, g.condition) for g in grants if g.read]
+def preview_statements_of(grants: Sequence[Grant]) -> list[iam.Statement]:
+    return [_statement(g.sid, g.read, g.resources, g.condition) for g in grants if g.read]
 
 
 def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
     """Everything `pulumi up`, `pulumi destroy`, `pulumi preview --refresh` and the smoke test of
     one stack call, by service, each on the stack's own resources."""
     p, at, account = scope.prefix, scope.at, scope.account_id
-    functions = f"arn:aws:lambda:{at}:function:{p}-*"  # `*` also covers versions and aliases (`...:1`)
+    functions = scope.functions
     stack_function = {"ArnLike": {"lambda:FunctionArn": functions}}
     owner_tags = {f"aws:ResourceTag/{k}": v for k, v in scope.tags.items()}
     request_tags = {f"aws:RequestTag/{k}": v for k, v in scope.tags.items()}
@@ -113,14 +142,12 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 "lambda:GetPolicy",
                 "lambda:GetProvisionedConcurrencyConfig",
                 "lambda:GetRuntimeManagementConfig",
+                "lambda:ListAliases",
                 "lambda:ListTags",
                 "lambda:ListVersionsByFunction",
             ),
             write=(
-                "lambda:AddPermission",
                 "lambda:CreateAlias",
-                "lambda:CreateFunction",
-                "lambda:CreateFunctionUrlConfig",
                 "lambda:DeleteAlias",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
@@ -140,24 +167,23 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 # The release step moves the live alias (release/step.py).
                 "lambda:UpdateAlias",
                 "lambda:UpdateFunctionCode",
-                "lambda:UpdateFunctionConfiguration",
                 "lambda:UpdateFunctionEventInvokeConfig",
-                "lambda:UpdateFunctionUrlConfig",
             ),
         ),
-        # The capacity provider is named after the stack itself (`<project>-<stack>`).
+        # No function in a VPC (the key is absent without a VpcConfig): none reaches another
+        # stack's network. Managed Instances functions run in their capacity provider's VPC.
         Grant(
-            "LambdaCapacityProviders",
-            (f"arn:aws:lambda:{at}:capacity-provider:{p}", f"arn:aws:lambda:{at}:capacity-provider:{p}-*"),
-            read=("lambda:GetCapacityProvider", "lambda:ListFunctionVersionsByCapacityProvider", "lambda:ListTags"),
-            write=(
-                "lambda:CreateCapacityProvider",
-                "lambda:DeleteCapacityProvider",
-                "lambda:PassCapacityProvider",
-                "lambda:TagResource",
-                "lambda:UntagResource",
-                "lambda:UpdateCapacityProvider",
-            ),
+            "LambdaFunctionsOutsideVpcs",
+            (functions,),
+            write=("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"),
+            write_condition={"Null": {"lambda:VpcIds": "true"}},
+        ),
+        _invoke_permission_grant(functions, settings),
+        Grant(
+            "LambdaFunctionUrls",
+            (functions,),
+            write=("lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig"),
+            write_condition={"StringEquals": {"lambda:FunctionUrlAuthType": list(_url_auth_types(settings))}},
         ),
         # Mappings have generated ids: scoped by the function they invoke. Creating one has no
         # resource type at all (`*`), only this condition.
@@ -191,16 +217,16 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             ),
             write=("iam:TagRole", "iam:UntagRole"),
         ),
-        # Every change to a role's permissions or trust needs the stack's boundary on the role, and
-        # a role is created only with it: no role the deploy role makes can exceed the boundary.
+        # Function roles (`<function>-role`): every change to one's permissions or trust needs the
+        # stack's function boundary on it, and one is created only with it. Whatever its trust
+        # policy says, such a role can do nothing outside the stack's functions.
         Grant(
-            "IamRolesWithBoundary",
-            (f"arn:aws:iam::{account}:role/{p}-*",),
+            "IamFunctionRoles",
+            (f"arn:aws:iam::{account}:role/{p}-*{ROLE_SUFFIX}",),
             write=(
                 "iam:CreateRole",
                 "iam:DeleteRole",
                 "iam:DeleteRolePolicy",
-                "iam:DetachRolePolicy",
                 "iam:PutRolePermissionsBoundary",
                 "iam:PutRolePolicy",
                 "iam:UpdateAssumeRolePolicy",
@@ -209,28 +235,18 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             ),
             write_condition={"StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn}},
         ),
-        # Managed policies: only the ones the stack attaches, never e.g. AdministratorAccess.
-        Grant(
-            "IamAttachStackPolicies",
-            (f"arn:aws:iam::{account}:role/{p}-*",),
-            write=("iam:AttachRolePolicy",),
-            write_condition={
-                "StringEquals": {"iam:PermissionsBoundary": scope.boundary_arn},
-                "ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICY_ARNS)},
-            },
-        ),
         Grant(
             "IamPassRolesToLambda",
             (f"arn:aws:iam::{account}:role/{p}-*",),
             write=("iam:PassRole",),
             write_condition={"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
         ),
-        # CodeDeploy's service role (components/codedeploy.py), given to the deployment groups.
+        # CodeDeploy's service role, ci_access's (codedeploy_role_policy), given to the deployment groups.
         Grant(
             "IamPassRoleToCodeDeploy",
-            (f"arn:aws:iam::{account}:role/{p}-codedeploy",),
+            (scope.codedeploy_role_arn,),
             write=("iam:PassRole",),
-            write_condition={"StringEquals": {"iam:PassedToService": "codedeploy.amazonaws.com"}},
+            write_condition={"StringEquals": {"iam:PassedToService": CODEDEPLOY_SERVICE}},
         ),
         # Gradual releases: the stack's CodeDeploy application (named `<project>-<stack>`), its
         # deployment groups (one per function, named after it), and the deployments the release step
@@ -250,7 +266,12 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
         Grant(
             "CodeDeployGroups",
             (f"arn:aws:codedeploy:{at}:deploymentgroup:{p}/{p}-*",),
-            read=("codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListTagsForResource"),
+            read=(
+                "codedeploy:GetDeployment",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:ListDeployments",
+                "codedeploy:ListTagsForResource",
+            ),
             write=(
                 "codedeploy:CreateDeployment",
                 "codedeploy:CreateDeploymentGroup",
@@ -260,6 +281,12 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 "codedeploy:UpdateDeploymentGroup",
             ),
         ),
+        # The release step stops its own deployment when it gives up waiting (CodeDeploy allows one
+        # active deployment per group). StopDeployment has no resource type and no condition key
+        # (Service Authorization Reference, "Actions defined by AWS CodeDeploy"), so it is granted on
+        # `*`: a stack's deploy role could stop another stack's deployment, which rolls it back. An
+        # availability risk only, accepted and listed in docs/security.md.
+        Grant("CodeDeployStopDeployments", ("*",), write=("codedeploy:StopDeployment",)),
         Grant(
             "CodeDeployConfigs",
             (f"arn:aws:codedeploy:{at}:deploymentconfig:CodeDeployDefault.Lambda*",),
@@ -343,11 +370,12 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
                 "dynamodb:UpdateTimeToLive",
             ),
         ),
-        # A refresh reads each secret version's value: the preview can read the stack's secrets.
+        # Reading a secret version reads its value: the deploy role's only, never a preview's.
         Grant(
             "Secrets",
             (f"arn:aws:secretsmanager:{at}:secret:{p}/*",),
-            read=("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue"),
+            read=("secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"),
+            value_read=("secretsmanager:GetSecretValue",),
             write=(
                 "secretsmanager:CreateSecret",
                 "secretsmanager:DeleteSecret",
@@ -364,11 +392,21 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
             write=(
                 "events:DeleteRule",
                 "events:PutRule",
-                "events:PutTargets",
                 "events:RemoveTargets",
                 "events:TagResource",
                 "events:UntagResource",
             ),
+        ),
+        # A rule's targets: the stack's functions only, never e.g. another account's event bus.
+        # events:TargetArn holds every target of the request (not their dead-letter queues).
+        Grant(
+            "EventTargets",
+            (f"arn:aws:events:{at}:rule/{p}-*",),
+            write=("events:PutTargets",),
+            write_condition={
+                "ForAllValues:ArnLike": {"events:TargetArn": [functions]},
+                "Null": {"events:TargetArn": "false"},
+            },
         ),
         # HTTP APIs have generated ids: created with the stack's tags, changed while they carry them.
         Grant(
@@ -446,11 +484,30 @@ def stack_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
     ]
     if settings.secret_kms_key_arn:
         grants.append(_secret_key_grant(scope, settings.secret_kms_key_arn))
-    if settings.vpc_id:
+    if settings.managed_instances:
+        grants.extend(_managed_instances_grants(scope, settings))
         grants.extend(_vpc_endpoint_grants(scope, settings))
     if settings.collector_layer_arn:
         grants.append(Grant("CollectorLayer", (settings.collector_layer_arn,), read=("lambda:GetLayerVersion",)))
     return grants
+
+
+def _invoke_permission_grant(functions: str, settings: StackFile) -> Grant:
+    """Invoke permissions for the services the program's triggers use; for anyone (`*`) only in a
+    stack whose file opts in to public function URLs, and function URL permissions (which name an
+    auth type) for AWS_IAM URLs only otherwise."""
+    if settings.public_function_urls:
+        condition: Condition = {"StringEquals": {"lambda:Principal": [*INVOKE_PRINCIPALS, PUBLIC_PRINCIPAL]}}
+    else:
+        condition = {
+            "StringEquals": {"lambda:Principal": list(INVOKE_PRINCIPALS)},
+            "StringEqualsIfExists": {"lambda:FunctionUrlAuthType": IAM_AUTH},
+        }
+    return Grant("LambdaInvokePermissions", (functions,), write=("lambda:AddPermission",), write_condition=condition)
+
+
+def _url_auth_types(settings: StackFile) -> tuple[str, ...]:
+    return (IAM_AUTH, NO_AUTH) if settings.public_function_urls else (IAM_AUTH,)
 
 
 def _secret_key_grant(scope: StackScope, key_arn: str) -> Grant:
@@ -458,15 +515,79 @@ def _secret_key_grant(scope: StackScope, key_arn: str) -> Grant:
     return Grant(
         "SecretsKey",
         (key_arn,),
-        read=("kms:Decrypt", "kms:DescribeKey"),
+        read=("kms:DescribeKey",),
+        value_read=("kms:Decrypt",),
         write=("kms:Encrypt", "kms:GenerateDataKey"),
         condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
     )
 
 
+def _managed_instances_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
+    """The stack's capacity provider (named after the stack itself, `<project>-<stack>`), created
+    only in the stack's own subnets and security groups (the keys list every id of the request;
+    UpdateCapacityProvider changes scaling only), and its operator role, with the operator
+    boundary and AWS's managed policy for it only."""
+    at, account, p = scope.at, scope.account_id, scope.prefix
+    provider = f"arn:aws:lambda:{at}:capacity-provider:{p}"
+    operator = f"arn:aws:iam::{account}:role/{p}{OPERATOR_SUFFIX}"
+    operator_boundary = {"iam:PermissionsBoundary": scope.operator_boundary_arn}
+    return [
+        Grant(
+            "LambdaCapacityProvider",
+            (provider,),
+            read=("lambda:GetCapacityProvider", "lambda:ListFunctionVersionsByCapacityProvider", "lambda:ListTags"),
+            write=(
+                "lambda:DeleteCapacityProvider",
+                "lambda:PassCapacityProvider",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:UpdateCapacityProvider",
+            ),
+        ),
+        Grant(
+            "LambdaCreateCapacityProvider",
+            (provider,),
+            write=("lambda:CreateCapacityProvider",),
+            write_condition={
+                "ForAllValues:StringEquals": {
+                    "lambda:SubnetIds": list(settings.subnet_ids),
+                    "lambda:SecurityGroupIds": list(settings.security_group_ids),
+                },
+                "Null": {"lambda:SubnetIds": "false", "lambda:SecurityGroupIds": "false"},
+            },
+        ),
+        Grant(
+            "IamOperatorRole",
+            (operator,),
+            write=(
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:DeleteRolePolicy",
+                "iam:DetachRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+            ),
+            write_condition={"StringEquals": operator_boundary},
+        ),
+        # Managed policies: only the one the operator role needs, never e.g. AdministratorAccess.
+        Grant(
+            "IamAttachOperatorPolicy",
+            (operator,),
+            write=("iam:AttachRolePolicy",),
+            write_condition={
+                "StringEquals": operator_boundary,
+                "ArnEquals": {"iam:PolicyARN": list(ATTACHABLE_POLICY_ARNS)},
+            },
+        ),
+    ]
+
+
 def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
-    """The DynamoDB gateway endpoint of Managed Instances: created with the stack's tags in the
-    stack's VPC on its route tables, and changed only while it carries the tags."""
+    """The DynamoDB gateway endpoint of Managed Instances: created with the stack's tags, for the
+    services the program uses, in the stack's VPC on its route tables, and changed only while it
+    carries the tags."""
     at = scope.at
     endpoint = f"arn:aws:ec2:{at}:vpc-endpoint/*"
     network = (
@@ -474,12 +595,18 @@ def _vpc_endpoint_grants(scope: StackScope, settings: StackFile) -> list[Grant]:
         *(f"arn:aws:ec2:{at}:route-table/{rtb}" for rtb in settings.route_table_ids),
     )
     owner_tags = {f"aws:ResourceTag/{k}": v for k, v in scope.tags.items()}
+    services = [f"com.amazonaws.{scope.region}.{service}" for service in VPC_ENDPOINT_SERVICES]
     return [
         Grant(
             "VpcEndpointCreate",
             (endpoint,),
             write=("ec2:CreateVpcEndpoint",),
-            write_condition={"StringEquals": {f"aws:RequestTag/{k}": v for k, v in scope.tags.items()}},
+            write_condition={
+                "StringEquals": {
+                    **{f"aws:RequestTag/{k}": v for k, v in scope.tags.items()},
+                    "ec2:VpceServiceName": services,
+                }
+            },
         ),
         Grant(
             "VpcEndpointTagOnCreate",
@@ -516,7 +643,9 @@ def account_wide_grant() -> Grant:
     """Actions AWS authorizes on `*` only (tests/ci_access/test_plan_permissions.py checks each):
     CloudWatch Logs' DescribeLogGroups, the log-delivery actions HTTP API access logging needs
     (API Gateway developer guide, "Configuring logging for an HTTP API"), and the saved Logs
-    Insights queries' actions (a query definition has no ARN to scope them to)."""
+    Insights queries' actions (a query definition has no ARN to scope them to). Not
+    logs:PutResourcePolicy: ci_access's log delivery policy (ci_access.account) already lets
+    CloudWatch Logs deliver to the stacks' access logs, so the delivery changes no account policy."""
     return Grant(
         "AccountWide",
         ("*",),
@@ -532,18 +661,25 @@ def account_wide_grant() -> Grant:
             "logs:DeleteLogDelivery",
             "logs:DeleteQueryDefinition",
             "logs:PutQueryDefinition",
-            "logs:PutResourcePolicy",
             "logs:UpdateLogDelivery",
         ),
     )
 
 
+# Denies every IAM action: no role of a stack can change a role, a policy or a boundary.
+NO_IAM: iam.Statement = {"Sid": "NoIam", "Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+
+
 def permissions_boundary(scope: StackScope) -> str:
-    """The most any role of the stack may do: its functions' runtime calls on the stack's own
-    resources, what CodeDeploy needs to shift the stack's aliases, and what Lambda's operator role
-    needs to run Managed Instances. No IAM at all."""
+    """The most a function role of the stack may do: its functions' runtime calls on the stack's
+    own resources, and only when one of the stack's functions makes them. Lambda puts the calling
+    function's ARN in every request made with the role's credentials from the execution
+    environment, and in its own log and trace writes (lambda:SourceFunctionArn); the role's
+    credentials used anywhere else carry no such key and are denied, except the calls Lambda makes
+    for the function without it (LAMBDA_SERVICE_CALLS, on the stack's queues) and calls an AWS
+    service makes on the function's behalf (Secrets Manager decrypting with KMS), whose first call
+    carried it. No IAM at all."""
     p, at, account = scope.prefix, scope.at, scope.account_id
-    ec2 = f"arn:aws:ec2:{at}"
     statements: list[iam.Statement] = [
         iam.allow(
             "FunctionLogs",
@@ -606,58 +742,93 @@ def permissions_boundary(scope: StackScope) -> str:
             # stack's secrets.
             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{scope.region}.amazonaws.com"}},
         },
-        # CodeDeploy's service role (components/codedeploy.py): moves the stack's live aliases during
-        # a gradual release and reads the stack's alarms, its rollback triggers.
-        iam.allow(
-            "ReleaseAliases",
-            ["lambda:GetAlias", "lambda:GetProvisionedConcurrencyConfig", "lambda:UpdateAlias"],
-            [f"arn:aws:lambda:{at}:function:{p}-*"],
-        ),
-        iam.allow("ReleaseAlarms", ["cloudwatch:DescribeAlarms"], [f"arn:aws:cloudwatch:{at}:alarm:{p}-*"]),
-        # Lambda's operator role for Managed Instances: AWSLambdaManagedEC2ResourceOperator's grants,
-        # in this account and region only.
+        {
+            "Sid": "OnlyTheStacksFunctions",
+            "Effect": "Deny",
+            "NotAction": sorted(LAMBDA_SERVICE_CALLS),
+            "Resource": "*",
+            "Condition": {
+                "ArnNotLike": {"lambda:SourceFunctionArn": scope.functions},
+                "BoolIfExists": {"aws:ViaAWSService": "false"},
+            },
+        },
+        NO_IAM,
+    ]
+    return iam.document(statements)
+
+
+# The operator role is named `<capacity provider>-operator` (components/managed_instances.py), and
+# the capacity provider after the stack (`<project>-<stack>`).
+OPERATOR_SUFFIX = "-operator"
+# Lambda's scaler, which launches a capacity provider's instances with the operator role.
+LAMBDA_SCALER = "scaler.lambda.amazonaws.com"
+# The EC2 reads of AWSLambdaManagedEC2ResourceOperator, which take no resource narrower than `*`.
+OPERATOR_DESCRIBES = (
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeCapacityReservations",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstanceTypeOfferings",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+)
+
+
+def operator_boundary(scope: StackScope, settings: StackFile) -> str:
+    """The most the stack's Managed Instances operator role may do: AWSLambdaManagedEC2ResourceOperator's
+    grants in this account and region, with instances launched only by Lambda's scaler
+    (ec2:ManagedResourceOperator, which no other caller can claim) and only in the stack's own
+    subnets and security groups. Outside Lambda, the role can only describe EC2. No IAM at all."""
+    ec2 = f"arn:aws:ec2:{scope.at}"
+    network = [
+        *(f"{ec2}:subnet/{subnet}" for subnet in settings.subnet_ids),
+        *(f"{ec2}:security-group/{group}" for group in settings.security_group_ids),
+    ]
+    if not network:
+        raise ValueError(
+            f"Pulumi.{settings.stack}.yaml turns Managed Instances on without subnetIds and securityGroupIds: "
+            "set both under managedInstances"
+        )
+    statements: list[iam.Statement] = [
         {
             **iam.allow(
                 "ManagedInstancesLaunch",
                 ["ec2:AttachNetworkInterface", "ec2:CreateTags", "ec2:RunInstances"],
                 [f"{ec2}:instance/*", f"{ec2}:network-interface/*", f"{ec2}:volume/*"],
             ),
-            "Condition": {"StringEquals": {"ec2:ManagedResourceOperator": "scaler.lambda.amazonaws.com"}},
+            "Condition": {"StringEquals": {"ec2:ManagedResourceOperator": LAMBDA_SCALER}},
         },
-        iam.allow(
-            "ManagedInstancesNetwork",
-            ["ec2:CreateNetworkInterface", "ec2:RunInstances"],
-            [f"{ec2}:security-group/*", f"{ec2}:subnet/*"],
-        ),
+        iam.allow("ManagedInstancesNetwork", ["ec2:CreateNetworkInterface", "ec2:RunInstances"], network),
         {
             **iam.allow("ManagedInstancesImages", ["ec2:RunInstances"], [f"arn:aws:ec2:{scope.region}::image/*"]),
             "Condition": {"StringEquals": {"ec2:Owner": "amazon"}},
         },
-        iam.allow(
-            "ManagedInstancesDescribe",
-            [
-                "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeCapacityReservations",
-                "ec2:DescribeInstanceStatus",
-                "ec2:DescribeInstanceTypeOfferings",
-                "ec2:DescribeInstanceTypes",
-                "ec2:DescribeInstances",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeSubnets",
-            ],
-            ["*"],
-        ),
-        {"Sid": "NoIam", "Effect": "Deny", "Action": "iam:*", "Resource": "*"},
+        iam.allow("ManagedInstancesDescribe", OPERATOR_DESCRIBES, ["*"]),
+        NO_IAM,
     ]
     return iam.document(statements)
 
 
+def codedeploy_trust_policy(scope: StackScope) -> str:
+    """CodeDeploy's role is trusted by CodeDeploy of the stack's account only."""
+    return iam.codedeploy_trust_policy(scope.account_id)
+
+
+def codedeploy_role_policy(scope: StackScope) -> str:
+    """What CodeDeploy needs to shift the stack's live aliases and watch its alarms (model.iam)."""
+    return iam.document(iam.codedeploy_statements(scope.account_id, scope.region, scope.prefix))
+
+
 @dataclass(frozen=True)
 class StateBackend:
-    """A self-managed Pulumi backend: the S3 bucket of the state and each stack's KMS key for
-    its secrets (the stack's secrets provider, `awskms://alias/...`)."""
+    """A self-managed Pulumi backend: the S3 bucket of the state (in `region`, encrypted with the
+    KMS key `bucket_key_arn`) and each stack's KMS key for its secrets (the stack's secrets
+    provider, `awskms://alias/...`)."""
 
     bucket_arn: str
+    bucket_key_arn: str
+    region: str
     key_arns: Mapping[str, str]  # stack -> KMS key ARN
 
 
@@ -678,32 +849,40 @@ def state_grants(state: StateBackend, project: str, stack: str) -> list[Grant]:
     ]
 
 
-def state_bucket_grant(state: StateBackend) -> Grant:
-    """The bucket's listing (object names only) and its metadata file, for every role."""
-    return Grant(
-        "StateBucket",
-        (state.bucket_arn, f"{state.bucket_arn}/.pulumi/meta.yaml"),
-        read=("s3:GetObject", "s3:ListBucket"),
-    )
+def state_bucket_grants(state: StateBackend) -> list[Grant]:
+    """The bucket's listing (object names only) and its metadata file, for every role, and the
+    bucket's encryption key, through S3 only (objects are encrypted with it: reading one decrypts,
+    writing one makes a data key)."""
+    return [
+        Grant(
+            "StateBucket",
+            (state.bucket_arn, f"{state.bucket_arn}/.pulumi/meta.yaml"),
+            read=("s3:GetObject", "s3:ListBucket"),
+        ),
+        Grant(
+            "StateBucketKey",
+            (state.bucket_key_arn,),
+            read=("kms:Decrypt",),
+            write=("kms:GenerateDataKey",),
+            condition={"StringEquals": {"kms:ViaService": f"s3.{state.region}.amazonaws.com"}},
+        ),
+    ]
 
 
 def deploy_policy(scope: StackScope, settings: StackFile, state: StateBackend | None = None) -> str:
     grants = [*stack_grants(scope, settings), account_wide_grant()]
     if state is not None:
-        grants += [state_bucket_grant(state), *state_grants(state, scope.project, scope.stack)]
+        grants += [*state_bucket_grants(state), *state_grants(state, scope.project, scope.stack)]
     return iam.document(deploy_statements_of(grants))
 
 
-def preview_policy(scopes: Sequence[tuple[StackScope, StackFile]], state: StateBackend | None = None) -> str:
-    statements: list[iam.Statement] = []
-    for scope, settings in scopes:
-        grants = stack_grants(scope, settings)
-        if state is not None:
-            grants += state_grants(state, scope.project, scope.stack)
-        statements += preview_statements_of(grants, scope.stack)
-    shared = [account_wide_grant(), *([state_bucket_grant(state)] if state is not None else [])]
-    statements += [_statement(g.sid, g.read, g.resources, g.condition) for g in shared]
-    return iam.document(statements)
+def preview_policy(scope: StackScope, settings: StackFile, state: StateBackend | None = None) -> str:
+    """The reads of one stack (no secret value) and of its state; the state's secrets key decrypts
+    the stack's config secrets, which the program reads at preview."""
+    grants = [*stack_grants(scope, settings), account_wide_grant()]
+    if state is not None:
+        grants += [*state_bucket_grants(state), *state_grants(state, scope.project, scope.stack)]
+    return iam.document(preview_statements_of(grants))
 
 
 # IAM: a customer managed policy holds at most 6,144 characters (whitespace not counted); a role's

@@ -9,10 +9,12 @@ the program puts on every resource. A stack's scope is that name prefix in one a
 Names ci_access gives what it creates, all outside every stack's prefix (no deploy role can
 change them; `validate_stacks` refuses stack names that would make one prefix cover another):
 - `github-deploy-<project>-<stack>`: the role that deploys one stack;
-- `github-preview-<project>`: the read-only role of pull-request previews;
-- `permissions-boundary-<project>-<stack>`: the managed policy every role of that stack must carry
-  as its permissions boundary. The program sets it on each role it creates, from the account id
-  and this name (`permissions_boundary_arn`): no stack config is needed.
+- `github-preview-<project>-<stack>`: the read-only role that previews one stack;
+- `permissions-boundary-<project>-<stack>`: the managed policy every function role of that stack
+  must carry as its permissions boundary, and `...-operator`, the boundary of its Managed
+  Instances operator role. The program sets them on the roles it creates, from the account id and
+  these names (model.naming): no stack config is needed;
+- `codedeploy-<project>-<stack>`: CodeDeploy's service role for the stack's gradual releases.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from model.naming import permissions_boundary_arn
+from model.naming import codedeploy_role_arn, operator_boundary_arn, permissions_boundary_arn
 
 # A Pulumi project name here is also the first part of every resource name.
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
@@ -31,12 +33,21 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
+# A stack's GitHub environment is its name; its preview's is `preview-<stack>`.
+PREVIEW_ENVIRONMENT_PREFIX = "preview-"
+
+
+def preview_environment(stack: str) -> str:
+    """The GitHub environment whose jobs may preview `stack`."""
+    return f"{PREVIEW_ENVIRONMENT_PREFIX}{stack}"
+
+
 def deploy_role_name(project: str, stack: str) -> str:
     return f"github-deploy-{project}-{stack}"
 
 
-def preview_role_name(project: str) -> str:
-    return f"github-preview-{project}"
+def preview_role_name(project: str, stack: str) -> str:
+    return f"github-preview-{project}-{stack}"
 
 
 def validate_project(project: str) -> str:
@@ -58,6 +69,12 @@ def validate_stacks(stacks: Sequence[str]) -> tuple[str, ...]:
             raise ValueError(
                 f"stacks entry {stack!r} is invalid: use lowercase letters, digits and hyphens (at most 20)"
             )
+    clashing = [s for s in stacks if s.startswith(PREVIEW_ENVIRONMENT_PREFIX)]
+    if clashing:
+        raise ValueError(
+            f"stacks {clashing!r} are invalid: a stack's GitHub environment is its name, and "
+            f"`{PREVIEW_ENVIRONMENT_PREFIX}<stack>` names the preview environments; rename them"
+        )
     for stack in stacks:
         for other in stacks:
             if other != stack and other.startswith(f"{stack}-"):
@@ -103,5 +120,19 @@ class StackScope:
         return {"project": self.project, "stack": self.stack}
 
     @property
+    def functions(self) -> str:
+        """The ARN pattern of the stack's functions (`*` also covers their versions and aliases)."""
+        return f"arn:aws:lambda:{self.at}:function:{self.prefix}-*"
+
+    @property
     def boundary_arn(self) -> str:
+        """The boundary of the stack's function roles."""
         return permissions_boundary_arn(self.account_id, self.project, self.stack)
+
+    @property
+    def operator_boundary_arn(self) -> str:
+        return operator_boundary_arn(self.account_id, self.project, self.stack)
+
+    @property
+    def codedeploy_role_arn(self) -> str:
+        return codedeploy_role_arn(self.account_id, self.project, self.stack)

@@ -99,7 +99,7 @@ class Release(pulumi.ComponentResource):
                 f"{name}-group",
                 app_name=codedeploy.application.name,
                 deployment_group_name=args.function_name,
-                service_role_arn=codedeploy.role.arn,
+                service_role_arn=codedeploy.role_arn,
                 deployment_config_name=deployment.codedeploy_config,
                 deployment_style=aws.codedeploy.DeploymentGroupDeploymentStyleArgs(
                     deployment_option="WITH_TRAFFIC_CONTROL", deployment_type="BLUE_GREEN"

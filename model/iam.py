@@ -87,13 +87,19 @@ def gateway_endpoint_policy(account_id: str, table_arns: Sequence[str], actions:
     )
 
 
+# What Lambda's event source mapping calls on its queue, with the function's role.
+QUEUE_CONSUMER_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+# What Lambda calls to deliver a failed asynchronous event to its on-failure queue, with the function's role.
+SEND_MESSAGE_ACTIONS = ("sqs:SendMessage",)
+
+
 def queue_consumer_statement(queue_arn: str) -> Statement:
     """What an SQS event source mapping needs on its queue."""
-    return allow("ConsumeQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [queue_arn])
+    return allow("ConsumeQueue", QUEUE_CONSUMER_ACTIONS, [queue_arn])
 
 
 def send_message_statement(sid: str, queue_arn: str) -> Statement:
-    return allow(sid, ["sqs:SendMessage"], [queue_arn])
+    return allow(sid, SEND_MESSAGE_ACTIONS, [queue_arn])
 
 
 def _sid(name: str) -> str:

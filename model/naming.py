@@ -30,10 +30,32 @@ def role_name(function: str) -> str:
 
 
 def permissions_boundary_name(project: str, stack: str) -> str:
-    """The managed policy every role of a stack carries as its permissions boundary (created by
-    ci_access/, outside the stack's prefix, so that the stack's deploy role cannot change it)."""
+    """The managed policy every function role of a stack carries as its permissions boundary
+    (created by ci_access/, outside the stack's prefix, so that the stack's deploy role cannot
+    change it)."""
     return f"permissions-boundary-{project}-{stack}"
 
 
 def permissions_boundary_arn(account_id: str, project: str, stack: str) -> str:
     return f"arn:aws:iam::{account_id}:policy/{permissions_boundary_name(project, stack)}"
+
+
+def operator_boundary_name(project: str, stack: str) -> str:
+    """The boundary of the stack's Managed Instances operator role (ci_access/), apart from the
+    functions' boundary: Lambda's scaler, not a function, makes the operator's calls."""
+    return f"{permissions_boundary_name(project, stack)}-operator"
+
+
+def operator_boundary_arn(account_id: str, project: str, stack: str) -> str:
+    return f"arn:aws:iam::{account_id}:policy/{operator_boundary_name(project, stack)}"
+
+
+def codedeploy_role_name(project: str, stack: str) -> str:
+    """CodeDeploy's service role for the stack's gradual releases. ci_access/ creates it, outside
+    the stack's prefix: no IAM condition can bind a role the deploy role creates to CodeDeploy, so
+    the deploy role may only pass this one."""
+    return f"codedeploy-{project}-{stack}"
+
+
+def codedeploy_role_arn(account_id: str, project: str, stack: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{codedeploy_role_name(project, stack)}"

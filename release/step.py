@@ -164,7 +164,8 @@ def iam_requests(env: Mapping[str, str], account_id: str) -> list[tuple[str, lis
         ("codedeploy:CreateDeployment", [group]),
         ("codedeploy:GetDeployment", [group]),
         ("codedeploy:ListDeployments", [group]),
-        ("codedeploy:StopDeployment", [group]),
+        # StopDeployment has no resource type: IAM authorizes it on `*` only.
+        ("codedeploy:StopDeployment", ["*"]),
         ("codedeploy:GetDeploymentConfig", [f"{codedeploy}:deploymentconfig:{request.deployment_config}"]),
         ("codedeploy:RegisterApplicationRevision", [f"{codedeploy}:application:{request.application}"]),
         ("codedeploy:GetApplicationRevision", [f"{codedeploy}:application:{request.application}"]),

@@ -200,6 +200,11 @@ NOT_CALLED: Mapping[str, tuple[NotCalled, ...]] = {
             ("iam:DeleteRolePermissionsBoundary",),
             "a role's boundary is never removed (the deploy role must not be able to)",
         ),
+        NotCalled(
+            ("iam:PutRolePolicy",),
+            "no inline policy on the role itself: pulumi-aws's RolePolicy puts it (AWS::IAM::RolePolicy)",
+            ("inlinePolicies",),
+        ),
     ),
     "AWS::Logs::LogGroup": (
         NotCalled(("logs:AssociateKmsKey", "logs:DisassociateKmsKey"), NO_KMS_KEY, ("kmsKeyId",)),
@@ -366,7 +371,14 @@ NOT_CALLED: Mapping[str, tuple[NotCalled, ...]] = {
             "pulumi-aws manages it as a resource of its own",
         ),
     ),
-    "AWS::Events::Rule": (NotCalled(("iam:PassRole",), "no target needs a role", ("roleArn",)),),
+    "AWS::Events::Rule": (
+        NotCalled(("iam:PassRole",), "no target needs a role", ("roleArn",)),
+        NotCalled(
+            ("events:PutTargets", "events:RemoveTargets"),
+            "pulumi-aws's EventRule puts no target: each is an EventTarget of its own, which does",
+            ("arn",),
+        ),
+    ),
     "AWS::ApiGatewayV2::Api": (
         NotCalled(("s3:GetObject",), "no OpenAPI body read from S3", ("body",)),
         NotCalled(("apigateway:PUT",), "no OpenAPI body to import", ("body",)),
@@ -403,7 +415,9 @@ PROVIDER_CALLS: Mapping[str, tuple[ProviderCall, ...]] = {
         ),
     ),
     # API Gateway developer guide, "Configuring logging for an HTTP API": CloudWatch Logs' log
-    # delivery actions are the caller's, and they take no narrower resource than `*`.
+    # delivery actions are the caller's, and they take no narrower resource than `*`. Not
+    # logs:PutResourcePolicy: ci_access's delivery policy (ci_access.account) already grants the
+    # delivery, and CloudWatch Logs adds a policy only where none does.
     "aws:apigatewayv2/stage:Stage": (
         ProviderCall(
             "create",
@@ -413,7 +427,6 @@ PROVIDER_CALLS: Mapping[str, tuple[ProviderCall, ...]] = {
                 "logs:DescribeResourcePolicies",
                 "logs:GetLogDelivery",
                 "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
                 "logs:UpdateLogDelivery",
             ),
             "HTTP API access logging to CloudWatch Logs",

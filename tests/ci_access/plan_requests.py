@@ -4,6 +4,7 @@ boundary a role is created with, ...), all taken from the plan's own inputs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,17 @@ from tests.program.plans import Plan
 PROJECT = "rustlambda"
 ROLE_TYPE = "aws:iam/role:Role"
 FUNCTION_TYPE = "aws:lambda/function:Function"
+# The service a resource's calls pass a role to (iam:PassedToService): Lambda's, but for these.
+# Keys the deploy roles pin values of: a failure names the value the plan sends.
+CONDITIONED_KEYS = (
+    "lambda:Principal",
+    "lambda:FunctionUrlAuthType",
+    "events:TargetArn",
+    "ec2:VpceServiceName",
+    "lambda:SubnetIds",
+    "lambda:SecurityGroupIds",
+)
+PASSED_TO = {"aws:codedeploy/deploymentGroup:DeploymentGroup": "codedeploy.amazonaws.com"}
 
 
 def stack_scope(stack: str) -> tuple[StackScope, StackFile]:
@@ -51,11 +63,13 @@ def own_arns(registration: Mapping[str, Any], world: World) -> list[str]:
             *(f"arn:aws:ec2:{at}:route-table/{rtb}" for rtb in inputs.get("routeTableIds") or ()),
         ]
     if type_ == "aws:codedeploy/deploymentGroup:DeploymentGroup":
-        # A group's calls also read its application and its (AWS-managed) deployment configuration.
+        # A group's calls also read its application and its (AWS-managed) deployment configuration,
+        # and pass its service role (ci_access's, not the plan's).
         return [
             str(computed_outputs(world, type_, name, inputs)["arn"]),
             f"arn:aws:codedeploy:{at}:application:{inputs['appName']}",
             f"arn:aws:codedeploy:{at}:deploymentconfig:{inputs['deploymentConfigName']}",
+            str(inputs["serviceRoleArn"]),
         ]
     arn = computed_outputs(world, type_, name, inputs).get("arn")
     return [str(arn)] if arn else []
@@ -64,6 +78,29 @@ def own_arns(registration: Mapping[str, Any], world: World) -> list[str]:
 def collection(arn: str) -> str:
     """`arn:aws:apigateway:r::/apis/abc` -> `arn:aws:apigateway:r::/apis`; other ARNs unchanged."""
     return arn.rsplit("/", 1)[0] if arn.startswith("arn:aws:apigateway:") else arn
+
+
+def request_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The condition keys whose values the request carries from the resource's own inputs: the
+    principal of an invoke permission and the auth type of a function URL or its permission, the
+    target of an EventBridge rule, the service of a VPC endpoint, the network of a capacity
+    provider. Absent inputs send no key (as AWS would not)."""
+    values: dict[str, Any] = {}
+    if "principal" in inputs:
+        values["lambda:Principal"] = inputs["principal"]
+    auth = inputs.get("authorizationType") or inputs.get("functionUrlAuthType")
+    if isinstance(auth, str) and auth in ("AWS_IAM", "NONE"):
+        values["lambda:FunctionUrlAuthType"] = auth
+    if "rule" in inputs and "arn" in inputs:
+        values["events:TargetArn"] = [inputs["arn"]]
+    if "serviceName" in inputs:
+        values["ec2:VpceServiceName"] = inputs["serviceName"]
+    network = inputs.get("vpcConfig") or {}
+    if "subnetIds" in network:
+        values["lambda:SubnetIds"] = list(network["subnetIds"])
+    if "securityGroupIds" in network:
+        values["lambda:SecurityGroupIds"] = list(network["securityGroupIds"])
+    return values
 
 
 @dataclass(frozen=True)
@@ -77,7 +114,11 @@ class Call:
 
     def describe(self) -> str:
         kind = f"{self.type} ({plan_calls.CFN_TYPES[self.type]})" if self.type in plan_calls.CFN_TYPES else self.type
-        return f"{kind} {self.resource}: {self.phase} calls {self.request.action} on {self.request.resources[0]}"
+        pinned = {k: v for k, v in self.request.context.items() if k in CONDITIONED_KEYS}
+        values = f" with {json.dumps(pinned, sort_keys=True)}" if pinned else ""
+        return (
+            f"{kind} {self.resource}: {self.phase} calls {self.request.action} on {self.request.resources[0]}{values}"
+        )
 
 
 class PlanCalls:
@@ -135,7 +176,8 @@ class PlanCalls:
             # The boundary of the role the call changes, as the program sets it (a role without one
             # is refused by the deploy role, which the evaluator then reports).
             "iam:PermissionsBoundary": self.boundary_of(registration),
-            "iam:PassedToService": "lambda.amazonaws.com",
+            "iam:PassedToService": PASSED_TO.get(registration["type"], "lambda.amazonaws.com"),
+            **request_values(inputs),
         }
         request_tags = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
         resource_tags = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}

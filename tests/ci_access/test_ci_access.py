@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from ci_access.permissions import deploy_policy, permissions_boundary, preview_policy, split_policy
+from ci_access.permissions import (
+    codedeploy_role_policy,
+    deploy_policy,
+    operator_boundary,
+    permissions_boundary,
+    preview_policy,
+    split_policy,
+)
 from ci_access.scope import StackScope
 from ci_access.stacks import read_stack_file
 from offline.engine import ACCOUNT_ID, REPO_ROOT, Registration, run_callable
@@ -19,6 +26,7 @@ PROJECT = "rustlambda-ci-access"
 REPOSITORY = "octo-org/rustlambda"
 PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
 EXISTING_ARN = "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com"
+ADMIN = f"arn:aws:iam::{ACCOUNT_ID}:role/administrators"
 SUB = "token.actions.githubusercontent.com:sub"
 
 
@@ -33,8 +41,8 @@ def run(config: dict[str, Any]) -> tuple[dict[str, Registration], dict[str, Any]
 
 
 def trusted(role: Registration) -> list[str]:
-    trust = json.loads(role.inputs["assumeRolePolicy"])
-    return list(trust["Statement"][0]["Condition"]["StringEquals"][SUB])
+    condition = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]
+    return list((condition.get("StringLike") or condition["StringEquals"])[SUB])
 
 
 def attached_policies(resources: dict[str, Registration], role: str) -> list[str]:
@@ -54,40 +62,78 @@ def test_the_project_file_declares_its_config_with_defaults() -> None:
     assert {key: (value["type"], value.get("default")) for key, value in config.items()} == {
         "githubRepository": ("string", None),
         "stacks": ("array", ["dev", "prod"]),
-        "previewStacks": ("array", []),
+        "previewStacks": ("array", ["dev"]),
+        "deployBranch": ("string", "main"),
         "stateBackend": ("string", "pulumi-cloud"),
+        "stateAdministrators": ("array", []),
+        "lambdaServiceLinkedRole": ("boolean", True),
         "existingOidcProviderArn": ("string", ""),
     }
     assert all(value["description"] for value in config.values())
 
 
-def test_the_program_creates_a_boundary_and_a_deploy_role_per_stack_and_one_preview_role() -> None:
+def test_the_program_creates_per_stack_boundaries_and_roles_and_the_account_settings() -> None:
     resources, outputs = run({"githubRepository": REPOSITORY})
     custom = {name: r.type for name, r in resources.items() if r.custom and not r.type.startswith("pulumi:providers")}
-    roles = ("github-deploy-dev", "github-deploy-prod", "github-preview")
+    github_roles = [f"github-{kind}-{stack}" for kind in ("deploy", "preview") for stack in ("dev", "prod")]
     assert custom == {
         "github-oidc-provider": "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
         "github-boundary-dev": "aws:iam/policy:Policy",
         "github-boundary-prod": "aws:iam/policy:Policy",
-        **{role: "aws:iam/role:Role" for role in roles},
-        **{f"{role}-policy-{i}": "aws:iam/policy:Policy" for role in roles for i in (1, 2, 3)},
+        # prod runs Managed Instances: its operator role has a boundary of its own.
+        "github-operator-boundary-prod": "aws:iam/policy:Policy",
+        **{role: "aws:iam/role:Role" for role in github_roles},
+        **{f"{role}-policy-{i}": "aws:iam/policy:Policy" for role in github_roles for i in (1, 2, 3)},
         **{
             f"{role}-policy-{i}-attachment": "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-            for role in roles
+            for role in github_roles
             for i in (1, 2, 3)
         },
+        "github-codedeploy-dev": "aws:iam/role:Role",
+        "github-codedeploy-prod": "aws:iam/role:Role",
+        "github-codedeploy-dev-policy": "aws:iam/rolePolicy:RolePolicy",
+        "github-codedeploy-prod-policy": "aws:iam/rolePolicy:RolePolicy",
+        "account-log-delivery-eu-west-1": "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+        "account-lambda-service-linked-role": "aws:iam/serviceLinkedRole:ServiceLinkedRole",
     }
-    assert sorted(outputs) == ["deployRoleArns", "permissionsBoundaryArns", "previewRoleArn", "providerArn"]
+    assert sorted(outputs) == [
+        "codedeployRoleArns",
+        "deployRoleArns",
+        "operatorBoundaryArns",
+        "permissionsBoundaryArns",
+        "previewRoleArns",
+        "providerArn",
+    ]
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role"
     assert outputs["deployRoleArns"] == {
-        "dev": f"arn:aws:iam::{ACCOUNT_ID}:role/github-deploy-rustlambda-dev",
-        "prod": f"arn:aws:iam::{ACCOUNT_ID}:role/github-deploy-rustlambda-prod",
+        "dev": f"{role}/github-deploy-rustlambda-dev",
+        "prod": f"{role}/github-deploy-rustlambda-prod",
     }
-    assert outputs["previewRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/github-preview-rustlambda"
-    # Each role is trusted by exactly one GitHub environment of the repository.
-    assert trusted(resources["github-deploy-dev"]) == ["repo:octo-org/rustlambda:environment:dev"]
-    assert trusted(resources["github-deploy-prod"]) == ["repo:octo-org/rustlambda:environment:prod"]
-    assert trusted(resources["github-preview"]) == ["repo:octo-org/rustlambda:environment:preview"]
+    assert outputs["previewRoleArns"] == {
+        "dev": f"{role}/github-preview-rustlambda-dev",
+        "prod": f"{role}/github-preview-rustlambda-prod",
+    }
+    assert outputs["codedeployRoleArns"] == {
+        "dev": f"{role}/codedeploy-rustlambda-dev",
+        "prod": f"{role}/codedeploy-rustlambda-prod",
+    }
+    # Each GitHub role is trusted by one workflow file in one environment (test_github_oidc.py).
+    workflow = f"job_workflow_ref:{REPOSITORY}/.github/workflows"
+    assert trusted(resources["github-deploy-dev"]) == [
+        f"repo:{REPOSITORY}:environment:dev:{workflow}/deploy-stack.yml@refs/heads/main"
+    ]
+    assert trusted(resources["github-preview-dev"]) == [
+        f"repo:{REPOSITORY}:environment:preview-dev:{workflow}/ci.yml@*"
+    ]
+    assert trusted(resources["github-preview-prod"]) == [
+        f"repo:{REPOSITORY}:environment:preview-prod:{workflow}/ci.yml@refs/heads/main"
+    ]
     assert resources["github-deploy-dev"].inputs["name"] == "github-deploy-rustlambda-dev"
+    # A session of a GitHub role lasts an hour at most: a leaked one expires with it.
+    assert {role: resources[role].inputs["maxSessionDuration"] for role in github_roles} == {
+        role: 3600 for role in github_roles
+    }
+    assert resources["account-lambda-service-linked-role"].inputs["awsServiceName"] == "lambda.amazonaws.com"
 
 
 def test_the_roles_get_the_policies_of_their_stacks_in_the_stack_files_regions() -> None:
@@ -95,29 +141,49 @@ def test_the_roles_get_the_policies_of_their_stacks_in_the_stack_files_regions()
     for stack in ("dev", "prod"):
         expected = split_policy(deploy_policy(scope(stack), read_stack_file(stack)))
         assert attached_policies(resources, f"github-deploy-{stack}") == expected
+        previewed = split_policy(preview_policy(scope(stack), read_stack_file(stack)))
+        assert attached_policies(resources, f"github-preview-{stack}") == previewed
         boundary = resources[f"github-boundary-{stack}"].inputs
         assert boundary["name"] == f"permissions-boundary-rustlambda-{stack}"
         assert boundary["policy"] == permissions_boundary(scope(stack))
-    previewed = [(scope(s), read_stack_file(s)) for s in ("dev", "prod")]
-    assert attached_policies(resources, "github-preview") == split_policy(preview_policy(previewed))
+        codedeploy = resources[f"github-codedeploy-{stack}-policy"].inputs
+        assert codedeploy["policy"] == codedeploy_role_policy(scope(stack))
+    operator = resources["github-operator-boundary-prod"].inputs
+    assert operator["name"] == "permissions-boundary-rustlambda-prod-operator"
+    assert operator["policy"] == operator_boundary(scope("prod"), read_stack_file("prod"))
     # The region is the stack file's (eu-west-1), not the account's default.
-    assert (
-        "arn:aws:lambda:eu-west-1:123456789012:function:rustlambda-dev-*"
-        in attached_policies(resources, "github-deploy-dev")[0]
-        + attached_policies(resources, "github-deploy-dev")[1]
-        + attached_policies(resources, "github-deploy-dev")[2]
+    assert "arn:aws:lambda:eu-west-1:123456789012:function:rustlambda-dev-*" in "".join(
+        attached_policies(resources, "github-deploy-dev")
     )
 
 
-def test_preview_stacks_limit_the_preview_role() -> None:
-    resources, _ = run({"githubRepository": REPOSITORY, "previewStacks": ["dev"]})
-    expected = split_policy(preview_policy([(scope("dev"), read_stack_file("dev"))]))
-    assert attached_policies(resources, "github-preview") == expected
+def test_preview_stacks_decide_which_preview_roles_accept_pull_requests() -> None:
+    resources, _ = run({"githubRepository": REPOSITORY, "previewStacks": ["dev", "prod"]})
+    assert trusted(resources["github-preview-prod"]) == [
+        f"repo:{REPOSITORY}:environment:preview-prod:job_workflow_ref:{REPOSITORY}/.github/workflows/ci.yml@*"
+    ]
 
 
-def test_the_s3_backend_adds_the_state_bucket_a_key_per_stack_and_their_grants() -> None:
-    resources, outputs = run({"githubRepository": REPOSITORY, "stateBackend": "s3"})
+def test_the_deploy_branch_is_the_one_the_deploy_roles_accept() -> None:
+    resources, _ = run({"githubRepository": REPOSITORY, "deployBranch": "release"})
+    assert trusted(resources["github-deploy-prod"]) == [
+        f"repo:{REPOSITORY}:environment:prod:job_workflow_ref:{REPOSITORY}/.github/workflows/"
+        "deploy-stack.yml@refs/heads/release"
+    ]
+
+
+def test_an_account_that_has_lambdas_service_linked_role_keeps_it() -> None:
+    resources, _ = run({"githubRepository": REPOSITORY, "lambdaServiceLinkedRole": False})
+    assert "account-lambda-service-linked-role" not in resources
+    # Without Managed Instances in the account's stacks, none is created either.
+    resources, _ = run({"githubRepository": REPOSITORY, "stacks": ["dev"]})
+    assert "account-lambda-service-linked-role" not in resources
+
+
+def test_the_s3_backend_adds_the_state_bucket_its_key_a_key_per_stack_and_their_grants() -> None:
+    resources, outputs = run({"githubRepository": REPOSITORY, "stateBackend": "s3", "stateAdministrators": [ADMIN]})
     assert resources["pulumi-state-bucket"].inputs["bucketPrefix"] == "rustlambda-pulumi-state-"
+    assert resources["pulumi-state-bucket-key-alias"].inputs["name"] == "alias/rustlambda-pulumi-state"
     assert resources["pulumi-state-key-dev-alias"].inputs["name"] == "alias/rustlambda-pulumi-dev"
     assert resources["pulumi-state-key-prod-alias"].inputs["name"] == "alias/rustlambda-pulumi-prod"
     assert resources["pulumi-state-key-dev"].inputs["enableKeyRotation"] is True
@@ -127,11 +193,13 @@ def test_the_s3_backend_adds_the_state_bucket_a_key_per_stack_and_their_grants()
     }
     assert outputs["backendUrl"] == "s3://rustlambda-pulumi-state-20261127?region=eu-west-1"
     # The roles' policies name the bucket and the keys, known once they exist (pure tests of the
-    # state grants: tests/ci_access/test_permissions.py).
-    policy = resources["github-deploy-dev-policy-1"]
-    assert {resources["pulumi-state-bucket"].urn, resources["pulumi-state-key-dev"].urn} <= set(
-        policy.property_dependencies["policy"]
-    )
+    # state grants: test_permissions.py; of the bucket: test_state_backend.py).
+    policies = [resources[f"github-deploy-dev-policy-{i}"] for i in (1, 2, 3)]
+    assert {
+        resources["pulumi-state-bucket"].urn,
+        resources["pulumi-state-bucket-key"].urn,
+        resources["pulumi-state-key-dev"].urn,
+    } <= {urn for policy in policies for urn in policy.property_dependencies["policy"]}
 
 
 def test_an_existing_provider_is_reused_and_none_is_created() -> None:
@@ -151,7 +219,14 @@ def test_an_existing_provider_is_reused_and_none_is_created() -> None:
         ({"githubRepository": REPOSITORY, "stacks": ["dev", "dev-eu"]}, "overlap"),
         ({"githubRepository": REPOSITORY, "stacks": ["qa"]}, "no stack file Pulumi.qa.yaml"),
         ({"githubRepository": REPOSITORY, "previewStacks": ["qa"]}, "preview_stacks"),
+        ({"githubRepository": REPOSITORY, "stacks": ["dev", "preview-dev"]}, r"stacks \['preview-dev'\] are invalid"),
+        ({"githubRepository": REPOSITORY, "deployBranch": "feature/*"}, "deployBranch 'feature/\\*' is invalid"),
         ({"githubRepository": REPOSITORY, "stateBackend": "gcs"}, "stateBackend='gcs' is invalid"),
+        ({"githubRepository": REPOSITORY, "stateBackend": "s3"}, "stateAdministrators is empty: list the IAM roles"),
+        (
+            {"githubRepository": REPOSITORY, "stateBackend": "s3", "stateAdministrators": ["admin"]},
+            "stateAdministrators entry 'admin' is invalid: set an IAM role or user ARN",
+        ),
         ({"githubRepository": REPOSITORY, "existingOidcProviderArn": "arn:aws:iam::1:x"}, "existing_provider_arn"),
     ],
 )

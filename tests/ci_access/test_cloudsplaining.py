@@ -1,40 +1,120 @@
-"""cloudsplaining (a maintained IAM scanner) on every role of the pipeline and of the program.
+"""cloudsplaining (a maintained IAM scanner) on every policy ci_access makes, and on the program's
+roles.
 
 By default cloudsplaining judges only grants without resource or condition constraints: it must
-find no privilege-escalation path in the deploy, preview and function roles, nor in the
-boundaries. In its strict mode (every statement, constraints ignored) it lists the paths a role
-that deploys Lambda functions has in principle; the test pins that list, and
-tests/ci_access/test_permissions.py proves each is closed: every role write needs the stack's
-permissions boundary, which grants no IAM, and roles are passed to Lambda only.
+find no privilege-escalation path in any role or boundary. In its strict mode it flags every
+statement, constraints ignored: each finding there is one the threat model justifies, and the test
+holds the findings to docs/security.md's table ("cloudsplaining in strict mode") exactly, so a
+finding that appears or goes away fails until the table says why.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from cloudsplaining.scan.policy_document import PolicyDocument
 from cloudsplaining.shared.exclusions import DEFAULT_EXCLUSIONS
 
-from tests.ci_access.policies import STACKS, STATE, bootstrap_roles, boundary
+from ci_access.permissions import StateBackend
+from offline.engine import REPO_ROOT
+from tests.ci_access.policies import STACKS, STATE, bootstrap_roles, boundary, operator
 from tests.program.plans import Plan
+
+SECURITY_DOC = REPO_ROOT / "docs" / "security.md"
+TABLE_HEADING = "### cloudsplaining in strict mode"
+# cloudsplaining's finding types, as its report names them.
+FINDINGS = {
+    "allows_privilege_escalation": "Privilege escalation",
+    "allows_data_exfiltration_actions": "Data exfiltration",
+    "credentials_exposure": "Credentials exposure",
+    "permissions_management_without_constraints": "Resource exposure",
+    "infrastructure_modification": "Infrastructure modification",
+    "service_wildcard": "Service wildcard",
+}
+# The table's roles, and the example's policies of each: a stack with Managed Instances adds the
+# rows of "deploy, Managed Instances" to those of "deploy".
+KINDS = {
+    "deploy-dev": ("deploy",),
+    "deploy-prod": ("deploy", "deploy, Managed Instances"),
+    "preview-dev": ("preview",),
+    "preview-prod": ("preview",),
+    "codedeploy-dev": ("CodeDeploy",),
+    "codedeploy-prod": ("CodeDeploy",),
+    "boundary-dev": ("function boundary",),
+    "boundary-prod": ("function boundary",),
+    "operator-prod": ("operator boundary",),
+}
+
+Findings = dict[str, set[str]]
 
 
 def merged(documents: list[str]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [s for d in documents for s in json.loads(d)["Statement"]]}
 
 
-def escalations(policy: dict[str, Any], strict: bool = False) -> list[str]:
+def ci_access_policies(state: StateBackend | None) -> dict[str, dict[str, Any]]:
+    """Every policy ci_access makes, by name: the roles' (merged) and the boundaries."""
+    policies = {name: merged(list(p.identity)) for name, p in bootstrap_roles(state).items()}
+    policies.update({f"boundary-{s}": json.loads(boundary(s)) for s in STACKS})
+    policies["operator-prod"] = json.loads(operator("prod"))
+    return policies
+
+
+def scan(policy: Mapping[str, Any], strict: bool) -> Findings:
     document = PolicyDocument(
-        policy, exclusions=DEFAULT_EXCLUSIONS, flag_conditional_statements=strict, flag_resource_arn_statements=strict
+        dict(policy),
+        exclusions=DEFAULT_EXCLUSIONS,
+        flag_conditional_statements=strict,
+        flag_resource_arn_statements=strict,
     )
-    return sorted(finding["type"] for finding in document.allows_privilege_escalation)
+    found: Findings = {}
+    for attribute, label in FINDINGS.items():
+        items = getattr(document, attribute)
+        names = {i["type"] for i in items} if attribute == "allows_privilege_escalation" else set(items)
+        if names:
+            found[label] = names
+    return found
+
+
+def documented() -> dict[tuple[str, str], set[str]]:
+    """docs/security.md's table: (role, finding) -> the items it justifies. Privilege escalation
+    lists cloudsplaining's paths; the others `service: Action, Action; service: ...`."""
+    text = SECURITY_DOC.read_text()
+    assert TABLE_HEADING in text, f"docs/security.md has no section {TABLE_HEADING!r}"
+    lines = text.split(TABLE_HEADING, 1)[1].splitlines()
+    end = next((i for i, line in enumerate(lines) if line.startswith("#")), len(lines))
+    rows = [line for line in lines[:end] if line.startswith("| ")]
+    table: dict[tuple[str, str], set[str]] = {}
+    for row in rows[2:]:  # the header and its separator
+        role, finding, items, why = (cell.strip() for cell in row.strip().strip("|").split("|"))
+        assert why, f"docs/security.md: the {finding} of the {role} role says not why it stays"
+        if finding == "Privilege escalation":
+            table[(role, finding)] = {i.strip() for i in items.split(",")}
+        else:
+            table[(role, finding)] = {
+                f"{service.strip()}:{action.strip()}"
+                for group in items.split(";")
+                for service, actions in [group.split(":", 1)]
+                for action in actions.split(",")
+            }
+    return table
+
+
+def expected_findings(table: dict[tuple[str, str], set[str]], name: str) -> Findings:
+    found: Findings = {}
+    for kind in KINDS[name]:
+        for (role, finding), items in table.items():
+            if role == kind:
+                found.setdefault(finding, set()).update(items)
+    return found
 
 
 def every_role(dev: Plan, prod: Plan) -> dict[str, dict[str, Any]]:
-    roles = {name: merged(list(p.identity)) for name, p in bootstrap_roles(STATE).items()}
-    roles.update({f"boundary-{s}": json.loads(boundary(s)) for s in STACKS})
+    roles = ci_access_policies(STATE)
     for stack, plan in (("dev", dev), ("prod", prod)):
         for r in plan.of_type("aws:iam/rolePolicy:RolePolicy"):
             roles[f"{stack}:{r['name']}"] = json.loads(r["inputs"]["policy"])
@@ -42,31 +122,37 @@ def every_role(dev: Plan, prod: Plan) -> dict[str, dict[str, Any]]:
 
 
 def test_cloudsplaining_finds_no_privilege_escalation_in_any_role(dev: Plan, prod: Plan) -> None:
-    findings = {name: escalations(policy) for name, policy in every_role(dev, prod).items()}
-    print(json.dumps(findings, indent=1))
-    # ci_access's roles, the boundaries, the functions' roles of both stacks and prod's CodeDeploy role.
-    assert len(findings) == 3 + 2 + 10 + 1
-    assert {name: found for name, found in findings.items() if found} == {}
+    findings = {name: scan(policy, strict=False) for name, policy in every_role(dev, prod).items()}
+    print(json.dumps({name: sorted(f) for name, f in findings.items()}, indent=1))
+    # ci_access's roles and boundaries, and the functions' roles of both stacks.
+    assert len(findings) == len(KINDS) + 10
+    assert {name: f["Privilege escalation"] for name, f in findings.items() if "Privilege escalation" in f} == {}
 
 
-# The paths strict mode sees in a deploy role, each closed by the boundary (test_permissions.py).
-DEPLOY_ROLE_PATHS = [
-    "AttachRolePolicy",
-    "AttachRolePolicyThenUpdateAssumeRolePolicy",
-    "EditExistingLambdaFunctionWithRole",
-    "PassExistingRoleToNewLambdaThenAddPermission",
-    "PassExistingRoleToNewLambdaThenInvoke",
-    "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
-    "PutRolePolicy",
-    "PutRolePolicyThenUpdateAssumeRolePolicy",
-    "UpdateAndInvokeLambdaFunction",
-    "UpdateLambdaFunctionAndAddPermission",
-    "UpdateRolePolicyToAssumeIt",
-]
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_in_strict_mode_every_finding_is_one_the_threat_model_justifies(name: str) -> None:
+    """With the self-managed backend (its state grants are the most a role gets)."""
+    found = scan(ci_access_policies(STATE)[name], strict=True)
+    expected = expected_findings(documented(), name)
+    print(name, json.dumps({k: sorted(v) for k, v in found.items()}, indent=1))
+    assert {k: sorted(v) for k, v in found.items()} == {k: sorted(v) for k, v in expected.items()}
 
 
-@pytest.mark.parametrize("name", ["deploy-dev", "deploy-prod", "preview", "boundary-dev", "boundary-prod"])
-def test_in_strict_mode_only_the_deploy_roles_have_paths_and_only_these(name: str, dev: Plan, prod: Plan) -> None:
-    found = escalations(every_role(dev, prod)[name], strict=True)
-    print(name, found)
-    assert found == (DEPLOY_ROLE_PATHS if name.startswith("deploy-") else [])
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_with_pulumi_cloud_the_strict_findings_are_fewer(name: str) -> None:
+    with_state, without = (scan(ci_access_policies(s)[name], strict=True) for s in (STATE, None))
+    assert all(items <= with_state.get(finding, set()) for finding, items in without.items())
+
+
+def test_the_table_names_only_known_roles_and_findings() -> None:
+    table = documented()
+    roles = {kind for kinds in KINDS.values() for kind in kinds}
+    assert {role for role, _ in table} <= roles
+    assert {finding for _, finding in table} <= set(FINDINGS.values())
+    # Every row's items are spelled like AWS's actions (service:Action).
+    assert all(
+        re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", item)
+        for (_, finding), items in table.items()
+        if finding != "Privilege escalation"
+        for item in items
+    )

@@ -14,14 +14,28 @@ from ci_access.stacks import StackFile, qualified_stack_name, read_stack_file
 from offline.engine import REPO_ROOT
 
 
-def test_the_stack_files_give_region_vpc_and_route_tables() -> None:
-    assert read_stack_file("dev") == StackFile("dev", "eu-west-1")
+def test_the_stack_files_give_region_network_and_accounts() -> None:
+    assert read_stack_file("dev") == StackFile("dev", "eu-west-1", allowed_account_ids=("123456789012",))
     assert read_stack_file("prod") == StackFile(
         "prod",
         "eu-west-1",
         vpc_id="vpc-0a1b2c3d4e5f60718",
         route_table_ids=("rtb-0a1b2c3d4e5f60004", "rtb-0a1b2c3d4e5f60005", "rtb-0a1b2c3d4e5f60007"),
+        subnet_ids=("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002", "subnet-0a1b2c3d4e5f60006"),
+        security_group_ids=("sg-0a1b2c3d4e5f60003",),
+        allowed_account_ids=("123456789012",),
     )
+    assert (read_stack_file("dev").managed_instances, read_stack_file("prod").managed_instances) == (False, True)
+
+
+def test_a_stack_file_that_opts_in_to_public_function_urls_says_so(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (tmp_path / "Pulumi.qa.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  demo:http:\n"
+        "    functionUrlAuth: NONE\n    allowUnauthenticatedWrites: true\n"
+    )
+    assert read_stack_file("qa", tmp_path).public_function_urls is True
+    assert read_stack_file("dev").public_function_urls is False
 
 
 def test_a_stack_with_open_telemetry_lets_its_deploy_role_read_the_collector_layer(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """Release and CodeDeployApplication under Pulumi's mocks: the release step's command and settings,
-the deployment group of gradual styles (alarms as rollback triggers), CodeDeploy's role."""
+the deployment group of gradual styles (alarms as rollback triggers), run with ci_access's
+CodeDeploy role (its policy: tests/ci_access/test_created_roles.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 
 from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
 from components.release import Release, ReleaseArgs
+from model.naming import codedeploy_role_arn
 from model.stack_config import DeploymentSettings, FunctionSettings, ManagedInstancesPlacement
 from offline.engine import ACCOUNT_ID, REGION, Registration, run_callable
 
 FUNCTION = "rl-prod-http-api"
-BOUNDARY = f"arn:aws:iam::{ACCOUNT_ID}:policy/permissions-boundary-rl-prod"
+CODEDEPLOY_ROLE = codedeploy_role_arn(ACCOUNT_ID, "rl", "prod")
 
 
 def run(
@@ -35,7 +37,7 @@ def run(
 
     def program() -> None:
         codedeploy = (
-            CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", ACCOUNT_ID, REGION, BOUNDARY))
+            CodeDeployApplication("codedeploy", CodeDeployApplicationArgs("rl-prod", CODEDEPLOY_ROLE))
             if with_codedeploy
             else None
         )
@@ -111,7 +113,7 @@ def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functio
     assert group.inputs == {
         "appName": "rl-prod",
         "deploymentGroupName": FUNCTION,
-        "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/rl-prod-codedeploy",
+        "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/codedeploy-rl-prod",
         "deploymentConfigName": "CodeDeployDefault.LambdaCanary10Percent10Minutes",
         "deploymentStyle": {"deploymentOption": "WITH_TRAFFIC_CONTROL", "deploymentType": "BLUE_GREEN"},
         "autoRollbackConfiguration": {"enabled": True, "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
@@ -137,41 +139,11 @@ def test_a_canary_release_deploys_through_a_group_that_rolls_back_on_the_functio
     assert group.urn in step.dependencies
 
 
-def test_codedeploy_may_only_shift_the_stacks_aliases_and_read_its_alarms() -> None:
+def test_codedeploy_runs_with_ci_accesss_role_and_the_program_creates_no_role() -> None:
     resources = run(DeploymentSettings(style="linear", minutes=1))
     assert resources["codedeploy-application"].inputs == {"name": "rl-prod", "computePlatform": "Lambda", "tags": {}}
-    role = resources["codedeploy-role"].inputs
-    assert role["permissionsBoundary"] == BOUNDARY
-    assert json.loads(role["assumeRolePolicy"])["Statement"] == [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "codedeploy.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
-        }
-    ]
-    statements: list[dict[str, Any]] = json.loads(resources["codedeploy-policy"].inputs["policy"])["Statement"]
-    functions = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:rl-prod-*"
-    assert statements == [
-        {
-            "Sid": "ShiftLiveAliases",
-            "Effect": "Allow",
-            "Action": ["lambda:GetAlias", "lambda:UpdateAlias"],
-            "Resource": [functions, f"{functions}:*"],
-        },
-        {
-            "Sid": "ReadProvisionedConcurrency",
-            "Effect": "Allow",
-            "Action": ["lambda:GetProvisionedConcurrencyConfig"],
-            "Resource": [f"{functions}:*"],
-        },
-        {
-            "Sid": "ReadRollbackAlarms",
-            "Effect": "Allow",
-            "Action": ["cloudwatch:DescribeAlarms"],
-            "Resource": [f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:rl-prod-*"],
-        },
-    ]
+    assert [r.name for r in resources.values() if r.type.startswith("aws:iam/")] == []
+    assert resources["http-api-release-group"].inputs["serviceRoleArn"] == CODEDEPLOY_ROLE
     assert resources["http-api-release-group"].inputs["deploymentConfigName"] == (
         "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
     )

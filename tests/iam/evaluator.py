@@ -24,10 +24,12 @@ ALLOWED = "Allowed"
 
 @dataclass(frozen=True)
 class Request:
-    policy: str  # a name given to `evaluate`'s policies
+    policy: str  # a name given to `evaluate`'s policies: the caller's identity policies and boundary
     action: str
     resources: Sequence[str]  # candidates: the first of a type the action takes is evaluated
     context: Mapping[str, Any] = field(default_factory=dict)  # a value is a string or a list of strings
+    principal: str | None = None  # the caller (default: a role of the resource's account)
+    resource_policy: str | None = None  # the resource's policy: a bucket policy, a role's trust policy
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,14 @@ def evaluate(policies: Mapping[str, Policy], requests: Sequence[Request]) -> lis
             for name, p in policies.items()
         },
         "requests": [
-            {"policy": r.policy, "action": r.action, "resources": list(r.resources), "context": dict(r.context)}
+            {
+                "policy": r.policy,
+                "action": r.action,
+                "resources": list(r.resources),
+                "context": dict(r.context),
+                **({"principal": r.principal} if r.principal else {}),
+                **({"resourcePolicy": json.loads(r.resource_policy)} if r.resource_policy else {}),
+            }
             for r in requests
         ],
     }

@@ -691,7 +691,8 @@ def test_prod_releases_by_canary_with_the_functions_alarms_as_rollback_triggers(
                 f"{name}-new-version-duration-p99",
             ],
         }
-        assert group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/rustlambda-prod-codedeploy"
+        # CodeDeploy's role is ci_access's (docs/security.md).
+        assert group["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/codedeploy-rustlambda-prod"
 
 
 def test_the_managed_instances_endpoint_admits_this_account_to_its_functions_tables_only(prod: Plan) -> None:

@@ -111,9 +111,10 @@ def test_the_calls_the_step_makes_are_scoped_to_its_function_group_and_alarms() 
     assert calls["cloudwatch:DescribeAlarms"] == [
         "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:rl-prod-lmi-worker-errors"
     ]
-    assert calls["codedeploy:StopDeployment"] == [
+    assert calls["codedeploy:CreateDeployment"] == [
         "arn:aws:codedeploy:eu-west-1:123456789012:deploymentgroup:rl-prod/rl-prod-lmi-worker"
     ]
+    assert calls["codedeploy:StopDeployment"] == ["*"], "IAM authorizes StopDeployment on `*` only"
     assert "lambda:PutProvisionedConcurrencyConfig" not in calls
     assert "lambda:UpdateAlias" not in calls, "CodeDeploy moves the alias of a gradual release"
 
