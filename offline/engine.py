@@ -29,9 +29,10 @@ from typing import Any
 import pulumi
 import yaml  # PyYAML comes with the Pulumi SDK
 from google.protobuf import json_format
+from pulumi.output import Unknown
 from pulumi.runtime import mocks, settings
 
-from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE
+from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE, UNKNOWN
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Pulumi's wire format marks special values (secrets, assets, archives) with this key.
@@ -182,11 +183,64 @@ class UnansweredInvoke(RuntimeError):
     """The program called an invoke the mock engine has no answer for."""
 
 
+# Names the provider generates from inputs when the program sets none (pulumi-aws autonaming, in its
+# Check step): known at preview, unlike the outputs AWS computes. The mock's stand-in is the
+# resource's name (the real provider appends a random suffix).
+AUTONAMED = {
+    "aws:iam/role:Role": "name",
+    "aws:iam/policy:Policy": "name",
+    "aws:sqs/queue:Queue": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:lambda/function:Function": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:cloudwatch/eventRule:EventRule": "name",
+    "aws:dynamodb/table:Table": "name",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:lambda/capacityProvider:CapacityProvider": "name",
+}
+
+
+def created_at_preview(type_: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs of a resource being created, as the engine knows them at preview: the inputs
+    (the provider echoes them) and the name it autonames from them; every output AWS computes (ARNs,
+    ids, URLs, versions, a name AWS derives from a prefix) is unknown until the resource exists.
+
+    Omits: provider defaults of optional inputs (known at preview for a real provider, absent here
+    as they are from the inputs), and outputs a provider can compute from inputs alone but still
+    reports as unknown or known case by case."""
+    known = dict(inputs)
+    autonamed = AUTONAMED.get(type_)
+    if autonamed is not None and autonamed not in inputs and autonamed in outputs:
+        known[autonamed] = outputs[autonamed]
+    return {**{key: UNKNOWN for key in outputs if key not in known}, **known}
+
+
+def with_unknown_sentinels(inputs: Any) -> Any:
+    """Inputs with each unknown value (an Output not known at preview, which the SDK hands the mocks
+    as `Unknown`) as the wire's unknown sentinel, which the SDK reads back as unknown."""
+    if isinstance(inputs, Unknown):
+        return UNKNOWN
+    if isinstance(inputs, dict):
+        return {k: with_unknown_sentinels(v) for k, v in inputs.items()}
+    if isinstance(inputs, list):
+        return [with_unknown_sentinels(v) for v in inputs]
+    return inputs
+
+
 class ProgramMocks(mocks.Mocks):
-    def __init__(self, world: World) -> None:
+    """Answers the program's registrations and invokes. With `new_stack`, a preview sees what the
+    real engine sees for a stack that does not exist yet: every resource is being created, so the
+    outputs AWS computes are unknown (`created_at_preview`) and so is each resource's id; invokes
+    (account, region) still answer, as they run at preview."""
+
+    def __init__(self, world: World, new_stack: bool = False) -> None:
         self.world = world
+        self.new_stack = new_stack
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if self.new_stack and args.custom and settings.is_dry_run():
+            inputs = with_unknown_sentinels(args.inputs)
+            return "", created_at_preview(args.typ, inputs, computed_outputs(self.world, args.typ, args.name, inputs))
         return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
@@ -313,21 +367,27 @@ def world_of(config: dict[str, Any]) -> World:
 
 
 def run_callable(
-    program: Callable[[], None], stack: str, config: dict[str, Any], preview: bool = True, project: str | None = None
+    program: Callable[[], None],
+    stack: str,
+    config: dict[str, Any],
+    preview: bool = True,
+    project: str | None = None,
+    new_stack: bool = False,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs `program` as a Pulumi program once; returns its registrations and stack outputs.
     `config` holds namespaced keys; structured values are sent as JSON, as the CLI does. `project`
     is the Pulumi project the program runs as (default: the repository's, from its Pulumi.yaml).
-    The mock engine's account and region come from the config (world_of)."""
+    The mock engine's account and region come from the config (world_of). `new_stack` previews a
+    stack that does not exist yet, with the unknowns the real engine has (ProgramMocks)."""
     world = world_of(config)
     # The loop first: set_mocks registers the root stack on the current event loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = RecordingMonitor(ProgramMocks(world))
+    monitor = RecordingMonitor(ProgramMocks(world, new_stack))
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     pulumi.runtime.set_all_config(wire_config, secret_keys=[])
     project_name = project or str(project_file(REPO_ROOT)["name"])
-    mocks.set_mocks(ProgramMocks(world), project=project_name, stack=stack, preview=preview, monitor=monitor)
+    mocks.set_mocks(ProgramMocks(world, new_stack), project=project_name, stack=stack, preview=preview, monitor=monitor)
     # set_mocks opens a root stack of its own; run_in_stack opens the one the program's
     # exports land on, as the CLI's entry point does.
     settings.set_root_resource(None)  # type: ignore[arg-type]  # None clears it
@@ -339,7 +399,7 @@ def run_callable(
 
 
 def run_program(
-    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True
+    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True, new_stack: bool = False
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs the project's `__main__.py` (from the project directory, as the CLI would), as the
     project its Pulumi.yaml names, after the CLI's checks of its config."""
@@ -349,7 +409,7 @@ def run_program(
         os.chdir(project_dir)
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_callable(program, stack, config, preview, project=str(project_file(project_dir)["name"]))
+    return run_callable(program, stack, config, preview, str(project_file(project_dir)["name"]), new_stack)
 
 
 def main() -> int:
@@ -358,12 +418,17 @@ def main() -> int:
     parser.add_argument("--config-json", help="extra config (JSON object of namespaced keys)")
     parser.add_argument("--out", required=True, help="where to write the registrations (JSON)")
     parser.add_argument("--project-dir", type=Path, default=REPO_ROOT, help="the Pulumi project to run")
+    parser.add_argument(
+        "--new-stack",
+        action="store_true",
+        help="preview a stack that does not exist yet: outputs AWS computes are unknown, as in a real preview",
+    )
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
     config = stack_config(project_dir, args.stack)
     if args.config_json:
         config.update(json.loads(args.config_json))
-    registrations, outputs = run_program(project_dir, args.stack, config)
+    registrations, outputs = run_program(project_dir, args.stack, config, new_stack=args.new_stack)
     Path(args.out).write_text(
         json.dumps({"registrations": [asdict(r) for r in registrations], "outputs": outputs}, indent=1)
     )

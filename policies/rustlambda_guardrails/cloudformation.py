@@ -31,11 +31,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, plain
+from .resource_types import template_token, types_of
 from .secret_markers import SecretStr
 
-STACK_TYPES = frozenset(
-    {"aws:cloudformation/stack:Stack", "aws-native:cloudformation:Stack", "aws:cloudformation/stackSet:StackSet"}
-)
 SAM_TYPES = {
     "AWS::Serverless::Function": "aws-native:lambda:Function",
     "AWS::Serverless::LayerVersion": "aws-native:lambda:LayerVersion",
@@ -54,6 +52,9 @@ class _TemplateNotApplicable(Exception):
 
 
 class _TemplateArgs(ResourceValidationArgs):
+    # CloudFormation resolves dynamic references ({{resolve:...}}) in template resources.
+    in_template = True
+
     def not_applicable(self, reason: str | None = None) -> None:
         raise _TemplateNotApplicable(reason)
 
@@ -157,9 +158,8 @@ def template_resources(template: Mapping[str, Any], given: Mapping[str, Any]) ->
             properties = {SAM_PROPERTIES.get(k, k): v for k, v in properties.items()}
             if "ImageUri" in properties:
                 properties["Code"] = {"ImageUri": properties.pop("ImageUri")}
-        elif cfn_type.startswith("AWS::") and cfn_type.count("::") == 2:
-            _, service, kind = cfn_type.split("::")
-            token = f"aws-native:{service.lower()}:{kind}"
+        elif (cfn_type.startswith("AWS::") and cfn_type.count("::") == 2) or cfn_type.startswith("Custom::"):
+            token = template_token(cfn_type)
         else:
             continue
         found.append((str(logical_id), cfn_type, token, resolver.value(properties)))
@@ -187,7 +187,7 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
     checks = [p for p in nested if isinstance(p, ResourceValidationPolicy)]
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in STACK_TYPES:
+        if args.resource_type not in types_of("cloudformation-template-resources"):
             return
         props = plain(args.props)
         stack = props.get("name") or props.get("stackName") or args.name

@@ -167,3 +167,8 @@ def is_exempt(config: Mapping[str, Any], *names: object) -> bool:
     """Whether one of a resource's names (resource name, URN, AWS name) is listed in exemptResources."""
     listed = set(string_list(config.get(EXEMPT_KEY)))
     return any(isinstance(n, str) and n in listed for n in names)
+
+
+def escape(name: str, key: str = EXEMPT_KEY) -> str:
+    """The end of a violation message: the escape that exempts this one resource."""
+    return f" If it is intended, add {name!r} to this policy's {key}."
