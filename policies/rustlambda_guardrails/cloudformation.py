@@ -18,6 +18,7 @@ template resource with this policy's exemptResources, by stack name or `<stack>/
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -206,7 +207,9 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
             where = f"Stack {stack}, template resource {logical_id} ({cfn_type})"
             nested_args = _TemplateArgs(token, properties, f"{args.urn}/{logical_id}", logical_id, args.opts, None, {})
             for check in checks:
-                _run(check, nested_args, _prefixed(report_violation, f"{where}, {check.name}: "))
+                _run(
+                    check, nested_args, _prefixed(report_violation, f"{where}, {check.name}: ", f"{stack}/{logical_id}")
+                )
 
     return ResourceValidationPolicy(
         name="cloudformation-template-resources",
@@ -222,9 +225,14 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
     )
 
 
-def _prefixed(report_violation: ReportViolation, prefix: str) -> ReportViolation:
+# The nested policy's own escape names its config, which does not reach template resources.
+NESTED_ESCAPE = re.compile(r" (?:If it is intended|If the value is no secret), [^.]*'[^']*'[^.]*\.$")
+
+
+def _prefixed(report_violation: ReportViolation, prefix: str, exempt_as: str) -> ReportViolation:
     def report(message: str, urn: str | None = None) -> None:
-        report_violation(prefix + message, None)
+        escape = f" If it is intended, add {exempt_as!r} to cloudformation-template-resources' exemptResources."
+        report_violation(prefix + NESTED_ESCAPE.sub("", message) + escape, None)
 
     return report
 

@@ -177,7 +177,7 @@ def _validate_resource_scope(args: ResourceValidationArgs, report_violation: Rep
         if statement.body.get("NotResource") is not None:
             report_violation(
                 f"{where} allows its actions on every resource except {quoted(statement.strings('NotResource'))} "
-                "(NotResource with Allow): list the resources in Resource instead.",
+                f"(NotResource with Allow): list the resources in Resource instead.{escape(name)}",
                 None,
             )
             continue
@@ -336,7 +336,7 @@ def _validate_admin_policies(args: ResourceValidationArgs, report_violation: Rep
             report_violation(
                 f"{args.name} ({prop}) gives {holder} the AWS managed policy {policy} ({arn}), which "
                 "amounts to administrator access: attach a policy that lists the exact actions and resources needed "
-                f"instead.{escape(holder)}",
+                f"instead.{escape(holder if ', ' not in holder else args.name)}",
                 None,
             )
     if unknown:

@@ -222,7 +222,7 @@ def elf_architecture(head: bytes) -> str | None:
 
 
 def _validate_code_architecture(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in FUNCTION_TYPES:
+    if args.resource_type not in types_of("lambda-function-code-architecture"):
         return
     props = plain(args.props)
     name = function_name(args, props)
@@ -439,18 +439,16 @@ def _validate_public_invoke(args: ResourceValidationArgs, report_violation: Repo
         if target in string_list(args.get_config().get("allowedPublicFunctions", [])):
             return
         who = "anyone on the internet (through its function URL)"
-        fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public"
+        fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public."
     else:
         if is_exempt(args.get_config(), args.name, args.urn, target):
             return
         who = "any AWS principal of any account" + (" (through its AWS_IAM function URL)" if via_url else "")
-        fix = (
-            "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId; "
-            f"if it is intended, add {target!r} to this policy's exemptResources"
-        )
+        fix = "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId."
+        fix += escape(target)
     report_violation(
         f"Permission {args.name} lets {who} invoke {target} (principal '*', action {action!r}, no sourceArn, "
-        f"sourceAccount or principalOrgId): {fix}.",
+        f"sourceAccount or principalOrgId): {fix}",
         None,
     )
 

@@ -230,19 +230,20 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         variables = environment.get("variables") if isinstance(environment, Mapping) else environment
         if is_unknown(environment) or is_unknown(variables):
             variables = {"(all)": environment}
-        for secret in secrets:
-            keys, unknown = [], []
-            for key, value in (variables or {}).items() if isinstance(variables, Mapping) else ():
-                if is_unknown(value):
-                    unknown.append(key)
-                elif value is not None and not is_secret(value) and carries(str(value), secret):
-                    keys.append(key)
-            if unknown and not secret.public:
-                keys += unknown
-            elif unknown:
-                deferred += [f"environment.variables.{k} of function {name}" for k in unknown]
-            if keys:
-                _report(report_violation, function, name, keys, secret)
+        # Each key is reported once, with the first source (the nearest) whose secret it may carry.
+        by_secret: dict[int, list[str]] = {}
+        for key, value in (variables or {}).items() if isinstance(variables, Mapping) else ():
+            if is_unknown(value):
+                if all(not s.public for s in secrets):
+                    by_secret.setdefault(0, []).append(key)
+                else:
+                    deferred.append(f"environment.variables.{key} of function {name}")
+            elif value is not None and not is_secret(value):
+                index = next((i for i, s in enumerate(secrets) if carries(str(value), s)), None)
+                if index is not None:
+                    by_secret.setdefault(index, []).append(key)
+        for index, keys in sorted(by_secret.items()):
+            _report(report_violation, function, name, keys, secrets[index])
     if deferred:
         judged_at_update(", ".join(sorted(set(deferred))))
 

@@ -101,8 +101,9 @@ def _validate_public_principals(args: ResourceValidationArgs, report_violation: 
         fix = (
             "name the trusted principals (an account, role or service) instead"
             if kind == "trust policy"
-            else "name the principals that need access, or add a condition on aws:PrincipalOrgID, "
-            "aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount"
+            else "name the principals that need access, or add a condition with a positive operator (StringEquals, "
+            "ArnEquals; not ...IfExists) on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or "
+            "aws:SourceAccount"
         )
         report_violation(
             f"{sentence(statement.label)} of {name} allows {', '.join(actions)} to everyone ({how}) with no condition "
