@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope, async_failure_queue
+from components.triggers.base import InvokeTarget, TriggerPlan, TriggerScope, async_failure_queue, known_queue_arn
 from model.contract import ScheduleTrigger
 
 
@@ -77,7 +77,9 @@ class ScheduleKind:
             return {"queueUrls": failures.queue.url}
 
         return TriggerPlan(
-            on_failure_queue_arn=failures.queue.arn, failure_queue_names=[failures.queue.name], attach=attach
+            on_failure_queue_arn=known_queue_arn(scope, failures.queue.name),
+            failure_queue_names=[failures.queue.name],
+            attach=attach,
         )
 
 

@@ -150,16 +150,14 @@ def collect(resources: Sequence[PolicyResource]) -> dict[str, Principal]:
     stack = Stack(resources)
     for r in resources:
         props = plain(r.props)
-        kind_entry = PRINCIPALS.get(r.resource_type)
-        if kind_entry is not None:
-            principal = stack.principals[r.urn]
-            _own_documents(stack, r, props, principal)
+        if r.resource_type in PRINCIPALS:
+            _own_documents(stack, r, props, stack.principals[r.urn])
         elif r.resource_type in INLINE_RESOURCES:
             kind, prop, document_prop = INLINE_RESOURCES[r.resource_type]
-            principal = stack.principal(kind, props.get(prop), _deps(r, prop))
-            if principal is not None:
+            holder = stack.principal(kind, props.get(prop), _deps(r, prop))
+            if holder is not None:
                 name = props.get("name") or props.get("policyName") or r.name
-                principal.documents.append((f"inline policy {name}", props.get(document_prop), False))
+                holder.documents.append((f"inline policy {name}", props.get(document_prop), False))
         elif r.resource_type in ATTACHMENTS:
             arn_prop, holders = ATTACHMENTS[r.resource_type]
             for arn in string_list(props.get(arn_prop)):
@@ -168,9 +166,9 @@ def collect(resources: Sequence[PolicyResource]) -> dict[str, Principal]:
                     continue
                 for kind, prop in holders:
                     for reference in _references(props.get(prop)):
-                        principal = stack.principal(kind, reference, _deps(r, prop))
-                        if principal is not None and document not in principal.documents:
-                            principal.documents.append(document)
+                        holder = stack.principal(kind, reference, _deps(r, prop))
+                        if holder is not None and document not in holder.documents:
+                            holder.documents.append(document)
         elif r.resource_type == "aws-native:iam:ManagedPolicy":
             document = (
                 f"managed policy {props.get('managedPolicyName') or r.name}",
@@ -179,9 +177,9 @@ def collect(resources: Sequence[PolicyResource]) -> dict[str, Principal]:
             )
             for kind, prop in MANAGED_PRINCIPALS:
                 for reference in _references(props.get(prop)):
-                    principal = stack.principal(kind, reference, _deps(r, prop))
-                    if principal is not None:
-                        principal.documents.append(document)
+                    holder = stack.principal(kind, reference, _deps(r, prop))
+                    if holder is not None:
+                        holder.documents.append(document)
         elif r.resource_type in MEMBERSHIPS:
             _membership(stack, r, props)
     return stack.principals

@@ -42,9 +42,15 @@ class Plan:
 
 
 def run_plan(
-    stack: str, tmp_dir: Path, project_dir: Path = REPO_ROOT, extra_config: dict[str, Any] | None = None
+    stack: str,
+    tmp_dir: Path,
+    project_dir: Path = REPO_ROOT,
+    extra_config: dict[str, Any] | None = None,
+    new_stack: bool = False,
 ) -> Plan:
-    out = tmp_dir / f"plan-{stack}.json"
+    """The program's plan for `stack`; with `new_stack`, as the real engine previews a stack that does
+    not exist yet (the outputs AWS computes are unknown)."""
+    out = tmp_dir / f"plan-{stack}{'-new' if new_stack else ''}.json"
     config = {**SECRET_CONFIG, **(extra_config or {})}
     subprocess.run(
         [
@@ -59,6 +65,7 @@ def run_plan(
             json.dumps(config),
             "--out",
             str(out),
+            *(["--new-stack"] if new_stack else []),
         ],
         cwd=REPO_ROOT,
         check=True,
