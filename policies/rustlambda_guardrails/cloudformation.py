@@ -43,8 +43,9 @@ SAM_TYPES = {
 SAM_PROPERTIES = {"ContentUri": "Content", "CodeUri": "Code", "InlineCode": "Code", "LayerName": "LayerName"}
 # Maps whose keys are data (env var names, tags) or documents in IAM's own PascalCase: kept as they are.
 FREE_FORM = frozenset(
-    {"Variables", "Tags", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "ResourcePolicy",
-     "RepositoryPolicyText", "Policy", "Parameters", "Metadata"}
+    {"Variables", "StageVariables", "Tags", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy",
+     "ResourcePolicy", "RepositoryPolicyText", "Policy", "FileSystemPolicy", "AccessPolicy", "InlinePolicy",
+     "Parameters", "Metadata", "HeaderParameters", "QueryStringParameters"}
 )  # fmt: skip
 
 

@@ -175,9 +175,17 @@ KINDS: dict[str, Kind] = {
     ),
     # Logs, templates, configuration that can carry secrets
     "log group": Kind("aws:cloudwatch/logGroup:LogGroup", "aws-native:logs:LogGroup", "AWS::Logs::LogGroup"),
-    "stack": Kind("aws:cloudformation/stack:Stack", "aws-native:cloudformation:Stack", "AWS::CloudFormation::Stack"),
+    "stack": Kind(
+        "aws:cloudformation/stack:Stack",
+        "aws-native:cloudformation:Stack",
+        None,
+        "a nested stack names its template by URL, which the pack cannot read",
+    ),
     "stack set": Kind(
-        "aws:cloudformation/stackSet:StackSet", "aws-native:cloudformation:StackSet", "AWS::CloudFormation::StackSet"
+        "aws:cloudformation/stackSet:StackSet",
+        "aws-native:cloudformation:StackSet",
+        None,
+        "templates inside templates are not expanded (one level of template is judged)",
     ),
     "parameter": Kind("aws:ssm/parameter:Parameter", "aws-native:ssm:Parameter", "AWS::SSM::Parameter"),
     "rest api stage": Kind("aws:apigateway/stage:Stage", "aws-native:apigateway:Stage", "AWS::ApiGateway::Stage"),
