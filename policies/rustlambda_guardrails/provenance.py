@@ -21,6 +21,9 @@ nothing about whether the value is the cluster's endpoint or its master password
      names, ids, PEM/SSH/JWK public keys, certificates and fingerprints (secret_values);
    - when every secret the source holds is known to the pack and the value contains none of them,
      and the source generates none, the value does not carry it;
+   - a value under a key that names an identifier or address (CLIENT_ID, KEY_ID, DB_HOST,
+     QUEUE_URL), of a source that has such public outputs, is that output unless it has a known
+     credential format;
    - any other value (a random-looking token, a connection string, a blob) carries it.
    Values marked secret are lambda-function-no-secrets-in-env's to report.
 3. Unknown values (a preview, before the resources exist): when every source the environment
@@ -42,7 +45,9 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs, 
 from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
 from .lambda_ import FUNCTION_TYPES, resource_function_name
 from .secret_detection import cannot_hold_secret
+from .secret_keys import names_identifier
 from .secret_markers import is_secret
+from .secret_values import credential_format
 
 POLICY_NAME = "lambda-function-secret-provenance"
 MIN_SECRET = 4  # shorter held values are not looked for inside env values
@@ -202,12 +207,14 @@ class Sources:
         return found
 
 
-def carries(value: str, secret: Secret) -> bool:
+def carries(key: str, value: str, secret: Secret) -> bool:
     """Whether an env value (known, not marked secret) may carry the secret (rule 2)."""
     if any(held in value for held in secret.values):
         return True
     if secret.complete:
         return False
+    if secret.public and names_identifier(key) and credential_format(key, value, guess=False) is None:
+        return False  # an id, name or address of a source that has such outputs (a client id, a key id)
     return not cannot_hold_secret(value)
 
 
@@ -239,7 +246,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                 else:
                     deferred.append(f"environment.variables.{key} of function {name}")
             elif value is not None and not is_secret(value):
-                index = next((i for i, s in enumerate(secrets) if carries(str(value), s)), None)
+                index = next((i for i, s in enumerate(secrets) if carries(key, str(value), s)), None)
                 if index is not None:
                     by_secret.setdefault(index, []).append(key)
         for index, keys in sorted(by_secret.items()):

@@ -98,18 +98,10 @@ def _github_requirements(host: str, condition: object) -> Iterator[Requirement]:
 def _github_repositories(condition: object, sub: str) -> set[str]:
     """The owner/name pairs the subject values name (wildcards kept)."""
     found: set[str] = set()
-    if not isinstance(condition, dict):
-        return found
-    for block in condition.values():
-        if not isinstance(block, dict):
-            continue
-        for key, values in block.items():
-            if str(key).lower() != sub:
-                continue
-            for value in string_list(values):
-                parts = value.split(":")
-                if len(parts) >= 2 and parts[0] == "repo" and "/" in parts[1]:
-                    found.add(parts[1])
+    for value in _subject_values(condition, sub):
+        parts = value.split(":")
+        if len(parts) >= 2 and parts[0] == "repo" and "/" in parts[1]:
+            found.add(parts[1])
     return found
 
 
@@ -148,18 +140,30 @@ def requirements(principal: str, condition: object) -> list[Requirement]:
         )
     else:
         needs.append(Requirement(subject, "tokens of any subject", _probe(**{subject: OTHER})))
+        for pattern in sorted(_subject_values(condition, subject)):
+            if any(c in pattern for c in "*?"):
+                # What a wildcard stands for is any subject the provider issues: another workspace,
+                # project, service account or user of the same issuer.
+                other = pattern.replace("*", OTHER).replace("?", "z")
+                needs.append(Requirement(subject, f"any subject matching {pattern!r}", _probe(**{subject: other})))
     return needs
 
 
-def _names_gitlab_subject(condition: object, subject: str) -> bool:
-    return isinstance(condition, dict) and any(
-        str(v).startswith("project_path:")
+def _subject_values(condition: object, subject: str) -> set[str]:
+    if not isinstance(condition, dict):
+        return set()
+    return {
+        v
         for block in condition.values()
         if isinstance(block, dict)
         for key, values in block.items()
         if str(key).lower() == subject.lower()
         for v in string_list(values)
-    )
+    }
+
+
+def _names_gitlab_subject(condition: object, subject: str) -> bool:
+    return any(v.startswith("project_path:") for v in _subject_values(condition, subject))
 
 
 def _federated(statement: Statement) -> list[str]:
