@@ -14,8 +14,9 @@ evaluator's answer for the actor each requirement stops (conditions.py):
   owner, or another repository of the same owner), and, of the trusted repository, a job on any
   branch, any environment, or a pull request: the subject must name the exact repository and a
   ref or an environment.
-- GitLab (`sub` = `project_path:<group>/<project>:ref_type:...`): another project, or any ref of
-  the project.
+- any other provider (GitLab, EKS, Terraform Cloud, ...): a token for another subject, and for a
+  subject given with wildcards, a subject the wildcards stand for (another project, namespace or
+  workspace of the same issuer).
 
 SAML roles need only the audience: the identity provider chooses which of its users get which
 role (AWS's own SAML trust policies check `SAML:aud` alone).
@@ -73,36 +74,40 @@ def _probe(**fixed: object) -> Probe:
 
 
 def _github_requirements(host: str, condition: object) -> Iterator[Requirement]:
+    """Another owner's workflow, another repository of the owner, and any branch, environment or pull
+    request of each repository the subject names (each probe keeps the rest of the subject, so a
+    wildcard in one part is what lets it through)."""
     sub = f"{host}:sub"
-    yield Requirement(
-        sub,
-        "a workflow of any repository of another owner",
-        _probe(**{sub: f"repo:{OTHER}/{OTHER}:ref:refs/heads/main"}),
-    )
-    repositories = sorted(_github_repositories(condition, sub))
-    for owner in sorted({r.split("/")[0] for r in repositories}):
+    yield Requirement(sub, "a workflow of any repository", _probe(**{sub: f"repo:{OTHER}/{OTHER}:ref:refs/heads/main"}))
+    for value in sorted(_subject_values(condition, sub)):
+        parts = value.split(":", 2)
+        if len(parts) < 3 or parts[0] != "repo" or "/" not in parts[1]:
+            continue
+        owner, _, name = parts[1].partition("/")
+        context = _concrete(parts[2])
+        repository = f"{owner}/{name}"
+        yield Requirement(
+            sub,
+            "a workflow of another owner's repository",
+            _probe(**{sub: f"repo:{OTHER}/{_concrete(name)}:{context}"}),
+        )
         yield Requirement(
             sub,
             f"a workflow of another repository of {owner}",
-            _probe(**{sub: f"repo:{owner}/{OTHER}:ref:refs/heads/main"}),
+            _probe(**{sub: f"repo:{_concrete(owner)}/{OTHER}:{context}"}),
         )
-    for repository in repositories:
-        for context, what in (
+        concrete = f"{_concrete(owner)}/{_concrete(name)}"
+        for other, what in (
             (f"ref:refs/heads/{OTHER}", "a job on any branch"),
             (f"environment:{OTHER}", "a job in any environment"),
             ("pull_request", "a pull request's job"),
         ):
-            yield Requirement(sub, f"{what} of {repository}", _probe(**{sub: f"repo:{repository}:{context}"}))
+            yield Requirement(sub, f"{what} of {repository}", _probe(**{sub: f"repo:{concrete}:{other}"}))
 
 
-def _github_repositories(condition: object, sub: str) -> set[str]:
-    """The owner/name pairs the subject values name (wildcards kept)."""
-    found: set[str] = set()
-    for value in _subject_values(condition, sub):
-        parts = value.split(":")
-        if len(parts) >= 2 and parts[0] == "repo" and "/" in parts[1]:
-            found.add(parts[1])
-    return found
+def _concrete(pattern: str) -> str:
+    """A value a wildcard pattern matches, the wildcards standing for a name nobody uses."""
+    return pattern.replace("*", OTHER).replace("?", "z")
 
 
 def requirements(principal: str, condition: object) -> list[Requirement]:
@@ -125,27 +130,15 @@ def requirements(principal: str, condition: object) -> list[Requirement]:
         needs.append(Requirement(subject, "unauthenticated identities", _probe(**{subject: "unauthenticated"})))
     elif host == GITHUB:
         needs += list(_github_requirements(host, condition))
-    elif host.startswith("gitlab") or _names_gitlab_subject(condition, subject):
-        needs.append(
-            Requirement(
-                subject,
-                "any project's jobs",
-                _probe(**{subject: f"project_path:{OTHER}/{OTHER}:ref_type:branch:ref:main"}),
-            )
-        )
-        needs.append(
-            Requirement(
-                subject, "jobs on any ref", _probe(**{subject: f"project_path:{OTHER}:ref_type:branch:ref:{OTHER}"})
-            )
-        )
     else:
         needs.append(Requirement(subject, "tokens of any subject", _probe(**{subject: OTHER})))
         for pattern in sorted(_subject_values(condition, subject)):
             if any(c in pattern for c in "*?"):
-                # What a wildcard stands for is any subject the provider issues: another workspace,
-                # project, service account or user of the same issuer.
-                other = pattern.replace("*", OTHER).replace("?", "z")
-                needs.append(Requirement(subject, f"any subject matching {pattern!r}", _probe(**{subject: other})))
+                # What a wildcard stands for is any subject the provider issues: another project,
+                # workspace, service account or user of the same issuer.
+                needs.append(
+                    Requirement(subject, f"any subject matching {pattern!r}", _probe(**{subject: _concrete(pattern)}))
+                )
     return needs
 
 
@@ -160,10 +153,6 @@ def _subject_values(condition: object, subject: str) -> set[str]:
         if str(key).lower() == subject.lower()
         for v in string_list(values)
     }
-
-
-def _names_gitlab_subject(condition: object, subject: str) -> bool:
-    return any(v.startswith("project_path:") for v in _subject_values(condition, subject))
 
 
 def _federated(statement: Statement) -> list[str]:

@@ -21,6 +21,8 @@ CATEGORIES = (
     "4-iam",
     "5-public-invoke",
     "6-shipping",
+    "7-federated-trust",
+    "8-combined-principals",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
