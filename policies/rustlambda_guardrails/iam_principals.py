@@ -131,9 +131,12 @@ class Stack:
         document = managed_policies.document(arn)
         if document is not None:
             return f"AWS managed policy {managed_policies.name_of(arn)}", document, True
-        found = next((d for d in dependencies if d.urn in self.managed), None)
-        if found is None and not is_unknown(arn):
-            found = self.managed.get(f"name:{_last_segment(arn)}")
+        # By name where the ARN is known (a list of ARNs depends on all its policies); else the one
+        # stack policy the property was built from.
+        found = None if is_unknown(arn) else self.managed.get(f"name:{_last_segment(arn)}")
+        candidates = [d for d in dependencies if d.urn in self.managed]
+        if found is None and len(candidates) == 1:
+            found = candidates[0]
         if found is None:
             return None
         name_prop, document_prop = MANAGED[found.resource_type]
