@@ -23,6 +23,8 @@ CATEGORIES = (
     "6-shipping",
     "7-federated-trust",
     "8-combined-principals",
+    "9-condition-semantics",
+    "10-secret-routes",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
