@@ -25,6 +25,7 @@ CATEGORIES = (
     "8-combined-principals",
     "9-condition-semantics",
     "10-secret-routes",
+    "11-public-data-by-structure",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
