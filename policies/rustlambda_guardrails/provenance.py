@@ -24,6 +24,8 @@ nothing about whether the value is the cluster's endpoint or its master password
    - a value under a key that names an identifier or address (CLIENT_ID, KEY_ID, DB_HOST,
      QUEUE_URL), of a source that has such public outputs, is that output unless it has a known
      credential format;
+   - random bytes in hex or base64 from a source that generates its secret carry it, even at a
+     digest's length;
    - any other value (a random-looking token, a connection string, a blob) carries it.
    Values marked secret are lambda-function-no-secrets-in-env's to report.
 3. Unknown values (a preview, before the resources exist): when every source the environment
@@ -47,7 +49,7 @@ from .lambda_ import FUNCTION_TYPES, resource_function_name
 from .secret_detection import cannot_hold_secret
 from .secret_keys import names_identifier
 from .secret_markers import is_secret
-from .secret_values import credential_format
+from .secret_values import credential_format, is_key_material
 
 POLICY_NAME = "lambda-function-secret-provenance"
 MIN_SECRET = 4  # shorter held values are not looked for inside env values
@@ -158,6 +160,7 @@ class Secret:
     values: tuple[str, ...]  # held secret values the pack sees
     complete: bool  # whether `values` are all the secret there is (nothing generated, nothing unknown)
     public: bool  # whether the origin has outputs that carry no secret
+    generated: bool = False  # whether the secret is generated (random bytes, a password, a key)
 
 
 class Sources:
@@ -173,7 +176,7 @@ class Sources:
 
     def own(self, resource: PolicyResource) -> list[Secret]:
         if resource.resource_type in self.extra_types:
-            return [Secret(resource, "the secret its type holds (additionalSecretTypes)", (), False, True)]
+            return [Secret(resource, "the secret its type holds (additionalSecretTypes)", (), False, True, True)]
         kind = SOURCES.get(resource.resource_type)
         if kind is None:
             return []
@@ -189,7 +192,7 @@ class Sources:
         complete = not kind.generated and not any(is_unknown(s) or len(s) < MIN_SECRET for s in strings)
         what = kind.generated or f"its {' / '.join(kind.held)}"
         known = tuple(s for s in strings if len(s) >= MIN_SECRET and not is_unknown(s))
-        return [Secret(resource, what, known, complete, kind.public)]
+        return [Secret(resource, what, known, complete, kind.public, bool(kind.generated))]
 
     def of(self, resource: PolicyResource, seen: frozenset[str] = frozenset()) -> list[Secret]:
         """The secrets `resource`'s outputs may carry."""
@@ -215,6 +218,8 @@ def carries(key: str, value: str, secret: Secret) -> bool:
         return False
     if secret.public and names_identifier(key) and credential_format(key, value, guess=False) is None:
         return False  # an id, name or address of a source that has such outputs (a client id, a key id)
+    if secret.generated and is_key_material(value.strip()):
+        return True  # random bytes in hex or base64 are what a generator gives, even at a digest's length
     return not cannot_hold_secret(value)
 
 

@@ -26,6 +26,7 @@ CATEGORIES = (
     "9-condition-semantics",
     "10-secret-routes",
     "11-public-data-by-structure",
+    "12-provenance-by-output",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
