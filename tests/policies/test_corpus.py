@@ -27,6 +27,7 @@ CATEGORIES = (
     "10-secret-routes",
     "11-public-data-by-structure",
     "12-provenance-by-output",
+    "13-resource-forms",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
