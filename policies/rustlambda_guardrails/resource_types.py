@@ -275,3 +275,16 @@ def types_of(policy: str) -> frozenset[str]:
 
 def kind_tokens(*kinds: str) -> frozenset[str]:
     return frozenset().union(*(KINDS[kind].tokens() for kind in kinds))
+
+
+def markdown_table() -> str:
+    """The table as docs/policy-pack.md shows it (a test keeps the page in step with this module)."""
+    lines = [
+        "| Kind | pulumi-aws | aws-native | CloudFormation | Checks |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, kind in KINDS.items():
+        forms = [f"`{token}`" if token else "—" for token in (kind.aws, kind.native, kind.cfn)]
+        checks = ", ".join(f"`{p}`" for p, kinds in JUDGES.items() if name in kinds)
+        lines.append(f"| {name} | {' | '.join(forms)} | {checks} |")
+    return "\n".join(lines)

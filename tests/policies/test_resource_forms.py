@@ -14,9 +14,9 @@ import pytest
 from rustlambda_guardrails.cloudformation import FREE_FORM
 from rustlambda_guardrails.iam_documents import IDENTITY_POLICY_TYPES, RESOURCE_POLICY_PROPERTY
 from rustlambda_guardrails.pack import POLICIES, RESOURCE_POLICIES
-from rustlambda_guardrails.resource_types import JUDGES, KINDS, template_token
+from rustlambda_guardrails.resource_types import JUDGES, KINDS, markdown_table, template_token
 
-from offline.analyzer import PolicyPackClient
+from offline.analyzer import REPO_ROOT, PolicyPackClient
 from tests.policies.resources import ACCOUNT, archive, urn
 
 TEMPLATES = "cloudformation-template-resources"
@@ -319,3 +319,9 @@ def test_each_form_is_judged(pack: PolicyPackClient, all_samples: Samples, polic
     token = definition.forms()[form]
     found = pack.analyze(token, "sample", urn(token, "sample"), forms[form])
     assert any(d.policy_name == policy and d.enforcement_level == "mandatory" for d in found), found
+
+
+def test_the_docs_show_the_table_and_every_policy() -> None:
+    page = (REPO_ROOT / "docs" / "policy-pack.md").read_text()
+    assert markdown_table() in page
+    assert [p.name for p in POLICIES if f"`{p.name}`" not in page] == []
