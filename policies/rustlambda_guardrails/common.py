@@ -132,13 +132,14 @@ def string_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def string_list_property(default: Sequence[str], description: str) -> dict[str, Any]:
+    """A config property that is a list of strings."""
+    return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+
+
 def string_list_config(key: str, default: Sequence[str], description: str) -> PolicyConfigSchema:
     """The config schema of a policy whose one setting, `key`, is a list of strings."""
-    return PolicyConfigSchema(
-        properties={
-            key: {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
-        }
-    )
+    return PolicyConfigSchema(properties={key: string_list_property(default, description)})
 
 
 # --- exemptions -------------------------------------------------------------------------------------

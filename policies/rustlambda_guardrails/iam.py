@@ -25,6 +25,7 @@ from .common import (
     plain,
     quoted,
     string_list,
+    string_list_property,
 )
 from .conditions import admits
 from .iam_documents import (
@@ -351,12 +352,9 @@ no_admin_policies = ResourceValidationPolicy(
     ),
     validate=_validate_admin_policies,
     config_schema=exempt_config(
-        additionalDeniedPolicies={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "More AWS managed policy names (glob patterns) no principal may be given.",
-        }
+        additionalDeniedPolicies=string_list_property(
+            [], "More AWS managed policy names (glob patterns) no principal may be given."
+        )
     ),
     remediation_steps=(
         "Replace the managed policy with a customer policy naming exact actions and resources. A break-glass role "

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .common import contains_unknown, is_unknown, judged_at_update, string_list
+from pulumi_policy import ResourceValidationArgs
+
+from .common import contains_unknown, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .resource_types import types_of
 
 # Identity policies: resources with one document in a property (every form of resource_types'
 # document kinds; a test checks that each token of those kinds has its property here).
@@ -107,6 +110,16 @@ def resource_label(resource_type: str, props: Mapping[str, Any], name: str) -> s
         if isinstance(value, str) and value and not is_unknown(value):
             return value
     return name
+
+
+def judged_resource(args: ResourceValidationArgs, policy: str) -> tuple[Mapping[str, Any], str] | None:
+    """(plain properties, the resource's name for messages) of a resource `policy` judges (resource_types)
+    and its config does not exempt; None otherwise."""
+    if args.resource_type not in types_of(policy):
+        return None
+    props = plain(args.props)
+    name = resource_label(args.resource_type, props, args.name)
+    return None if is_exempt(args.get_config(), args.name, args.urn, name) else (props, name)
 
 
 def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, object]]:

@@ -32,6 +32,7 @@ from .common import (
     plain,
     string_list,
     string_list_config,
+    string_list_property,
 )
 from .iam_documents import is_unscoped
 from .resource_types import kind_tokens, types_of
@@ -111,14 +112,7 @@ function_runtime = ResourceValidationPolicy(
     description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
     validate=_validate_runtime,
     remediation_steps="Set runtime to provided.al2023 (Rust binaries named bootstrap); allowedRuntimes lists others.",
-    config_schema=exempt_config(
-        allowedRuntimes={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": list(DEFAULT_RUNTIMES),
-            "description": "Runtimes functions may use.",
-        }
-    ),
+    config_schema=exempt_config(allowedRuntimes=string_list_property(DEFAULT_RUNTIMES, "Runtimes functions may use.")),
 )
 
 
@@ -461,12 +455,9 @@ public_invoke = ResourceValidationPolicy(
     ),
     validate=_validate_public_invoke,
     config_schema=exempt_config(
-        allowedPublicFunctions={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Function names whose URLs may be public (auth NONE), as in lambda-function-url-auth.",
-        }
+        allowedPublicFunctions=string_list_property(
+            [], "Function names whose URLs may be public (auth NONE), as in lambda-function-url-auth."
+        )
     ),
     remediation_steps=(
         "Grant invoke to a named account or service principal, or narrow principal '*' with sourceAccount, sourceArn "

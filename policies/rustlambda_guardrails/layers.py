@@ -22,7 +22,17 @@ from pulumi_policy import (
 )
 
 from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
-from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, not_applicable, plain, string_list
+from .common import (
+    escape,
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    not_applicable,
+    plain,
+    string_list,
+    string_list_property,
+)
 from .lambda_ import (
     ARCHITECTURE,
     AWS_DEFAULT_ARCHITECTURE,
@@ -78,12 +88,9 @@ layer_compatibility = ResourceValidationPolicy(
     description="Checks whether every Lambda layer is declared compatible with arm64 and provided.al2023.",
     validate=_validate_layer,
     config_schema=exempt_config(
-        allowedRuntimes={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": list(DEFAULT_RUNTIMES),
-            "description": "Runtimes a layer must list at least one of in compatibleRuntimes.",
-        }
+        allowedRuntimes=string_list_property(
+            DEFAULT_RUNTIMES, "Runtimes a layer must list at least one of in compatibleRuntimes."
+        )
     ),
     remediation_steps="Build the layer for arm64 and set compatibleArchitectures ['arm64'] and compatibleRuntimes "
     "['provided.al2023'].",

@@ -11,7 +11,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .common import (
+    escape,
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    plain,
+    string_list,
+    string_list_property,
+)
 from .lambda_ import FUNCTION_TYPES, resource_function_name
 
 # The property that holds the log group's name, per provider (pulumi-aws also has namePrefix).
@@ -52,12 +61,9 @@ log_group_retention = ResourceValidationPolicy(
     validate=_validate_retention,
     remediation_steps="Set retentionInDays on the log group (e.g. 14, 30 or 90).",
     config_schema=exempt_config(
-        logGroupPrefixes={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": list(DEFAULT_PREFIXES),
-            "description": "Name prefixes of the log groups that must set retentionInDays.",
-        }
+        logGroupPrefixes=string_list_property(
+            DEFAULT_PREFIXES, "Name prefixes of the log groups that must set retentionInDays."
+        )
     ),
 )
 

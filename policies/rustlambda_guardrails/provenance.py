@@ -44,7 +44,16 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .common import (
+    escape,
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    plain,
+    string_list,
+    string_list_property,
+)
 from .lambda_ import FUNCTION_TYPES, resource_function_name
 from .secret_detection import cannot_hold_secret
 from .secret_keys import names_identifier
@@ -287,11 +296,6 @@ secret_provenance = StackValidationPolicy(
         "secret at runtime. A function reviewed otherwise is named in exemptResources."
     ),
     config_schema=exempt_config(
-        additionalSecretTypes={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "More resource type tokens whose outputs hold secret values.",
-        }
+        additionalSecretTypes=string_list_property([], "More resource type tokens whose outputs hold secret values.")
     ),
 )

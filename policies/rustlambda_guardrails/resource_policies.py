@@ -19,17 +19,16 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
 from .actors import OTHER_ACCOUNT_CALLER, OTHER_ACCOUNT_SERVICE
-from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .common import escape, exempt_config, is_unknown, judged_at_update, string_list
 from .conditions import admits, forces
 from .iam_documents import (
     LAYER_PERMISSION_TYPES,
     RESOURCE_POLICY_PROPERTY,
     Statement,
-    resource_label,
+    judged_resource,
     sentence,
     statements,
 )
-from .resource_types import types_of
 
 POLICY_NAME = "iam-resource-policy-no-public-principal"
 ACTORS = (OTHER_ACCOUNT_CALLER, OTHER_ACCOUNT_SERVICE)
@@ -85,12 +84,10 @@ def _open_statements(document: object, label: str, deferred: list[str]) -> list[
 
 
 def _validate_public_principals(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in types_of(POLICY_NAME):
+    judged = judged_resource(args, POLICY_NAME)
+    if judged is None:
         return
-    props = plain(args.props)
-    name = resource_label(args.resource_type, props, args.name)
-    if is_exempt(args.get_config(), args.name, args.urn, name):
-        return
+    props, name = judged
     if args.resource_type in LAYER_PERMISSION_TYPES:
         _judge_layer_permission(props, name, report_violation)
         return

@@ -20,10 +20,10 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import escape, exempt_config, is_exempt, is_unknown, plain
+from .common import escape, exempt_config, is_unknown
 from .env_secrets import in_template, setting_reason
-from .iam_documents import resource_label
-from .resource_types import kind_tokens, types_of
+from .iam_documents import judged_resource
+from .resource_types import kind_tokens
 
 POLICY_NAME = "config-no-plaintext-secrets"
 PARAMETERS = kind_tokens("parameter")
@@ -94,12 +94,10 @@ def _fix(resource_type: str) -> str:
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in types_of(POLICY_NAME):
+    judged = judged_resource(args, POLICY_NAME)
+    if judged is None:
         return
-    props = plain(args.props)
-    name = resource_label(args.resource_type, props, args.name)
-    if is_exempt(args.get_config(), args.name, args.urn, name):
-        return
+    props, name = judged
     for path, key, value in _settings(args.resource_type, props):
         if value is None or is_unknown(value):
             continue

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import escape, exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .common import escape, exempt_config, is_unknown, judged_at_update, string_list
 from .conditions import Probe, admits
-from .iam_documents import RESOURCE_POLICY_PROPERTY, Statement, resource_label, sentence, statements
-from .resource_types import types_of
+from .iam_documents import RESOURCE_POLICY_PROPERTY, Statement, judged_resource, sentence, statements
 
 POLICY_NAME = "iam-role-federated-trust"
 GITHUB = "token.actions.githubusercontent.com"
@@ -174,12 +173,10 @@ def open_claims(statement: Statement) -> list[tuple[str, Requirement]]:
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in types_of(POLICY_NAME):
+    judged = judged_resource(args, POLICY_NAME)
+    if judged is None:
         return
-    props = plain(args.props)
-    name = resource_label(args.resource_type, props, args.name)
-    if is_exempt(args.get_config(), args.name, args.urn, name):
-        return
+    props, name = judged
     prop, kind = RESOURCE_POLICY_PROPERTY[args.resource_type]
     deferred: list[str] = []
     for statement in statements(f"{kind} ({prop})", props.get(prop), deferred):

@@ -31,7 +31,7 @@ FEDERATED = {
     ],
 }
 # Identity documents that each IAM document check blocks.
-DOCUMENTS = {
+DOCUMENTS: dict[str, dict[str, Any]] = {
     "iam-policy-no-wildcard-actions": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
     "iam-policy-resource-scope": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]},
     "iam-policy-privilege-escalation": {
