@@ -61,7 +61,7 @@ def contains_unknown(value: object) -> bool:
 
 # Per thread, the plain copy of the last proxies copied: every policy of the pack copies the same
 # request's properties (one proxy per request, secret_markers), so the copy is made once.
-_copies = IdCache(max_entries=1024)
+_copies = IdCache(max_entries=4096)
 
 
 def plain(value: Any) -> Any:

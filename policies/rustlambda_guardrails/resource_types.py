@@ -11,6 +11,7 @@ when a check is declared on a kind without a violating case for each of its form
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -268,11 +269,13 @@ JUDGES["iam-policy-resource-scope"] = JUDGES["iam-policy-no-wildcard-actions"]
 JUDGES["iam-policy-privilege-escalation"] = JUDGES["iam-policy-no-wildcard-actions"]
 
 
+@cache
 def types_of(policy: str) -> frozenset[str]:
     """Every type token (all forms) of the kinds `policy` judges."""
     return frozenset().union(*(KINDS[kind].tokens() for kind in JUDGES[policy]))
 
 
+@cache
 def kind_tokens(*kinds: str) -> frozenset[str]:
     return frozenset().union(*(KINDS[kind].tokens() for kind in kinds))
 
