@@ -200,7 +200,7 @@ AUTONAMED = {
 }
 
 
-def created_at_preview(type_: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+def created_at_preview(type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
     """The outputs of a resource being created, as the engine knows them at preview: the inputs
     (the provider echoes them) and the name it autonames from them; every output AWS computes (ARNs,
     ids, URLs, versions, a name AWS derives from a prefix) is unknown until the resource exists.
@@ -210,8 +210,8 @@ def created_at_preview(type_: str, inputs: dict[str, Any], outputs: dict[str, An
     reports as unknown or known case by case."""
     known = dict(inputs)
     autonamed = AUTONAMED.get(type_)
-    if autonamed is not None and autonamed not in inputs and autonamed in outputs:
-        known[autonamed] = outputs[autonamed]
+    if autonamed is not None and autonamed not in inputs:
+        known[autonamed] = outputs.get(autonamed, name)
     return {**{key: UNKNOWN for key in outputs if key not in known}, **known}
 
 
@@ -240,7 +240,8 @@ class ProgramMocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if self.new_stack and args.custom and settings.is_dry_run():
             inputs = with_unknown_sentinels(args.inputs)
-            return "", created_at_preview(args.typ, inputs, computed_outputs(self.world, args.typ, args.name, inputs))
+            outputs = computed_outputs(self.world, args.typ, args.name, inputs)
+            return "", created_at_preview(args.typ, args.name, inputs, outputs)
         return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs)
 
     def call(self, args: mocks.MockCallArgs) -> Any:

@@ -98,12 +98,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Why a value is unknown, and how a program gets it judged in the preview instead.
+UNKNOWN_AT_PREVIEW = (
+    "(unknown during preview: an output of a resource being created; built from names, the account and the "
+    "region, which a preview knows, it would be judged in the preview)"
+)
+
+
 def judged_at_update(what: str) -> NoReturn:
     """Defers the rest of a policy's judgement: the pack reports it as an advisory diagnostic ("can't
     run policy ... during preview: <what> ..."), never as a pass, and the engine runs the policy again
     at update with every value known."""
     error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
-    error.message = f"{what} can only be judged at update (unknown during preview)"
+    error.message = f"{what} can only be judged at update {UNKNOWN_AT_PREVIEW}"
     raise error
 
 

@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from offline.analyzer import PolicyPackClient, StackResource
-from tests.policies.resources import ACCOUNT, FUNCTION, NATIVE_FUNCTION, UNKNOWN, escape, triples, urn
+from tests.policies.resources import (
+    ACCOUNT,
+    FUNCTION,
+    NATIVE_FUNCTION,
+    UNKNOWN,
+    UNKNOWN_AT_PREVIEW,
+    escape,
+    triples,
+    urn,
+)
 
 PROVENANCE = "lambda-function-secret-provenance"
 # Fabricated values, assembled here so that no credential-shaped literal sits in the file.
@@ -156,7 +165,7 @@ def test_unknown_values_at_preview(pack: PolicyPackClient) -> None:
         (
             PROVENANCE,
             f"can't run policy '{PROVENANCE}' from policy pack 'rustlambda-guardrails@v0.3.0' during preview: "
-            "environment.variables.VALUE of function bad can only be judged at update (unknown during preview)",
+            "environment.variables.VALUE of function bad can only be judged at update " + UNKNOWN_AT_PREVIEW,
             "advisory",
         )
     ]
