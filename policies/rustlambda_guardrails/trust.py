@@ -24,6 +24,7 @@ role (AWS's own SAML trust policies check `SAML:aud` alone).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -154,9 +155,21 @@ def _subject_values(condition: object, subject: str) -> set[str]:
     }
 
 
+# Actions that assume a role with a federated token (a statement granting only sts:TagSession or
+# sts:SetSourceIdentity assumes nothing).
+ASSUMING = ("sts:assumerolewithwebidentity", "sts:assumerolewithsaml")
+
+
+def _assumes(statement: Statement) -> bool:
+    if statement.body.get("NotAction") is not None:
+        return True
+    patterns = [a.lower() for a in statement.strings("Action")]
+    return any(fnmatch.fnmatchcase(action, pattern) for action in ASSUMING for pattern in patterns)
+
+
 def _federated(statement: Statement) -> list[str]:
     principal = statement.body.get("Principal")
-    if not isinstance(principal, dict):
+    if not isinstance(principal, dict) or not _assumes(statement):
         return []
     return [p for p in string_list(principal.get("Federated")) if not is_unknown(p)]
 
