@@ -329,7 +329,8 @@ def _validate_function_url(args: ResourceValidationArgs, report_violation: Repor
     if args.resource_type not in types_of("lambda-function-url-auth"):
         return
     props = plain(args.props)
-    auth_property = next((p for p in FUNCTION_URL_AUTH_PROPERTIES if p in props), FUNCTION_URL_AUTH_PROPERTIES[0])
+    # aws-native (and CloudFormation) spell it authType, pulumi-aws authorizationType.
+    auth_property = FUNCTION_URL_AUTH_PROPERTIES[1 if args.resource_type.startswith("aws-native:") else 0]
     auth = props.get(auth_property)
     if is_unknown(auth):
         judged_at_update(f"the function URL's {auth_property}")
