@@ -39,7 +39,7 @@ operator_boundary = account_id.apply(lambda account: operator_boundary_arn(accou
 
 build = WorkspaceBuild("functions", WorkspaceBuildArgs(PROJECT_DIR, settings.open_telemetry.cargo_features))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
-buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, contracts=contracts, tags=tags))
+buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, account_id=account_id, contracts=contracts, tags=tags))
 secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}
 secrets = Secrets("secrets", SecretsArgs(prefix, secret_values, settings.secret_kms_key_arn, tags=tags))
 topic = AlarmTopic("alarms", AlarmTopicArgs(f"{prefix}-alarms", settings.alarms.topic_arn, tags))

@@ -1,24 +1,28 @@
 """Buckets: the S3 buckets the function contracts declare, one per bucket name, all private.
 
 Each bucket blocks every kind of public access, enforces bucket-owner object ownership (no ACLs),
-and encrypts objects at rest (SSE-S3). Bucket names are
-auto-named by Pulumi from the logical name, so they are globally unique per stack.
+and encrypts objects at rest (SSE-S3). Each is named `<project>-<stack>-<bucket>-<account id>`
+(model.naming.bucket_name): globally unique, and known at preview, so the statements and documents
+built from it are too (an AWS-generated suffix would be known only once the bucket exists).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import pulumi
 import pulumi_aws as aws
 
+from model import naming
 from model.contract import FunctionContract, declared_buckets
 
 
 @dataclass(frozen=True)
 class BucketsArgs:
     name_prefix: str
+    account_id: pulumi.Input[str]
     contracts: Sequence[FunctionContract]
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -32,9 +36,10 @@ class Buckets(pulumi.ComponentResource):
         for bucket_name in declared_buckets(args.contracts):
             logical = f"{name}-{bucket_name}"
             child = pulumi.ResourceOptions(parent=self)
-            bucket = aws.s3.Bucket(
-                logical, bucket_prefix=f"{args.name_prefix}-{bucket_name}-"[:37], tags=dict(args.tags), opts=child
+            physical = pulumi.Output.from_input(args.account_id).apply(
+                partial(naming.bucket_name, args.name_prefix, bucket_name)
             )
+            bucket = aws.s3.Bucket(logical, bucket=physical, tags=dict(args.tags), opts=child)
             aws.s3.BucketPublicAccessBlock(
                 f"{logical}-public-access",
                 bucket=bucket.id,

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 
 from components.alias import InvokeTarget, LiveAlias, LiveAliasArgs
 from components.build import Artifact
-from model import iam
+from model import arns, iam
 from model.naming import role_name
 from model.stack_config import FunctionSettings
 from release.alias_state import AliasState
@@ -46,6 +46,7 @@ class RustFunctionArgs:
     # Memory, timeout, concurrency, log level, placement: the contract with the stack's overrides.
     settings: FunctionSettings
     account_id: pulumi.Input[str]
+    region: pulumi.Input[str]
     # The stack's permissions boundary (ci_access/): every role the stack creates carries it.
     permissions_boundary: pulumi.Input[str]
     log_retention_days: int
@@ -117,8 +118,13 @@ class RustFunction(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=child,
         )
+        # Built from the group's name (known at preview), not its ARN output (known once it exists), so that
+        # a preview's policy pack judges the document.
+        log_group_arn = pulumi.Output.all(args.region, args.account_id, self.log_group.name).apply(
+            lambda v: arns.log_group_arn(str(v[0]), str(v[1]), str(v[2]))
+        )
         statements: list[pulumi.Input[iam.Statement]] = [
-            self.log_group.arn.apply(iam.log_statement),
+            log_group_arn.apply(iam.log_statement),
             *args.statements,
         ]
         if args.tracing:
@@ -131,7 +137,7 @@ class RustFunction(pulumi.ComponentResource):
             )
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-policy",
-            role=self.role.id,
+            role=self.role.name,
             policy=pulumi.Output.all(*statements).apply(iam.document),
             opts=child,
         )

@@ -13,7 +13,7 @@ once by the program and passed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -27,7 +27,7 @@ from components.function import RustFunction, RustFunctionArgs
 from components.release import Release, ReleaseArgs
 from components.triggers import trigger_kind
 from components.triggers.base import SharedResources, TriggerScope
-from model import iam
+from model import arns, iam
 from model.contract import FunctionContract
 from model.naming import function_name
 from model.stack_config import FunctionSettings, StackSettings
@@ -67,6 +67,7 @@ class LambdaService(pulumi.ComponentResource):
                 artifact=args.artifact,
                 settings=args.function,
                 account_id=shared.account_id,
+                region=shared.region,
                 permissions_boundary=shared.permissions_boundary,
                 log_retention_days=stack.log_retention_days,
                 tracing=tracing,
@@ -146,23 +147,36 @@ def collector_statements(stack: StackSettings, tracing: bool) -> list[pulumi.Inp
 def contract_statements(
     contract: FunctionContract, shared: SharedResources, kms_key_arn: str | None
 ) -> list[pulumi.Input[iam.Statement]]:
-    """The statements the contract's tables, buckets and secrets imply, each on an exact ARN."""
+    """The statements the contract's tables, buckets and secrets imply, each on an exact ARN, built
+    from the resource's name, account and region (model.arns), which a preview knows."""
     statements: list[pulumi.Input[iam.Statement]] = []
     for table in contract.tables:
-        arn = shared.tables[table.name].arn
+        arn = shared_arn(shared, shared.tables[table.name].name, arns.table_arn)
         statements.append(arn.apply(partial(iam.table_statement, table.name, actions=table.actions)))
     for bucket in contract.buckets:
-        arn = shared.buckets[bucket.name].arn
+        arn = shared_arn(
+            shared, shared.buckets[bucket.name].bucket, lambda region, _, name: arns.bucket_arn(region, name)
+        )
         statements.append(
             arn.apply(partial(iam.bucket_statement, bucket.name, actions=bucket.actions, prefix=bucket.prefix))
         )
     for secret in contract.secrets:
-        statements.append(shared.secrets[secret.name].arn.apply(partial(iam.secret_statement, secret.name)))
+        arn = shared_arn(shared, shared.secrets[secret.name].name, arns.secret_arn)
+        statements.append(arn.apply(partial(iam.secret_statement, secret.name)))
     if contract.secrets and kms_key_arn:
         statements.append(
             pulumi.Output.from_input(shared.region).apply(partial(iam.kms_decrypt_statement, kms_key_arn))
         )
     return statements
+
+
+def shared_arn(
+    shared: SharedResources, name: pulumi.Input[str], build: Callable[[str, str, str], str]
+) -> pulumi.Output[str]:
+    """An ARN from a resource's name and the stack's region and account: `build(region, account, name)`."""
+    return pulumi.Output.all(shared.region, shared.account_id, name).apply(
+        lambda v: build(str(v[0]), str(v[1]), str(v[2]))
+    )
 
 
 def contract_environment(contract: FunctionContract, shared: SharedResources) -> dict[str, pulumi.Input[str]]:

@@ -59,3 +59,22 @@ def codedeploy_role_name(project: str, stack: str) -> str:
 
 def codedeploy_role_arn(account_id: str, project: str, stack: str) -> str:
     return f"arn:aws:iam::{account_id}:role/{codedeploy_role_name(project, stack)}"
+
+
+# S3 bucket names: 3-63 characters, lowercase letters, digits, hyphens and dots, globally unique.
+MAX_BUCKET_NAME = 63
+ACCOUNT_ID_LENGTH = 12
+
+
+def bucket_name(prefix: str, bucket: str, account_id: str) -> str:
+    """`<project>-<stack>-<bucket>-<account>`: the account id makes the name globally unique without
+    a random suffix, so the name (and every ARN and document built from it) is known at preview.
+    Raises ValueError when it cannot fit S3's 63 characters."""
+    name = f"{prefix}-{bucket}-{account_id}"
+    longest = len(prefix) + len(bucket) + 2 + ACCOUNT_ID_LENGTH
+    if longest > MAX_BUCKET_NAME:
+        raise ValueError(
+            f"the bucket name {prefix}-{bucket}-<account id> has {longest} characters, and S3 allows "
+            f"{MAX_BUCKET_NAME}: shorten the project, stack or bucket name"
+        )
+    return name

@@ -29,10 +29,11 @@ from typing import Any
 import pulumi
 import yaml  # PyYAML comes with the Pulumi SDK
 from google.protobuf import json_format
+from pulumi.output import Unknown
 from pulumi.runtime import mocks, settings
 
 from offline.deployed import Deployed
-from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE
+from offline.plan import ARCHIVE_SIG, SECRET_SIGNATURE, UNKNOWN
 from release import alias_state
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -186,12 +187,67 @@ class UnansweredInvoke(RuntimeError):
     """The program called an invoke the mock engine has no answer for."""
 
 
+# Names the provider generates from inputs when the program sets none (pulumi-aws autonaming, in its
+# Check step): known at preview, unlike the outputs AWS computes. The mock's stand-in is the
+# resource's name (the real provider appends a random suffix).
+AUTONAMED = {
+    "aws:iam/role:Role": "name",
+    "aws:iam/policy:Policy": "name",
+    "aws:sqs/queue:Queue": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:lambda/function:Function": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:cloudwatch/eventRule:EventRule": "name",
+    "aws:dynamodb/table:Table": "name",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:lambda/capacityProvider:CapacityProvider": "name",
+}
+
+
+def created_at_preview(type_: str, name: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs of a resource being created, as the engine knows them at preview: the inputs
+    (the provider echoes them) and the name it autonames from them; every output AWS computes (ARNs,
+    ids, URLs, versions, a name AWS derives from a prefix) is unknown until the resource exists.
+
+    Omits: provider defaults of optional inputs (known at preview for a real provider, absent here
+    as they are from the inputs), and outputs a provider can compute from inputs alone but still
+    reports as unknown or known case by case."""
+    known = dict(inputs)
+    autonamed = AUTONAMED.get(type_)
+    if autonamed is not None and autonamed not in inputs:
+        known[autonamed] = outputs.get(autonamed, name)
+    return {**{key: UNKNOWN for key in outputs if key not in known}, **known}
+
+
+def with_unknown_sentinels(inputs: Any) -> Any:
+    """Inputs with each unknown value (an Output not known at preview, which the SDK hands the mocks
+    as `Unknown`) as the wire's unknown sentinel, which the SDK reads back as unknown."""
+    if isinstance(inputs, Unknown):
+        return UNKNOWN
+    if isinstance(inputs, dict):
+        return {k: with_unknown_sentinels(v) for k, v in inputs.items()}
+    if isinstance(inputs, list):
+        return [with_unknown_sentinels(v) for v in inputs]
+    return inputs
+
+
 class ProgramMocks(mocks.Mocks):
-    def __init__(self, world: World, preview: bool = True) -> None:
+    """Answers the program's registrations and invokes. `preview` false is an update: versions are
+    numbered and recorded in the world's deployed state. With `new_stack`, a preview sees what the
+    real engine sees for a stack that does not exist yet: every resource is being created, so the
+    outputs AWS computes are unknown (`created_at_preview`) and so is each resource's id; invokes
+    (account, region) still answer, as they run at preview."""
+
+    def __init__(self, world: World, preview: bool = True, new_stack: bool = False) -> None:
         self.world = world
         self.preview = preview
+        self.new_stack = new_stack
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if self.new_stack and args.custom and settings.is_dry_run():
+            inputs = with_unknown_sentinels(args.inputs)
+            outputs = computed_outputs(self.world, args.typ, args.name, inputs, self.preview)
+            return "", created_at_preview(args.typ, args.name, inputs, outputs)
         return f"{args.name}-id", computed_outputs(self.world, args.typ, args.name, args.inputs, self.preview)
 
     def call(self, args: mocks.MockCallArgs) -> Any:
@@ -339,21 +395,24 @@ def run_callable(
     preview: bool = True,
     project: str | None = None,
     deployed: Deployed | None = None,
+    new_stack: bool = False,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs `program` as a Pulumi program once; returns its registrations and stack outputs.
     `config` holds namespaced keys; structured values are sent as JSON, as the CLI does. `project`
     is the Pulumi project the program runs as (default: the repository's, from its Pulumi.yaml).
     The mock engine's account and region come from the config (world_of); `deployed` is what AWS
-    holds from earlier runs, which an update (`preview` false) changes in place."""
+    holds from earlier runs, which an update (`preview` false) changes in place. `new_stack` previews
+    a stack that does not exist yet, with the unknowns the real engine has (ProgramMocks)."""
     world = world_of(config, deployed)
     # The loop first: set_mocks registers the root stack on the current event loop.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = RecordingMonitor(ProgramMocks(world, preview))
+    mocks_ = ProgramMocks(world, preview, new_stack)
+    monitor = RecordingMonitor(mocks_)
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     pulumi.runtime.set_all_config(wire_config, secret_keys=[])
     project_name = project or str(project_file(REPO_ROOT)["name"])
-    mocks.set_mocks(ProgramMocks(world, preview), project=project_name, stack=stack, preview=preview, monitor=monitor)
+    mocks.set_mocks(mocks_, project=project_name, stack=stack, preview=preview, monitor=monitor)
     # set_mocks opens a root stack of its own; run_in_stack opens the one the program's
     # exports land on, as the CLI's entry point does.
     settings.set_root_resource(None)  # type: ignore[arg-type]  # None clears it
@@ -365,7 +424,12 @@ def run_callable(
 
 
 def run_program(
-    project_dir: Path, stack: str, config: dict[str, Any], preview: bool = True, deployed: Deployed | None = None
+    project_dir: Path,
+    stack: str,
+    config: dict[str, Any],
+    preview: bool = True,
+    deployed: Deployed | None = None,
+    new_stack: bool = False,
 ) -> tuple[list[Registration], dict[str, Any]]:
     """Runs the project's `__main__.py` (from the project directory, as the CLI would), as the
     project its Pulumi.yaml names, after the CLI's checks of its config."""
@@ -375,7 +439,9 @@ def run_program(
         os.chdir(project_dir)
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_callable(program, stack, config, preview, str(project_file(project_dir)["name"]), deployed)
+    return run_callable(
+        program, stack, config, preview, str(project_file(project_dir)["name"]), deployed, new_stack
+    )
 
 
 def main() -> int:
@@ -396,13 +462,20 @@ def main() -> int:
         help="what AWS holds from earlier runs (offline/deployed.py); an `up` writes it back. Default: nothing "
         "deployed yet",
     )
+    parser.add_argument(
+        "--new-stack",
+        action="store_true",
+        help="preview a stack that does not exist yet: outputs AWS computes are unknown, as in a real preview",
+    )
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
     config = stack_config(project_dir, args.stack)
     if args.config_json:
         config.update(json.loads(args.config_json))
     deployed = Deployed.read(args.state) if args.state else Deployed()
-    registrations, outputs = run_program(project_dir, args.stack, config, args.mode == "preview", deployed)
+    registrations, outputs = run_program(
+        project_dir, args.stack, config, args.mode == "preview", deployed, new_stack=args.new_stack
+    )
     if args.state and args.mode == "up":
         deployed.write(args.state)
     Path(args.out).write_text(

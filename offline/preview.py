@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,23 +61,34 @@ def offline_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[
 
 def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diagnostic]:
     """Analyze per resource and one AnalyzeStack; the pack runs in the project directory, as the
-    engine runs it, so it can read the function archives."""
+    engine runs it, so it can read the function archives. A resource policy's diagnostic names no
+    resource on the wire (the engine knows which resource it analyzed): it gets that resource's URN."""
     diagnostics: list[Diagnostic] = []
     with PolicyPackClient(project_dir / "policies", cwd=project_dir) as pack:
         pack.configure({})
         for r in registrations:
             if r["custom"]:
-                diagnostics += pack.analyze(r["type"], r["name"], r["urn"], r["inputs"])
+                found = pack.analyze(r["type"], r["name"], r["urn"], r["inputs"])
+                diagnostics += [d if d.urn else replace(d, urn=r["urn"]) for d in found]
         diagnostics += pack.analyze_stack(registrations_to_resources(registrations))
     return diagnostics
 
 
+# The advisory the pack reports for a check it could not run because a value is unknown at preview.
+NOT_JUDGED = "can't run policy"
+
+
 def format_report(diagnostics: list[Diagnostic]) -> str:
+    """Each diagnostic with its resource's name, then how many checks a preview could not judge."""
     if not diagnostics:
         return "Policy report: no violations."
     lines = ["Policy report:"]
     for d in sorted(diagnostics, key=lambda d: (d.enforcement_level, d.policy_name, d.urn)):
-        lines.append(f"  [{d.enforcement_level}] {d.policy_name}: {d.urn.split('::')[-1]}: {d.message}")
+        resource = d.urn.split("::")[-1] if d.urn else "(stack)"
+        lines.append(f"  [{d.enforcement_level}] {d.policy_name}: {resource}: {d.violation}")
+    unjudged = [d for d in diagnostics if NOT_JUDGED in d.violation]
+    if unjudged:
+        lines.append(f"  {len(unjudged)} checks could not be judged at preview (values unknown until update).")
     return "\n".join(lines)
 
 
@@ -99,6 +110,12 @@ def main() -> int:
         help="preview (what the provider cannot know yet is unknown), or up: as an update registers it, "
         "writing --state back",
     )
+    parser.add_argument(
+        "--new-stack",
+        action="store_true",
+        help="preview as for a stack that does not exist yet: outputs AWS computes are unknown, as the real "
+        "engine has them in a first preview (the policy report shows what such a preview judges)",
+    )
     cost.add_cloudwatch_option(parser)
     args = parser.parse_args()
     project_dir = args.project_dir.resolve()
@@ -109,7 +126,9 @@ def main() -> int:
         log(f"{key} is a secret set per stack (pulumi config set --secret): using a placeholder")
     log(f"running the program for stack {args.stack!r} under the mock engine (the build runs first)")
     deployed = Deployed.read(args.state) if args.state else Deployed()
-    raw, outputs = run_program(project_dir, args.stack, config, args.mode == "preview", deployed)
+    raw, outputs = run_program(
+        project_dir, args.stack, config, args.mode == "preview", deployed, new_stack=args.new_stack
+    )
     if args.state and args.mode == "up":
         deployed.write(args.state)
     registrations = [asdict(r) for r in raw]

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 from components.alias import InvokeTarget
 from components.codedeploy import CodeDeployApplication
 from components.queues import WorkQueue, WorkQueueArgs
-from model import iam
+from model import arns, iam
 from model.stack_config import FunctionSettings, StackSettings
 
 SpecT_contra = TypeVar("SpecT_contra", contravariant=True)
@@ -71,6 +71,14 @@ def async_failure_queue(scope: TriggerScope) -> WorkQueue:
         f"{scope.name}-failures",
         WorkQueueArgs(queue_name=f"{scope.function_name}-failures", tags=scope.stack.tags),
         scope.child,
+    )
+
+
+def known_queue_arn(scope: TriggerScope, name: pulumi.Input[str]) -> pulumi.Output[str]:
+    """A queue's ARN from its name, the stack's region and account (model.arns): known at preview,
+    unlike the queue's `arn` output."""
+    return pulumi.Output.all(scope.shared.region, scope.shared.account_id, name).apply(
+        lambda v: arns.queue_arn(str(v[0]), str(v[1]), str(v[2]))
     )
 
 

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components.alias import InvokeTarget
 from components.queues import WorkQueue, WorkQueueArgs
-from components.triggers.base import TriggerPlan, TriggerScope
+from components.triggers.base import TriggerPlan, TriggerScope, known_queue_arn
 from model import iam
 from model.contract import SqsTrigger
 
@@ -70,11 +70,15 @@ class SqsKind:
             scope.child,
         )
 
+        # From the queue's name (known at preview), so that a preview's policy pack judges the statement
+        # and the mapping.
+        queue_arn = known_queue_arn(scope, queue.queue.name)
+
         def attach(target: InvokeTarget) -> Mapping[str, pulumi.Output[str]]:
             SqsEventSource(
                 f"{scope.name}-sqs",
                 SqsEventSourceArgs(
-                    queue_arn=queue.queue.arn,
+                    queue_arn=queue_arn,
                     target_arn=target.arn,
                     batch_size=trigger.batch_size,
                     maximum_batching_window_seconds=trigger.maximum_batching_window_seconds,
@@ -84,7 +88,7 @@ class SqsKind:
             return {"queueUrls": queue.queue.url}
 
         return TriggerPlan(
-            statements=[queue.queue.arn.apply(iam.queue_consumer_statement)],
+            statements=[queue_arn.apply(iam.queue_consumer_statement)],
             failure_queue_names=[queue.dead_letter.name] if queue.dead_letter is not None else [],
             source_queue_names=[queue.queue.name],
             attach=attach,

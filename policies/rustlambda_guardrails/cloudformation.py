@@ -18,6 +18,7 @@ template resource with this policy's exemptResources, by stack name or `<stack>/
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,11 +32,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .common import exempt_config, is_exempt, is_unknown, judged_at_update, plain
+from .resource_types import template_token, types_of
 from .secret_markers import SecretStr
 
-STACK_TYPES = frozenset(
-    {"aws:cloudformation/stack:Stack", "aws-native:cloudformation:Stack", "aws:cloudformation/stackSet:StackSet"}
-)
 SAM_TYPES = {
     "AWS::Serverless::Function": "aws-native:lambda:Function",
     "AWS::Serverless::LayerVersion": "aws-native:lambda:LayerVersion",
@@ -44,8 +43,9 @@ SAM_TYPES = {
 SAM_PROPERTIES = {"ContentUri": "Content", "CodeUri": "Code", "InlineCode": "Code", "LayerName": "LayerName"}
 # Maps whose keys are data (env var names, tags) or documents in IAM's own PascalCase: kept as they are.
 FREE_FORM = frozenset(
-    {"Variables", "Tags", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "ResourcePolicy",
-     "RepositoryPolicyText", "Policy", "Parameters", "Metadata"}
+    {"Variables", "StageVariables", "Tags", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy",
+     "ResourcePolicy", "RepositoryPolicyText", "Policy", "FileSystemPolicy", "AccessPolicy", "InlinePolicy",
+     "Parameters", "Metadata", "HeaderParameters", "QueryStringParameters"}
 )  # fmt: skip
 
 
@@ -54,6 +54,9 @@ class _TemplateNotApplicable(Exception):
 
 
 class _TemplateArgs(ResourceValidationArgs):
+    # CloudFormation resolves dynamic references ({{resolve:...}}) in template resources.
+    in_template = True
+
     def not_applicable(self, reason: str | None = None) -> None:
         raise _TemplateNotApplicable(reason)
 
@@ -157,9 +160,8 @@ def template_resources(template: Mapping[str, Any], given: Mapping[str, Any]) ->
             properties = {SAM_PROPERTIES.get(k, k): v for k, v in properties.items()}
             if "ImageUri" in properties:
                 properties["Code"] = {"ImageUri": properties.pop("ImageUri")}
-        elif cfn_type.startswith("AWS::") and cfn_type.count("::") == 2:
-            _, service, kind = cfn_type.split("::")
-            token = f"aws-native:{service.lower()}:{kind}"
+        elif (cfn_type.startswith("AWS::") and cfn_type.count("::") == 2) or cfn_type.startswith("Custom::"):
+            token = template_token(cfn_type)
         else:
             continue
         found.append((str(logical_id), cfn_type, token, resolver.value(properties)))
@@ -187,7 +189,7 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
     checks = [p for p in nested if isinstance(p, ResourceValidationPolicy)]
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in STACK_TYPES:
+        if args.resource_type not in types_of("cloudformation-template-resources"):
             return
         props = plain(args.props)
         stack = props.get("name") or props.get("stackName") or args.name
@@ -206,7 +208,9 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
             where = f"Stack {stack}, template resource {logical_id} ({cfn_type})"
             nested_args = _TemplateArgs(token, properties, f"{args.urn}/{logical_id}", logical_id, args.opts, None, {})
             for check in checks:
-                _run(check, nested_args, _prefixed(report_violation, f"{where}, {check.name}: "))
+                _run(
+                    check, nested_args, _prefixed(report_violation, f"{where}, {check.name}: ", f"{stack}/{logical_id}")
+                )
 
     return ResourceValidationPolicy(
         name="cloudformation-template-resources",
@@ -222,9 +226,14 @@ def template_policy(nested: Sequence[Policy]) -> ResourceValidationPolicy:
     )
 
 
-def _prefixed(report_violation: ReportViolation, prefix: str) -> ReportViolation:
+# The nested policy's own escape names its config, which does not reach template resources.
+NESTED_ESCAPE = re.compile(r" (?:If it is intended|If the value is no secret), [^.]*'[^']*'[^.]*\.$")
+
+
+def _prefixed(report_violation: ReportViolation, prefix: str, exempt_as: str) -> ReportViolation:
     def report(message: str, urn: str | None = None) -> None:
-        report_violation(prefix + message, None)
+        escape = f" If it is intended, add {exempt_as!r} to cloudformation-template-resources' exemptResources."
+        report_violation(prefix + NESTED_ESCAPE.sub("", message) + escape, None)
 
     return report
 

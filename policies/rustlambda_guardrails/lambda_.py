@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -23,6 +22,7 @@ from pulumi_policy import (
 
 from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
 from .common import (
+    escape,
     exempt_config,
     is_exempt,
     is_unknown,
@@ -32,22 +32,17 @@ from .common import (
     plain,
     string_list,
     string_list_config,
+    string_list_property,
 )
 from .iam_documents import is_unscoped
+from .resource_types import kind_tokens, types_of
 
-FUNCTION_TYPES = frozenset({"aws:lambda/function:Function", "aws-native:lambda:Function"})
-CAPACITY_PROVIDER_TYPES = frozenset(
-    {"aws:lambda/capacityProvider:CapacityProvider", "aws-native:lambda:CapacityProvider"}
-)
-PERMISSION_TYPES = frozenset({"aws:lambda/permission:Permission", "aws-native:lambda:Permission"})
-EVENT_SOURCE_MAPPING_TYPES = frozenset(
-    {"aws:lambda/eventSourceMapping:EventSourceMapping", "aws-native:lambda:EventSourceMapping"}
-)
-# The URL resource and the property holding its auth type, per provider.
-FUNCTION_URL_AUTH_PROPERTY = {
-    "aws:lambda/functionUrl:FunctionUrl": "authorizationType",
-    "aws-native:lambda:Url": "authType",
-}
+FUNCTION_TYPES = kind_tokens("function")
+CAPACITY_PROVIDER_TYPES = kind_tokens("capacity provider")
+PERMISSION_TYPES = kind_tokens("permission")
+EVENT_SOURCE_MAPPING_TYPES = kind_tokens("event source mapping")
+# The property holding a function URL's auth type, per provider (pulumi-aws, then aws-native).
+FUNCTION_URL_AUTH_PROPERTIES = ("authorizationType", "authType")
 
 DEFAULT_RUNTIMES = ["provided.al2023"]
 ARCHITECTURE = "arm64"
@@ -100,12 +95,16 @@ def _validate_runtime(args: ResourceValidationArgs, report_violation: ReportViol
     allowed = string_list(args.get_config().get("allowedRuntimes", DEFAULT_RUNTIMES))
     runtime = props.get("runtime")
     name = function_name(args, props)
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
     if is_unknown(runtime):
         judged_at_update(f"the runtime of function {name}")
     if not runtime:
-        report_violation(f"Function {name} sets no runtime: set runtime to {one_of(allowed)}.", None)
+        report_violation(f"Function {name} sets no runtime: set runtime to {one_of(allowed)}.{escape(name)}", None)
     elif runtime not in allowed:
-        report_violation(f"Function {name} uses the runtime {runtime!r}: set runtime to {one_of(allowed)}.", None)
+        report_violation(
+            f"Function {name} uses the runtime {runtime!r}: set runtime to {one_of(allowed)}.{escape(name)}", None
+        )
 
 
 function_runtime = ResourceValidationPolicy(
@@ -113,7 +112,7 @@ function_runtime = ResourceValidationPolicy(
     description="Checks whether every Lambda function uses an allowed runtime (Rust runs on provided.al2023).",
     validate=_validate_runtime,
     remediation_steps="Set runtime to provided.al2023 (Rust binaries named bootstrap); allowedRuntimes lists others.",
-    config_schema=string_list_config("allowedRuntimes", DEFAULT_RUNTIMES, "Runtimes functions may use."),
+    config_schema=exempt_config(allowedRuntimes=string_list_property(DEFAULT_RUNTIMES, "Runtimes functions may use.")),
 )
 
 
@@ -125,16 +124,20 @@ def _validate_architecture(args: ResourceValidationArgs, report_violation: Repor
         return
     props = plain(args.props)
     name = function_name(args, props)
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
     architectures = _architectures(props, f"function {name}")
     if not architectures:
         report_violation(
             f"Function {name} sets no architectures, so AWS runs it on {AWS_DEFAULT_ARCHITECTURE}: "
-            f"set architectures to [{ARCHITECTURE!r}].",
+            f"set architectures to [{ARCHITECTURE!r}].{escape(name)}",
             None,
         )
     elif architectures != [ARCHITECTURE]:
         report_violation(
-            f"Function {name} has architectures {architectures!r}: set architectures to [{ARCHITECTURE!r}].", None
+            f"Function {name} has architectures {architectures!r}: set architectures to [{ARCHITECTURE!r}]."
+            f"{escape(name)}",
+            None,
         )
 
 
@@ -142,6 +145,7 @@ function_architecture = ResourceValidationPolicy(
     name="lambda-function-architecture",
     description="Checks whether every Lambda function runs on arm64 (AWS's default when none is set is x86_64).",
     validate=_validate_architecture,
+    config_schema=exempt_config(),
     remediation_steps="Set architectures to ['arm64'] and build with cargo lambda build --arm64.",
 )
 
@@ -154,6 +158,8 @@ def _validate_capacity_provider(args: ResourceValidationArgs, report_violation: 
         return
     props = plain(args.props)
     name = props.get("name") or props.get("capacityProviderName") or args.name
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
     requirements = props.get("instanceRequirements")
     if is_unknown(requirements):
         judged_at_update(f"the instance requirements of capacity provider {name}")
@@ -167,13 +173,14 @@ def _validate_capacity_provider(args: ResourceValidationArgs, report_violation: 
     if not architectures:
         report_violation(
             f"Capacity provider {name} sets no instance architectures, so AWS launches "
-            f"{AWS_DEFAULT_ARCHITECTURE} instances: set instanceRequirements architectures to [{ARCHITECTURE!r}].",
+            f"{AWS_DEFAULT_ARCHITECTURE} instances: set instanceRequirements architectures to [{ARCHITECTURE!r}]."
+            f"{escape(str(name))}",
             None,
         )
     elif set(architectures) != {ARCHITECTURE}:
         report_violation(
             f"Capacity provider {name} allows {architectures!r} instances: "
-            f"set instanceRequirements architectures to [{ARCHITECTURE!r}].",
+            f"set instanceRequirements architectures to [{ARCHITECTURE!r}].{escape(str(name))}",
             None,
         )
 
@@ -182,6 +189,7 @@ capacity_provider_architecture = ResourceValidationPolicy(
     name="lambda-capacity-provider-architecture",
     description="Checks whether every Lambda Managed Instances capacity provider requires arm64 instances.",
     validate=_validate_capacity_provider,
+    config_schema=exempt_config(),
     remediation_steps="Set the capacity provider's instanceRequirements architectures to ['arm64'].",
 )
 
@@ -208,10 +216,12 @@ def elf_architecture(head: bytes) -> str | None:
 
 
 def _validate_code_architecture(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in FUNCTION_TYPES:
+    if args.resource_type not in types_of("lambda-function-code-architecture"):
         return
     props = plain(args.props)
     name = function_name(args, props)
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
     code = props.get("code")
     if _is_image(props) or code is None or isinstance(code, Mapping):
         # aws-native's `code` is CloudFormation's (S3 object, image, inline text): nothing local.
@@ -227,7 +237,7 @@ def _validate_code_architecture(args: ResourceValidationArgs, report_violation: 
     if head is None:
         report_violation(
             f"The code of function {name} ({source}) has no bootstrap at its root: package the Rust binary "
-            "as an executable named bootstrap at the root of the archive.",
+            f"as an executable named bootstrap at the root of the archive.{escape(name)}",
             None,
         )
         return
@@ -238,7 +248,7 @@ def _validate_code_architecture(args: ResourceValidationArgs, report_violation: 
         target = RUST_TARGETS.get(declared, declared)
         report_violation(
             f"The bootstrap of function {name} ({source}) is built for {built}, but the function runs on "
-            f"{declared}: build it for {target} (or set architectures to match the binary).",
+            f"{declared}: build it for {target} (or set architectures to match the binary).{escape(name)}",
             None,
         )
 
@@ -251,7 +261,7 @@ function_code_architecture = ResourceValidationPolicy(
     ),
     validate=_validate_code_architecture,
     remediation_steps="Build the bootstrap for the declared architecture (aarch64-unknown-linux-gnu for arm64).",
-    config_schema=PolicyConfigSchema(properties={"projectDir": PROJECT_DIR_PROPERTY}),
+    config_schema=exempt_config(projectDir=PROJECT_DIR_PROPERTY),
 )
 
 
@@ -274,18 +284,20 @@ def _validate_permission(args: ResourceValidationArgs, report_violation: ReportV
         return
     function = props.get("function") or props.get("functionName")
     target = args.name if not isinstance(function, str) or is_unknown(function) else function
+    if is_exempt(args.get_config(), args.name, args.urn):
+        return
     service = principal.removesuffix(".amazonaws.com")
     if not _is_set(props.get("sourceArn")):
         report_violation(
             f"Permission {args.name} lets {principal} invoke {target} on behalf of any {service} resource, in any "
-            f"account: set sourceArn to the ARN of the resource that invokes the function.",
+            f"account: set sourceArn to the ARN of the resource that invokes the function.{escape(args.name)}",
             None,
         )
     if principal == "s3.amazonaws.com" and not _is_set(props.get("sourceAccount")):
         report_violation(
             f"Permission {args.name} lets s3.amazonaws.com invoke {target} without a sourceAccount, and bucket ARNs "
             "carry no account id, so a bucket of that name in another account could invoke it: set sourceAccount "
-            "to the bucket owner's account id.",
+            f"to the bucket owner's account id.{escape(args.name)}",
             None,
         )
 
@@ -297,6 +309,7 @@ permission_source_arn = ResourceValidationPolicy(
         "(and, for S3, its source account)."
     ),
     validate=_validate_permission,
+    config_schema=exempt_config(),
     remediation_steps="Set sourceArn to the invoking resource's ARN (and sourceAccount for S3).",
 )
 
@@ -313,10 +326,11 @@ def _plain_function_name(reference: str) -> str:
 
 
 def _validate_function_url(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    auth_property = FUNCTION_URL_AUTH_PROPERTY.get(args.resource_type)
-    if auth_property is None:
+    if args.resource_type not in types_of("lambda-function-url-auth"):
         return
     props = plain(args.props)
+    # aws-native (and CloudFormation) spell it authType, pulumi-aws authorizationType.
+    auth_property = FUNCTION_URL_AUTH_PROPERTIES[1 if args.resource_type.startswith("aws-native:") else 0]
     auth = props.get(auth_property)
     if is_unknown(auth):
         judged_at_update(f"the function URL's {auth_property}")
@@ -370,12 +384,12 @@ def _validate_event_source_mapping(args: ResourceValidationArgs, report_violatio
     response_types = props.get("functionResponseTypes")
     if is_unknown(response_types):
         judged_at_update("the event source mapping's functionResponseTypes")
-    if "ReportBatchItemFailures" in string_list(response_types):
+    if "ReportBatchItemFailures" in string_list(response_types) or is_exempt(args.get_config(), args.name, args.urn):
         return
     report_violation(
         f"SQS event source mapping {args.name} does not report batch item failures, so one failed message makes "
         "Lambda retry the whole batch: set functionResponseTypes to ['ReportBatchItemFailures'] and return the "
-        "failed message ids.",
+        f"failed message ids.{escape(args.name)}",
         None,
     )
 
@@ -384,6 +398,7 @@ event_source_mapping_batch_failures = ResourceValidationPolicy(
     name="lambda-event-source-mapping-batch-failures",
     description="Checks whether every SQS event source mapping reports batch item failures.",
     validate=_validate_event_source_mapping,
+    config_schema=exempt_config(),
     remediation_steps="Set functionResponseTypes to ['ReportBatchItemFailures'] and return the failed message ids.",
 )
 
@@ -419,15 +434,16 @@ def _validate_public_invoke(args: ResourceValidationArgs, report_violation: Repo
         if target in string_list(args.get_config().get("allowedPublicFunctions", [])):
             return
         who = "anyone on the internet (through its function URL)"
-        fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public"
+        fix = f"require AWS_IAM on the URL, or add {target!r} to allowedPublicFunctions if it is meant to be public."
     else:
         if is_exempt(args.get_config(), args.name, args.urn, target):
             return
         who = "any AWS principal of any account" + (" (through its AWS_IAM function URL)" if via_url else "")
-        fix = "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId"
+        fix = "name the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId."
+        fix += escape(target)
     report_violation(
         f"Permission {args.name} lets {who} invoke {target} (principal '*', action {action!r}, no sourceArn, "
-        f"sourceAccount or principalOrgId): {fix}.",
+        f"sourceAccount or principalOrgId): {fix}",
         None,
     )
 
@@ -440,12 +456,9 @@ public_invoke = ResourceValidationPolicy(
     ),
     validate=_validate_public_invoke,
     config_schema=exempt_config(
-        allowedPublicFunctions={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Function names whose URLs may be public (auth NONE), as in lambda-function-url-auth.",
-        }
+        allowedPublicFunctions=string_list_property(
+            [], "Function names whose URLs may be public (auth NONE), as in lambda-function-url-auth."
+        )
     ),
     remediation_steps=(
         "Grant invoke to a named account or service principal, or narrow principal '*' with sourceAccount, sourceArn "

@@ -22,7 +22,17 @@ from pulumi_policy import (
 )
 
 from .archives import PROJECT_DIR_PROPERTY, Unreadable, project_dir, read_members
-from .common import exempt_config, is_exempt, is_unknown, judged_at_update, not_applicable, plain, string_list
+from .common import (
+    escape,
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    not_applicable,
+    plain,
+    string_list,
+    string_list_property,
+)
 from .lambda_ import (
     ARCHITECTURE,
     AWS_DEFAULT_ARCHITECTURE,
@@ -31,10 +41,11 @@ from .lambda_ import (
     function_name,
     resource_function_name,
 )
+from .resource_types import kind_tokens, types_of
 from .secret_detection import find_secret
 from .secret_values import credential_format, is_public_by_design
 
-LAYER_TYPES = frozenset({"aws:lambda/layerVersion:LayerVersion", "aws-native:lambda:LayerVersion"})
+LAYER_TYPES = kind_tokens("layer")
 
 
 def layer_name(props: Mapping[str, Any], fallback: str) -> str:
@@ -60,13 +71,15 @@ def _validate_layer(args: ResourceValidationArgs, report_violation: ReportViolat
         declared = f"declares {string_list(architectures)!r}" if architectures else "declares no architectures"
         report_violation(
             f"Layer {name} (compatibleArchitectures) {declared}, so it is not built for arm64: build it for arm64 and "
-            f"set compatibleArchitectures to [{ARCHITECTURE!r}].",
+            f"set compatibleArchitectures to [{ARCHITECTURE!r}].{escape(name)}",
             None,
         )
     if not set(string_list(runtimes)) & set(allowed_runtimes):
         declared = f"declares {string_list(runtimes)!r}" if runtimes else "declares no runtimes"
         report_violation(
-            f"Layer {name} (compatibleRuntimes) {declared}: set compatibleRuntimes to {allowed_runtimes!r}.", None
+            f"Layer {name} (compatibleRuntimes) {declared}: set compatibleRuntimes to {allowed_runtimes!r}."
+            f"{escape(name)}",
+            None,
         )
 
 
@@ -75,12 +88,9 @@ layer_compatibility = ResourceValidationPolicy(
     description="Checks whether every Lambda layer is declared compatible with arm64 and provided.al2023.",
     validate=_validate_layer,
     config_schema=exempt_config(
-        allowedRuntimes={
-            "type": "array",
-            "items": {"type": "string"},
-            "default": list(DEFAULT_RUNTIMES),
-            "description": "Runtimes a layer must list at least one of in compatibleRuntimes.",
-        }
+        allowedRuntimes=string_list_property(
+            DEFAULT_RUNTIMES, "Runtimes a layer must list at least one of in compatibleRuntimes."
+        )
     ),
     remediation_steps="Build the layer for arm64 and set compatibleArchitectures ['arm64'] and compatibleRuntimes "
     "['provided.al2023'].",
@@ -112,7 +122,7 @@ def _validate_function_layers(args: StackValidationArgs, report_violation: Repor
                 report_violation(
                     f"Function {name} runs on {architecture} but its layer {layer_name(layer_props, layer.name)} "
                     f"(layers) is built for {string_list(compatible)!r}, so the function would mix architectures: "
-                    f"use a layer built for {architecture}.",
+                    f"use a layer built for {architecture}.{escape(name)}",
                     function.urn,
                 )
 
@@ -170,7 +180,7 @@ def credential_file_reason(member: str, data: bytes) -> str | None:
 
 
 def _validate_archive(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in LAYER_TYPES and args.resource_type not in FUNCTION_TYPES:
+    if args.resource_type not in types_of("lambda-archive-no-credential-files"):
         return
     props = plain(args.props)
     is_layer = args.resource_type in LAYER_TYPES
@@ -191,7 +201,7 @@ def _validate_archive(args: ResourceValidationArgs, report_violation: ReportViol
     for member, reason in found:
         report_violation(
             f"{what} {name} (code: {source}) contains {member}, which holds {reason}: remove it from the archive, "
-            "store the secret in Secrets Manager and read it at runtime by its ARN.",
+            f"store the secret in Secrets Manager and read it at runtime by its ARN.{escape(name)}",
             None,
         )
 

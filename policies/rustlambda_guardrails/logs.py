@@ -11,7 +11,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .common import exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list, string_list_config
+from .common import (
+    escape,
+    exempt_config,
+    is_exempt,
+    is_unknown,
+    judged_at_update,
+    plain,
+    string_list,
+    string_list_property,
+)
 from .lambda_ import FUNCTION_TYPES, resource_function_name
 
 # The property that holds the log group's name, per provider (pulumi-aws also has namePrefix).
@@ -36,10 +45,12 @@ def _validate_retention(args: ResourceValidationArgs, report_violation: ReportVi
     if is_unknown(name):
         judged_at_update(f"the name of log group {args.name}")
     prefixes = string_list(args.get_config().get("logGroupPrefixes", DEFAULT_PREFIXES))
+    if is_exempt(args.get_config(), args.name, args.urn, name):
+        return
     if any(str(name).startswith(prefix) for prefix in prefixes):
         report_violation(
             f"Log group {name} sets no retentionInDays, so CloudWatch keeps its logs forever: set retentionInDays "
-            "(e.g. 14, 30 or 90).",
+            f"(e.g. 14, 30 or 90).{escape(str(name))}",
             None,
         )
 
@@ -49,8 +60,10 @@ log_group_retention = ResourceValidationPolicy(
     description="Checks whether every Lambda function's log group sets a retention period.",
     validate=_validate_retention,
     remediation_steps="Set retentionInDays on the log group (e.g. 14, 30 or 90).",
-    config_schema=string_list_config(
-        "logGroupPrefixes", DEFAULT_PREFIXES, "Name prefixes of the log groups that must set retentionInDays."
+    config_schema=exempt_config(
+        logGroupPrefixes=string_list_property(
+            DEFAULT_PREFIXES, "Name prefixes of the log groups that must set retentionInDays."
+        )
     ),
 )
 
@@ -90,7 +103,7 @@ def _validate_function_groups(args: StackValidationArgs, report_violation: Repor
             report_violation(
                 f"Function {name} logs to {_group_name(group) or group.name} (loggingConfig.logGroup), which sets no "
                 "retentionInDays, so CloudWatch keeps its logs forever: set retentionInDays on that log group "
-                "(e.g. 14, 30 or 90).",
+                f"(e.g. 14, 30 or 90).{escape(name)}",
                 function.urn,
             )
 

@@ -1,13 +1,13 @@
-"""Trust policies and resource policies (buckets, queues, topics, secrets, keys, repositories,
-layers) open to everyone: `Principal: "*"`, `{"AWS": "*"}`, an account wildcard, or `NotPrincipal`
-with Allow, without a condition that narrows who can call.
-
-A condition narrows when a positive operator (StringEquals, ArnLike, IpAddress, ...) pins a key that
-names the caller or its origin (aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn,
-aws:SourceAccount, aws:SourceVpce, aws:SourceIp, ...) to values that are not all wildcards. An
-`...IfExists` operator does not narrow (a caller without the key passes). A Deny statement for
-everyone with a negated operator on such a key (`Deny` unless `aws:PrincipalOrgID` is ours) narrows
-the Allow statements whose actions it covers.
+"""Trust policies and resource policies (buckets, queues, topics, secrets, keys, repositories, REST
+APIs, log destinations, file systems, backup vaults, layers) open to everyone: `Principal: "*"`,
+`{"AWS": "*"}`, an account wildcard, or `NotPrincipal` with Allow, unless the conditions stop the
+actor this policy is about: a principal of another account and organization, calling directly or
+through an AWS service acting for a resource it owns (actors.py). Whether a condition stops it is
+the condition evaluator's answer (conditions.py), so operators mean what AWS makes them mean:
+`StringEquals aws:PrincipalOrgID` stops it, `...IfExists` and negated operators on an Allow do not,
+`arn:aws:s3:::*` as a source ARN does not (the attacker owns a bucket too), and a Deny for everyone
+that the actor's request meets (`Deny` unless `aws:PrincipalOrgID` is ours) closes the Allow
+statements whose actions it covers.
 """
 
 from __future__ import annotations
@@ -18,19 +18,20 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import exempt_config, is_exempt, is_unknown, judged_at_update, plain, string_list
-from .iam_documents import RESOURCE_POLICY_PROPERTY, Statement, resource_label, sentence, statements
+from .actors import OTHER_ACCOUNT_CALLER, OTHER_ACCOUNT_SERVICE
+from .common import escape, exempt_config, is_unknown, judged_at_update, string_list
+from .conditions import admits, forces
+from .iam_documents import (
+    LAYER_PERMISSION_TYPES,
+    RESOURCE_POLICY_PROPERTY,
+    Statement,
+    judged_resource,
+    sentence,
+    statements,
+)
 
-NARROWING_KEYS = frozenset(
-    {
-        "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
-        "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgid", "aws:sourceorgpaths",
-        "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip", "aws:userid", "aws:principalservicename",
-        "kms:calleraccount", "lambda:functionarn",
-    }
-)  # fmt: skip
-POSITIVE_OPERATORS = ("stringequals", "stringlike", "arnequals", "arnlike", "ipaddress", "stringequalsignorecase")
-NEGATED_OPERATORS = ("stringnotequals", "stringnotlike", "arnnotequals", "arnnotlike", "notipaddress")
+POLICY_NAME = "iam-resource-policy-no-public-principal"
+ACTORS = (OTHER_ACCOUNT_CALLER, OTHER_ACCOUNT_SERVICE)
 
 
 def _principal_is_everyone(statement: Statement) -> str | None:
@@ -48,20 +49,10 @@ def _principal_is_everyone(statement: Statement) -> str | None:
     return None
 
 
-def _narrowing(statement: Statement, operators: tuple[str, ...]) -> bool:
+def _lets_in(statement: Statement) -> bool:
+    """Whether the statement's conditions let an actor of another account through."""
     condition = statement.body.get("Condition")
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, block in condition.items():
-        op = str(operator).lower()
-        base = op.split(":")[-1]
-        if not isinstance(block, Mapping) or base.endswith("ifexists") or base not in operators:
-            continue
-        for key, values in block.items():
-            pinned = [v for v in string_list(values) if v.strip("*?") != ""]
-            if str(key).lower() in NARROWING_KEYS and pinned:
-                return True
-    return False
+    return any(admits(condition, actor) for actor in ACTORS)
 
 
 def _covers(deny: Statement, actions: list[str]) -> bool:
@@ -71,44 +62,49 @@ def _covers(deny: Statement, actions: list[str]) -> bool:
 
 def _open_statements(document: object, label: str, deferred: list[str]) -> list[tuple[Statement, str]]:
     found = list(statements(label, document, deferred))
-    guards = [s for s in found if s.effect == "Deny" and _principal_is_everyone(s) and _narrowing(s, NEGATED_OPERATORS)]
+    guards = [s for s in found if s.effect == "Deny" and _principal_is_everyone(s)]
     opened: list[tuple[Statement, str]] = []
     for statement in found:
         if statement.effect != "Allow":
             continue
         how = _principal_is_everyone(statement)
-        if how is None or _narrowing(statement, POSITIVE_OPERATORS):
+        if how is None or not _lets_in(statement):
             continue
-        if any(_covers(guard, statement.strings("Action")) for guard in guards):
+        condition = statement.body.get("Condition")
+        # Closed when, for every actor this statement lets in, a Deny that always applies to it covers its actions.
+        if all(
+            any(forces(guard.body.get("Condition"), actor) and _covers(guard, statement.strings("Action"))
+                for guard in guards)
+            for actor in ACTORS
+            if admits(condition, actor)
+        ):  # fmt: skip
             continue
         opened.append((statement, how))
     return opened
 
 
 def _validate_public_principals(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    guarded = RESOURCE_POLICY_PROPERTY.get(args.resource_type)
-    if guarded is None:
+    judged = judged_resource(args, POLICY_NAME)
+    if judged is None:
         return
-    prop, kind = guarded
-    props = plain(args.props)
-    name = resource_label(args.resource_type, props, args.name)
-    if is_exempt(args.get_config(), args.name, args.urn, name):
-        return
-    if args.resource_type == "aws:lambda/layerVersionPermission:LayerVersionPermission":
+    props, name = judged
+    if args.resource_type in LAYER_PERMISSION_TYPES:
         _judge_layer_permission(props, name, report_violation)
         return
+    prop, kind = RESOURCE_POLICY_PROPERTY[args.resource_type]
     deferred: list[str] = []
     for statement, how in _open_statements(props.get(prop), f"{kind} ({prop})", deferred):
         actions = statement.strings("Action") or ["(NotAction)"]
         fix = (
             "name the trusted principals (an account, role or service) instead"
             if kind == "trust policy"
-            else "name the principals that need access, or add a condition on aws:PrincipalOrgID, "
-            "aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount"
+            else "name the principals that need access, or add a condition with a positive operator (StringEquals, "
+            "ArnEquals; not ...IfExists) on aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or "
+            "aws:SourceAccount"
         )
         report_violation(
             f"{sentence(statement.label)} of {name} allows {', '.join(actions)} to everyone ({how}) with no condition "
-            f"that narrows who can call: {fix}.",
+            f"that keeps out principals of other accounts: {fix}.{escape(name)}",
             None,
         )
     if deferred:
@@ -122,13 +118,13 @@ def _judge_layer_permission(props: Mapping[str, Any], name: str, report_violatio
     if principal == "*" and not props.get("organizationId"):
         report_violation(
             f"Layer permission {name} lets every AWS account use the layer (principal '*' without organizationId): "
-            "set principal to an account id, or set organizationId.",
+            f"set principal to an account id, or set organizationId.{escape(name)}",
             None,
         )
 
 
 public_principals = ResourceValidationPolicy(
-    name="iam-resource-policy-no-public-principal",
+    name=POLICY_NAME,
     description=(
         "Checks whether trust policies and resource policies (buckets, queues, topics, secrets, keys, repositories, "
         "layers) allow everyone ('*') without a condition that narrows who can call."

@@ -43,10 +43,11 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
+from .public_values import decode_base64
 from .secret_keys import (
     is_secret_sounding,
     names_hash,
@@ -71,6 +72,7 @@ from .secret_values import (
     credential_format,
     credential_in_name,
     high_entropy,
+    is_generated_name,
     is_key_material,
     is_otp_seed,
     is_plain_setting,
@@ -81,7 +83,7 @@ from .secret_values import (
     reads_as_words,
 )
 
-__all__ = ["STORE", "Finding", "find_secret", "is_secret_sounding"]
+__all__ = ["STORE", "Finding", "cannot_hold_secret", "find_secret", "is_secret_sounding"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,12 @@ CONN_STRING_SECRET = re.compile(
     r"(?:^|[;\s])(?:password|pwd|accountkey|sharedaccesskey|sharedsecret)\s*=\s*([^;\s]+)",
     re.IGNORECASE,
 )
+# Oracle's EZConnect and `user:password@host` without a scheme (`scott/tiger@db:1521/orcl`).
+USER_PASSWORD_AT_HOST = re.compile(r"^[A-Za-z0-9_.$#-]{1,64}[/:]([^\s@/:]{3,})@[A-Za-z0-9.-]+(?::\d+)?(?:/\S*)?$")
+# JDBC URLs put a subprotocol before the URL (`jdbc:postgresql://...`, `jdbc:oracle:thin:@...`).
+JDBC_PREFIX = re.compile(r"^jdbc:(?:[a-z0-9]+:)*(?=[a-z][a-z0-9+.-]*://|[^/]*@)", re.IGNORECASE)
+# Text a base64, hex or percent encoding may hide: worth decoding when it has a container's marks.
+STRUCTURED = re.compile(r"[=:{]")
 # key=value pairs in dotenv blobs, query-like strings and libpq DSNs (`host=db password=...`).
 PAIR = re.compile(
     r"""(?:^|[;&,\s])(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*("[^"]*"|'[^']*'|[^;&,\s]+)""", re.MULTILINE
@@ -186,8 +194,14 @@ def judge(key: str, text: str, depth: int) -> str | None:
 
 
 def _container_reason(key: str, text: str, depth: int) -> str | None:
+    jdbc = JDBC_PREFIX.match(text)
+    if jdbc is not None:
+        text = text[jdbc.end() :]
     if URL.match(text):
         return _url_reason(text, depth)
+    at_host = USER_PASSWORD_AT_HOST.match(text)
+    if at_host is not None and not PLACEHOLDER.match(at_host.group(1)):
+        return f"the value is a connection string with an embedded password (user/password@host): {STRIP_PASSWORD}"
     if AUTH_HEADER.match(text):
         return f"the value is an HTTP Authorization header with credentials: {STORE}"
     if text[:1] in "[{":
@@ -213,7 +227,62 @@ def _container_reason(key: str, text: str, depth: int) -> str | None:
         flag = _argument_with_secret(text, depth)
         if flag is not None:
             return f"the value is a command line with a plaintext credential in {flag}: {STORE}"
+    return _encoded_reason(key, text, depth)
+
+
+def _encoded_reason(key: str, text: str, depth: int) -> str | None:
+    """A credential under one layer of base64, hex or percent encoding (`user:password` in base64,
+    a JSON document in base64, `password%3D...`)."""
+    for encoding, decoded in _decodings(text):
+        if decoded == text or not STRUCTURED.search(decoded):
+            continue
+        if BASIC_CREDENTIALS.match(decoded) and not PLACEHOLDER.match(decoded.partition(":")[2]):
+            return f"the value is {encoding} of user:password (HTTP Basic credentials): {STORE}"
+        reason = judge(key, decoded, depth + 1)
+        if reason is not None:
+            return f"the value is {encoding} of a credential ({reason.split(':')[0].removeprefix('the value is ')})" + (
+                f": {STORE}"
+            )
     return None
+
+
+# `user:password` as HTTP Basic sends it (base64 of it is a Basic credential).
+BASIC_CREDENTIALS = re.compile(r"^[^\s:/@.]{1,64}:(?!\d+$)[^\s:]{3,}$")
+
+
+def _decodings(text: str) -> Iterator[tuple[str, str]]:
+    if "%" in text:
+        yield "percent-encoding", unquote(text)
+    if HEX.match(text) and len(text) % 2 == 0 and len(text) >= 16:
+        decoded = bytes.fromhex(text).decode("utf-8", errors="replace")
+        if decoded.isprintable():
+            yield "hex", decoded
+    if len(text) >= 12 and BASE64_TEXT.match(text) and not HEX.match(text):
+        data = decode_base64(text)
+        if data is not None:
+            decoded = data.decode("utf-8", errors="replace")
+            if "\ufffd" not in decoded and (decoded.isprintable() or decoded.strip().isprintable()):
+                yield "base64", decoded.strip()
+
+
+def cannot_hold_secret(value: str) -> bool:
+    """Whether a value, by its shape, cannot be a generated or held secret: empty, a number, boolean
+    or duration, an ARN, a host name or e-mail address, a URL without credentials, a name or path
+    that reads as words (generated physical names included), an id, public data by its structure
+    (public keys, certificates, fingerprints, ciphertext)."""
+    text = value.strip()
+    if not text or is_plain_setting(text) or ARN.match(text) or is_public_by_design(text):
+        return True
+    if URL.match(text):
+        return _url_reason(text, 0) is None
+    if EMAIL.match(text) or is_reference(text) or is_public_identifier(text):
+        return True
+    segments = [s for s in re.split(r"[/:]", text) if s]
+    return bool(segments) and all(reads_as_words(s) or is_generated_name(s) or NUMBER.match(s) for s in segments)
+
+
+EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/_-]+={0,2}$")
 
 
 def _url_reason(text: str, depth: int) -> str | None:

@@ -30,11 +30,20 @@ SECRET_NOUNS = frozenset(
     {
         "password", "passwd", "pwd", "pw", "pass", "passphrase", "passcode", "pin", "secret", "secrets", "token",
         "credential", "credentials", "creds", "cred", "apikey", "privatekey", "secretkey", "accesskey", "authkey",
-        "contrasena", "pat",
+        "contrasena", "pat", "pswd", "pword", "passw", "privkey", "bearer", "signingsecret",
+        # The word in other languages teams name settings in (German, Portuguese, Dutch, Polish, Italian,
+        # Finnish, Swedish, Norwegian, Danish, Turkish, Czech, Hungarian; French's abbreviation).
+        "passwort", "kennwort", "senha", "wachtwoord", "haslo", "parola", "salasana", "losenord", "passord",
+        "adgangskode", "sifre", "heslo", "jelszo", "mdp",
     }
 )  # fmt: skip
-# Glued spellings (PGPASSWORD, AUTHTOKEN, XAPIKEY, MYSQLPWD) end with one of these.
-SECRET_SUFFIXES = ("password", "passwd", "secret", "token", "apikey", "privatekey", "secretkey", "passphrase", "pwd")
+# Glued spellings (PGPASSWORD, AUTHTOKEN, XAPIKEY, MYSQLPWD, DBPASSWORT) end with one of these.
+SECRET_SUFFIXES = (
+    "password", "passwd", "secret", "token", "apikey", "privatekey", "secretkey", "passphrase", "pwd", "passwort",
+    "kennwort", "wachtwoord",
+)  # fmt: skip
+# Secret nouns written as several words (French "mot de passe", Spanish and Catalan "contraseña").
+SPLIT_SECRET_NOUNS = (("mot", "de", "passe"), ("contra", "sena"), ("contra", "senya"))
 # Compounds written as two words in camelCase or snake_case (PassWord, Api_Key).
 COMPOUNDS = frozenset(
     {"password", "passphrase", "passcode", "apikey", "privatekey", "secretkey", "accesskey", "authkey", "sitekey",
@@ -108,6 +117,8 @@ def key_words(key: str) -> tuple[str, ...]:
 
 def _is_secret_noun(words: tuple[str, ...], i: int) -> bool:
     word = words[i]
+    if any(words[max(0, i - len(split) + 1) : i + 1] == split for split in SPLIT_SECRET_NOUNS):
+        return True
     if word in {"key", "token"} and i > 0 and words[i - 1] in PUBLIC_QUALIFIERS:
         return False
     if word in SECRET_NOUNS or word.endswith(SECRET_SUFFIXES):

@@ -39,6 +39,8 @@ from detect_secrets.plugins.square_oauth import SquareOAuthDetector
 from detect_secrets.plugins.stripe import StripeDetector
 from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 
+from .public_values import base64_private_key, is_digest, public_structure
+
 STORE = "store it in Secrets Manager and pass its ARN in the env var instead"
 USE_ROLE = (
     "remove it and let the function use its execution role (or store it in Secrets Manager and pass its ARN in the "
@@ -116,8 +118,6 @@ PUBLIC_BY_DESIGN = re.compile(r"^(?:pk_(?:live|test)_[0-9A-Za-z]{10,}|pk\.eyJ[A-
 # PrivateKeyDetector lists fixed headers and misses PKCS#8 "ENCRYPTED PRIVATE KEY" and other
 # variants; any PEM header naming a private key is one.
 PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
-PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
-PEM_PUBLIC_LABELS = frozenset({"PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE", "X509 CRL", "PGP PUBLIC KEY BLOCK"})
 # A PEM file is often base64-encoded once more to fit on one line; "LS0tLS1CRUdJTi" is "-----BEGIN".
 BASE64_PEM_PREFIX = "LS0tLS1CRUdJTi"
 
@@ -200,6 +200,8 @@ def credential_format(key: str, text: str, guess: bool = True) -> str | None:
         return "a PEM private key"
     if text.startswith(BASE64_PEM_PREFIX) and PEM_PRIVATE.search(b64decode(text)):
         return "a base64-encoded PEM private key"
+    if len(text) >= 64 and base64_private_key(text):
+        return "a DER private key in base64"
     return None
 
 
@@ -214,11 +216,9 @@ def credential_in_name(key: str) -> str | None:
 
 
 def is_public_by_design(text: str) -> bool:
-    """Publishable keys and PEM documents holding only public keys or certificates."""
-    if PUBLIC_BY_DESIGN.match(text):
-        return True
-    labels = PEM_BLOCK.findall(text)
-    return bool(labels) and all(label in PEM_PUBLIC_LABELS for label in labels)
+    """Publishable keys, and public data by its structure: public keys and certificates (PEM, DER
+    in base64, SSH, JWK), KMS ciphertext (public_values)."""
+    return bool(PUBLIC_BY_DESIGN.match(text)) or public_structure(text) is not None
 
 
 def b64decode(text: str) -> str:
@@ -274,7 +274,7 @@ def is_public_identifier(text: str) -> bool:
     algo, _, digest = text.partition(":")
     if digest and algo.lower() in {"sha1", "sha256", "sha384", "sha512", "md5"} and HEX.match(digest):
         return True
-    if HEX.match(text) and len(text) in DIGEST_HEX_LENGTHS:
+    if is_digest(text):
         return True
     return bool(TYPED_ID.match(text)) or is_generated_name(text)
 

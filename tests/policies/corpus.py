@@ -28,6 +28,9 @@ like a real credential to a scanner and every run sees the same bytes:
     "{{pem:LABEL}}"          a PEM block labelled LABEL around filler
     "{{jwt}}"                an unsigned JWT
     "{{elf:arm64}}"          (zip content) the start of an arm64 ELF executable
+    "{{der:KIND}}"           base64 of a DER structure: certificate, spki (a public key), pkcs8 (a private key)
+    "{{kms:SEED}}"           base64 of a KMS ciphertext blob; "{{sdk:SEED}}" of an AWS Encryption SDK message
+    "{{ssh:SEED}}"           an OpenSSH ed25519 public key line
 """
 
 from __future__ import annotations
@@ -105,11 +108,39 @@ def _expand_marker(match: re.Match[str]) -> str:
     if kind == "pem":
         label = str(arg).replace("_", " ")
         return f"{DASHES}BEGIN {label}{DASHES}\n{_filler(7, 64, string.ascii_letters)}\n{DASHES}END {label}{DASHES}\n"
+    if kind in ("der", "kms", "sdk", "ssh"):
+        return _structure(kind, arg)
     if kind == "jwt":
         header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         claims = _b64url(json.dumps({"sub": "corpus"}).encode())
         return f"{header}.{claims}.{_b64url(b'not-a-signature')}"
     raise ValueError(f"unknown corpus marker {match.group(0)!r}")
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    encoded = bytes([length]) if length < 0x80 else bytes([0x82]) + length.to_bytes(2, "big")
+    return bytes([tag]) + encoded + content
+
+
+def _structure(kind: str, arg: str) -> str:
+    """Public or private data by its structure, built here (no key or certificate is copied)."""
+    rng = random.Random(arg)
+    algorithm = _der(0x30, _der(0x06, bytes.fromhex("2a8648ce3d0201")))  # id-ecPublicKey
+    if kind == "der":
+        key = _der(0x03, b"\x00" + rng.randbytes(65))
+        blocks = {
+            "spki": _der(0x30, algorithm + key),
+            "certificate": _der(0x30, _der(0x30, _der(0x02, b"\x02") + algorithm + key) + algorithm + key),
+            "pkcs8": _der(0x30, _der(0x02, b"\x00") + algorithm + _der(0x04, rng.randbytes(48))),
+        }
+        return base64.b64encode(blocks[arg]).decode()
+    if kind == "kms":
+        return base64.b64encode(b"\x01\x02\x02\x00\x78" + rng.randbytes(180)).decode()
+    if kind == "sdk":
+        return base64.b64encode(b"\x02\x05\x78" + rng.randbytes(32) + b"\x00\x07aws-kms" + rng.randbytes(200)).decode()
+    blob = (11).to_bytes(4, "big") + b"ssh-ed25519" + (32).to_bytes(4, "big") + rng.randbytes(32)
+    return f"ssh-ed25519 {base64.b64encode(blob).decode()} deploy@ci"
 
 
 def _expand(value: Any, tmp: Path) -> Any:

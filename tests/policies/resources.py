@@ -17,7 +17,12 @@ ACCOUNT = "123456789012"
 SIGNATURE = "4dabf18193072939515e22adb298388d"
 ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-PACK = "rustlambda-guardrails@v0.0.1"
+# The pack reports the version PulumiPolicy.yaml declares.
+PACK = "rustlambda-guardrails@v0.3.0"
+UNKNOWN_AT_PREVIEW = (
+    "(unknown during preview: an output of a resource being created; built from names, the account and the "
+    "region, which a preview knows, it would be judged in the preview)"
+)
 
 FUNCTION = "aws:lambda/function:Function"
 NATIVE_FUNCTION = "aws-native:lambda:Function"
@@ -86,6 +91,11 @@ def preview_notice(policy: str, what: str) -> tuple[str, str, str]:
     return (
         policy,
         f"can't run policy '{policy}' from policy pack '{PACK}' during preview: "
-        f"{what} can only be judged at update (unknown during preview)",
+        f"{what} can only be judged at update {UNKNOWN_AT_PREVIEW}",
         "advisory",
     )
+
+
+def escape(name: str, key: str = "exemptResources") -> str:
+    """The end of every violation message: the escape that exempts this one resource."""
+    return f" If it is intended, add {name!r} to this policy's {key}."

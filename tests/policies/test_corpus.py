@@ -21,6 +21,14 @@ CATEGORIES = (
     "4-iam",
     "5-public-invoke",
     "6-shipping",
+    "7-federated-trust",
+    "8-combined-principals",
+    "9-condition-semantics",
+    "10-secret-routes",
+    "11-public-data-by-structure",
+    "12-provenance-by-output",
+    "13-resource-forms",
+    "14-necessary-wildcards",
 )
 # (category, expect) -> [(case id, whether the verdict was right)], read by conftest's summary.
 RESULTS: dict[tuple[str, str], list[tuple[str, bool]]] = {}
@@ -53,6 +61,20 @@ def test_case(pack: PolicyPackClient, cases: dict[str, Case], case_id: str) -> N
         right = found == []
     RESULTS.setdefault((case.category, case.expect), []).append((case.id, right))
     assert right, f"{case.expect} expected ({case.why}); the pack reported {summary}"
+    # Every violation says what to change and which escape exists for this one resource.
+    assert [d.violation for d in found if not names_its_escape(d.violation)] == []
+
+
+ESCAPES = (
+    "If it is intended, add ",
+    "If the value is no secret, list ",
+    "to allowedPublicFunctions",
+    "to exemptResources",
+)
+
+
+def names_its_escape(violation: str) -> bool:
+    return any(escape in violation for escape in ESCAPES) or "can't run policy" in violation
 
 
 def test_corpus_shape() -> None:

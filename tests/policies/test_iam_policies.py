@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from offline.analyzer import PolicyPackClient
-from tests.policies.resources import ACCOUNT, UNKNOWN, preview_notice, run
+from tests.policies.resources import ACCOUNT, UNKNOWN, escape, preview_notice, run
 
 WILDCARD = "iam-policy-no-wildcard-actions"
 ADMIN = "iam-principal-no-admin-policies"
@@ -55,7 +55,8 @@ def role_policy(*extra: dict[str, Any]) -> dict[str, Any]:
 def wildcard(label: str, resource: str, action: str, scope: str) -> tuple[str, str, str]:
     return (
         WILDCARD,
-        f"{label} of {resource} allows {action!r}, every action {scope}: list the exact actions needed instead.",
+        f"{label} of {resource} allows {action!r}, every action {scope}: list the exact actions needed instead."
+        + escape(resource),
         "mandatory",
     )
 
@@ -96,7 +97,7 @@ def test_happy_documents_pass(pack: PolicyPackClient) -> None:
                     WILDCARD,
                     "Policy statement 3 of rp allows 'iam:Attach*', 3 actions, among them permissions management "
                     "'iam:AttachGroupPolicy', 'iam:AttachRolePolicy', 'iam:AttachUserPolicy': list the exact actions "
-                    "needed instead.",
+                    "needed instead." + escape("rp"),
                     "mandatory",
                 )
             ],
@@ -108,7 +109,7 @@ def test_happy_documents_pass(pack: PolicyPackClient) -> None:
                 (
                     WILDCARD,
                     "Policy statement 'AllBut' of rp allows every action except 'iam:*' (NotAction with Allow): "
-                    "list the exact actions needed in Action instead.",
+                    "list the exact actions needed in Action instead." + escape("rp"),
                     "mandatory",
                 )
             ],
@@ -179,7 +180,8 @@ def admin(resource: str, prop: str, holder: str, policy: str, arn: str) -> tuple
     return (
         ADMIN,
         f"{resource} ({prop}) gives {holder} the AWS managed policy {policy} ({arn}), which amounts to administrator "
-        "access: attach a policy that lists the exact actions and resources needed instead.",
+        "access: attach a policy that lists the exact actions and resources needed instead."
+        + escape(holder if ", " not in holder else resource),
         "mandatory",
     )
 
@@ -283,8 +285,10 @@ def test_resource_scope(pack: PolicyPackClient) -> None:
         (
             SCOPE,
             "Policy statement 'Wide' of rp allows 'dynamodb:GetItem' on '*', every resource of their kind, though AWS "
-            "lets each be limited to specific resources: set Resource to the ARNs the principal needs (or add a "
-            "aws:ResourceTag condition).",
+            "lets each be limited to specific resources: set Resource to the ARNs the principal needs (or require an "
+            "aws:ResourceTag, aws:ResourceAccount or aws:ResourceOrgID with a positive operator such as StringEquals). "
+            "Actions AWS cannot scope to a resource, and the network-interface actions of AWS's "
+            "AWSLambdaVPCAccessExecutionRole (what a VPC-attached function needs), may stay on '*'." + escape("rp"),
             "mandatory",
         )
     ]
@@ -299,7 +303,7 @@ def test_resource_scope(pack: PolicyPackClient) -> None:
             SCOPE,
             f"Policy statement 'Pass' of rp allows iam:PassRole on 'arn:aws:iam::{ACCOUNT}:role/*', so the holder can "
             "hand any role (an administrator's too) to a service it controls: set Resource to the ARNs of the roles "
-            "it needs.",
+            "it needs." + escape("rp"),
             "mandatory",
         )
     ]
@@ -308,7 +312,7 @@ def test_resource_scope(pack: PolicyPackClient) -> None:
         (
             SCOPE,
             "Policy statement 'Rest' of rp allows its actions on every resource except 'arn:aws:s3:::audit/*' "
-            "(NotResource with Allow): list the resources in Resource instead.",
+            "(NotResource with Allow): list the resources in Resource instead." + escape("rp"),
             "mandatory",
         )
     ]
@@ -336,7 +340,7 @@ def test_privilege_escalation(pack: PolicyPackClient) -> None:
             "mp allows, on resources named by wildcards, combinations of actions that let the holder raise its own "
             "privileges (PassExistingRoleToNewLambdaThenInvoke: iam:PassRole, lambda:CreateFunction, "
             "lambda:InvokeFunction): limit these actions to exact resource ARNs, or require a permissions boundary "
-            "(iam:PermissionsBoundary condition).",
+            "(iam:PermissionsBoundary condition with StringEquals)." + escape("mp"),
             "mandatory",
         )
     ]
@@ -356,8 +360,8 @@ def test_public_principals(pack: PolicyPackClient) -> None:
         (
             PUBLIC,
             "Trust policy (assumeRolePolicy) statement 1 of open allows sts:AssumeRole to everyone (Principal '*') "
-            "with no condition that narrows who can call: name the trusted principals (an account, role or service) "
-            "instead.",
+            "with no condition that keeps out principals of other accounts: name the trusted principals (an account, "
+            "role or service) instead." + escape("open"),
             "mandatory",
         )
     ]
@@ -369,8 +373,9 @@ def test_public_principals(pack: PolicyPackClient) -> None:
         (
             PUBLIC,
             "Queue policy (policy) statement 1 of qp allows sqs:SendMessage to everyone (Principal {'AWS': '*'}) with "
-            "no condition that narrows who can call: name the principals that need access, or add a condition on "
-            "aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount.",
+            "no condition that keeps out principals of other accounts: name the principals that need access, or add "
+            "a condition with a positive operator (StringEquals, ArnEquals; not ...IfExists) on aws:PrincipalOrgID, "
+            "aws:PrincipalAccount, aws:SourceArn or aws:SourceAccount." + escape("qp"),
             "mandatory",
         )
     ]

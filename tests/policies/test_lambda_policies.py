@@ -15,6 +15,7 @@ from tests.policies.resources import (
     FUNCTION,
     NATIVE_FUNCTION,
     UNKNOWN,
+    escape,
     function,
     native_function,
     preview_notice,
@@ -57,7 +58,7 @@ NATIVE_FN = "rustlambda-dev-native"
 X86_BOOTSTRAP = (
     CODE_ARCH,
     f"The bootstrap of function {FN} ({{code}}) is built for arm64, but the function runs on x86_64: "
-    "build it for x86_64-unknown-linux-gnu (or set architectures to match the binary).",
+    "build it for x86_64-unknown-linux-gnu (or set architectures to match the binary)." + escape(FN),
     "mandatory",
 )
 
@@ -72,7 +73,13 @@ def test_happy_functions_pass_every_policy(pack: PolicyPackClient, archives: dic
     [
         pytest.param(
             set_("runtime", "python3.12"),
-            [(RUNTIME, f"Function {FN} uses the runtime 'python3.12': set runtime to 'provided.al2023'.", "mandatory")],
+            [
+                (
+                    RUNTIME,
+                    f"Function {FN} uses the runtime 'python3.12': set runtime to 'provided.al2023'." + escape(FN),
+                    "mandatory",
+                )
+            ],
             id="runtime-python",
         ),
         pytest.param(
@@ -80,7 +87,7 @@ def test_happy_functions_pass_every_policy(pack: PolicyPackClient, archives: dic
             [
                 (
                     RUNTIME,
-                    f"Function {FN} uses the runtime 'provided.al2': set runtime to 'provided.al2023'.",
+                    f"Function {FN} uses the runtime 'provided.al2': set runtime to 'provided.al2023'." + escape(FN),
                     "mandatory",
                 )
             ],
@@ -88,13 +95,17 @@ def test_happy_functions_pass_every_policy(pack: PolicyPackClient, archives: dic
         ),
         pytest.param(
             drop("runtime"),
-            [(RUNTIME, f"Function {FN} sets no runtime: set runtime to 'provided.al2023'.", "mandatory")],
+            [(RUNTIME, f"Function {FN} sets no runtime: set runtime to 'provided.al2023'." + escape(FN), "mandatory")],
             id="runtime-missing",
         ),
         pytest.param(
             set_("architectures", ["x86_64"]),
             [
-                (ARCH, f"Function {FN} has architectures ['x86_64']: set architectures to ['arm64'].", "mandatory"),
+                (
+                    ARCH,
+                    f"Function {FN} has architectures ['x86_64']: set architectures to ['arm64']." + escape(FN),
+                    "mandatory",
+                ),
                 X86_BOOTSTRAP,
             ],
             id="architecture-x86",
@@ -104,7 +115,8 @@ def test_happy_functions_pass_every_policy(pack: PolicyPackClient, archives: dic
             [
                 (
                     ARCH,
-                    f"Function {FN} sets no architectures, so AWS runs it on x86_64: set architectures to ['arm64'].",
+                    f"Function {FN} sets no architectures, so AWS runs it on x86_64: set architectures to ['arm64']."
+                    + escape(FN),
                     "mandatory",
                 ),
                 X86_BOOTSTRAP,
@@ -141,12 +153,24 @@ def test_function_changes(
     [
         pytest.param(
             set_("runtime", "nodejs22.x"),
-            [(RUNTIME, f"Function {NATIVE_FN} uses the runtime 'nodejs22.x': set runtime to 'provided.al2023'.")],
+            [
+                (
+                    RUNTIME,
+                    f"Function {NATIVE_FN} uses the runtime 'nodejs22.x': set runtime to 'provided.al2023'."
+                    + escape(NATIVE_FN),
+                )
+            ],
             id="runtime",
         ),
         pytest.param(
             set_("architectures", ["x86_64"]),
-            [(ARCH, f"Function {NATIVE_FN} has architectures ['x86_64']: set architectures to ['arm64'].")],
+            [
+                (
+                    ARCH,
+                    f"Function {NATIVE_FN} has architectures ['x86_64']: set architectures to ['arm64']."
+                    + escape(NATIVE_FN),
+                )
+            ],
             id="architecture-x86",
         ),
         pytest.param(
@@ -155,7 +179,7 @@ def test_function_changes(
                 (
                     ARCH,
                     f"Function {NATIVE_FN} sets no architectures, so AWS runs it on x86_64: "
-                    "set architectures to ['arm64'].",
+                    "set architectures to ['arm64']." + escape(NATIVE_FN),
                 )
             ],
             id="architecture-missing",
@@ -176,7 +200,7 @@ def test_code_architecture_reads_the_bootstrap_in_the_archive(
         (
             CODE_ARCH,
             f"The bootstrap of function {FN} ({archives['x86_64']}) is built for x86_64, but the function runs on "
-            "arm64: build it for aarch64-unknown-linux-gnu (or set architectures to match the binary).",
+            "arm64: build it for aarch64-unknown-linux-gnu (or set architectures to match the binary)." + escape(FN),
             "mandatory",
         )
     ]
@@ -185,7 +209,7 @@ def test_code_architecture_reads_the_bootstrap_in_the_archive(
         (
             CODE_ARCH,
             f"The code of function {FN} ({archives['no-bootstrap']}) has no bootstrap at its root: package the Rust "
-            "binary as an executable named bootstrap at the root of the archive.",
+            "binary as an executable named bootstrap at the root of the archive." + escape(FN),
             "mandatory",
         )
     ]
@@ -213,7 +237,8 @@ def test_code_architecture_is_not_applicable_without_a_readable_elf(
             (ARCHIVE_SCAN, f"the code archive {missing} does not exist; {PROJECT_DIR_HINT}"),
         ],
         "script": [(CODE_ARCH, f"the bootstrap in {archives['script']} is not an ELF binary")],
-        "native": [(CODE_ARCH, "the function's code is not a local archive"), (ARCHIVE_SCAN, NOT_LOCAL)],
+        # aws-native code comes from S3 or an image: the archive policies do not judge that form at all.
+        "native": [],
     }
 
 
@@ -233,7 +258,11 @@ def test_unknown_architectures_are_judged_at_update(pack: PolicyPackClient, arch
     props["architectures"] = UNKNOWN
     props["runtime"] = "python3.12"
     assert run(pack, FUNCTION, "fn", props) == [
-        (RUNTIME, f"Function {FN} uses the runtime 'python3.12': set runtime to 'provided.al2023'.", "mandatory"),
+        (
+            RUNTIME,
+            f"Function {FN} uses the runtime 'python3.12': set runtime to 'provided.al2023'." + escape(FN),
+            "mandatory",
+        ),
         preview_notice(ARCH, f"the architectures of function {FN}"),
         preview_notice(CODE_ARCH, f"the architectures of function {FN}"),
     ]
@@ -285,7 +314,7 @@ def test_capacity_provider_architecture(pack: PolicyPackClient) -> None:
             (
                 CAPACITY,
                 "Capacity provider rustlambda-prod allows ['x86_64'] instances: "
-                "set instanceRequirements architectures to ['arm64'].",
+                "set instanceRequirements architectures to ['arm64']." + escape("rustlambda-prod"),
                 "mandatory",
             )
         ],
@@ -293,7 +322,7 @@ def test_capacity_provider_architecture(pack: PolicyPackClient) -> None:
             (
                 CAPACITY,
                 "Capacity provider rustlambda-prod sets no instance architectures, so AWS launches x86_64 instances: "
-                "set instanceRequirements architectures to ['arm64'].",
+                "set instanceRequirements architectures to ['arm64']." + escape("rustlambda-prod"),
                 "mandatory",
             )
         ],
@@ -301,7 +330,7 @@ def test_capacity_provider_architecture(pack: PolicyPackClient) -> None:
             (
                 CAPACITY,
                 "Capacity provider rustlambda-native allows ['x86_64'] instances: "
-                "set instanceRequirements architectures to ['arm64'].",
+                "set instanceRequirements architectures to ['arm64']." + escape("rustlambda-native"),
                 "mandatory",
             )
         ],
@@ -309,7 +338,7 @@ def test_capacity_provider_architecture(pack: PolicyPackClient) -> None:
             (
                 CAPACITY,
                 "Capacity provider rustlambda-native sets no instance architectures, so AWS launches x86_64 "
-                "instances: set instanceRequirements architectures to ['arm64'].",
+                "instances: set instanceRequirements architectures to ['arm64']." + escape("rustlambda-native"),
                 "mandatory",
             )
         ],
@@ -358,7 +387,7 @@ def test_permissions(pack: PolicyPackClient) -> None:
             PERMISSION,
             "Permission events-permission lets events.amazonaws.com invoke rustlambda-dev-scheduled-job on behalf of "
             "any events resource, in any account: set sourceArn to the ARN of the resource that invokes the "
-            "function.",
+            "function." + escape("events-permission"),
             "mandatory",
         )
     ]
@@ -369,7 +398,7 @@ def test_permissions(pack: PolicyPackClient) -> None:
             PERMISSION,
             "Permission s3-permission lets s3.amazonaws.com invoke rustlambda-dev-s3-processor without a "
             "sourceAccount, and bucket ARNs carry no account id, so a bucket of that name in another account could "
-            "invoke it: set sourceAccount to the bucket owner's account id.",
+            "invoke it: set sourceAccount to the bucket owner's account id." + escape("s3-permission"),
             "mandatory",
         )
     ]
@@ -382,7 +411,7 @@ def test_permissions(pack: PolicyPackClient) -> None:
             PERMISSION,
             "Permission native-permission lets events.amazonaws.com invoke rustlambda-dev-scheduled-job on behalf of "
             "any events resource, in any account: set sourceArn to the ARN of the resource that invokes the "
-            "function.",
+            "function." + escape("native-permission"),
             "mandatory",
         )
     ]
@@ -448,6 +477,7 @@ NATIVE_MAPPING = "aws-native:lambda:EventSourceMapping"
 NO_BATCH_FAILURES = (
     "SQS event source mapping {name} does not report batch item failures, so one failed message makes Lambda retry "
     "the whole batch: set functionResponseTypes to ['ReportBatchItemFailures'] and return the failed message ids."
+    " If it is intended, add '{name}' to this policy's exemptResources."
 )
 
 

@@ -10,7 +10,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 NATIVE_LOG_GROUP = "aws-native:logs:LogGroup"
 FOREVER = (
     "Log group {name} sets no retentionInDays, so CloudWatch keeps its logs forever: set retentionInDays "
-    "(e.g. 14, 30 or 90)."
+    "(e.g. 14, 30 or 90). If it is intended, add '{name}' to this policy's exemptResources."
 )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from offline.analyzer import PolicyPackClient, PolicyPackError
+from offline.analyzer import REPO_ROOT, PolicyPackClient, PolicyPackError
 from tests.policies.resources import FUNCTION, function, run
 
 POLICIES = {
@@ -22,24 +23,33 @@ POLICIES = {
     "lambda-layer-compatibility": "resource",
     "lambda-archive-no-credential-files": "resource",
     "lambda-function-no-secrets-in-env": "resource",
+    "config-no-plaintext-secrets": "resource",
     "iam-policy-no-wildcard-actions": "resource",
     "iam-policy-resource-scope": "resource",
     "iam-policy-privilege-escalation": "resource",
     "iam-principal-no-admin-policies": "resource",
     "iam-resource-policy-no-public-principal": "resource",
+    "iam-role-federated-trust": "resource",
     "logs-log-group-retention": "resource",
     "cloudformation-template-resources": "resource",
     "lambda-function-secret-provenance": "stack",
+    "iam-principal-privilege-escalation": "stack",
     "lambda-function-layer-architecture": "stack",
     "logs-function-log-group-retention": "stack",
 }
 RUNTIME = "lambda-function-runtime"
-PYTHON_RUNTIME = "Function rustlambda-dev-http-api uses the runtime 'python3.12': set runtime to 'provided.al2023'."
+PYTHON_RUNTIME = (
+    "Function rustlambda-dev-http-api uses the runtime 'python3.12': set runtime to 'provided.al2023'."
+    " If it is intended, add 'rustlambda-dev-http-api' to this policy's exemptResources."
+)
 
 
 def test_info_lists_every_policy_with_its_level(pack: PolicyPackClient) -> None:
     info = pack.info()
     assert info.name == "rustlambda-guardrails"
+    # The pack's own version (PulumiPolicy.yaml's), not pulumi-policy's default 0.0.1.
+    assert info.version == yaml.safe_load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert info.version != "0.0.1"
     assert {p.name: (p.policy_type, p.enforcement_level) for p in info.policies} == {
         name: (kind, "mandatory") for name, kind in POLICIES.items()
     }
@@ -54,22 +64,29 @@ def test_info_lists_config_defaults(pack: PolicyPackClient) -> None:
     }
     exempt: dict[str, list[str]] = {"exemptResources": []}
     assert defaults == {
-        "lambda-function-runtime": {"allowedRuntimes": ["provided.al2023"]},
+        "lambda-function-runtime": {**exempt, "allowedRuntimes": ["provided.al2023"]},
+        "lambda-function-architecture": exempt,
         "lambda-function-package-type": exempt,
-        "lambda-function-code-architecture": {"projectDir": ""},
+        "lambda-function-code-architecture": {**exempt, "projectDir": ""},
+        "lambda-capacity-provider-architecture": exempt,
+        "lambda-permission-source-arn": exempt,
         "lambda-permission-public-invoke": {**exempt, "allowedPublicFunctions": []},
         "lambda-function-url-auth": {"allowedPublicFunctions": []},
+        "lambda-event-source-mapping-batch-failures": exempt,
         "lambda-layer-compatibility": {**exempt, "allowedRuntimes": ["provided.al2023"]},
         "lambda-archive-no-credential-files": {**exempt, "projectDir": ""},
         "lambda-function-no-secrets-in-env": {"allowedKeys": {}},
+        "config-no-plaintext-secrets": exempt,
         "iam-policy-no-wildcard-actions": exempt,
         "iam-policy-resource-scope": exempt,
         "iam-policy-privilege-escalation": exempt,
         "iam-principal-no-admin-policies": {**exempt, "additionalDeniedPolicies": []},
         "iam-resource-policy-no-public-principal": exempt,
-        "logs-log-group-retention": {"logGroupPrefixes": ["/aws/lambda/"]},
+        "iam-role-federated-trust": exempt,
+        "logs-log-group-retention": {**exempt, "logGroupPrefixes": ["/aws/lambda/"]},
         "cloudformation-template-resources": exempt,
-        "lambda-function-secret-provenance": {"additionalSecretTypes": []},
+        "lambda-function-secret-provenance": {**exempt, "additionalSecretTypes": []},
+        "iam-principal-privilege-escalation": exempt,
         "lambda-function-layer-architecture": exempt,
         "logs-function-log-group-retention": exempt,
     }
@@ -101,7 +118,8 @@ def test_enforcement_levels_are_configurable(pack: PolicyPackClient, archives: d
             (
                 RUNTIME,
                 "Function rustlambda-dev-http-api uses the runtime 'python3.12': "
-                "set runtime to one of 'provided.al2023', 'provided.al2'.",
+                "set runtime to one of 'provided.al2023', 'provided.al2'. If it is intended, add "
+                "'rustlambda-dev-http-api' to this policy's exemptResources.",
                 "mandatory",
             )
         ]

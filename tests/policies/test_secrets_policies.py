@@ -1,6 +1,6 @@
-"""Secrets in function configuration through the real protocol: literal credentials in env vars
-(per resource, each judged by policies.secret_detection) and env built from secret-holding
-resources (the stack policy, from propertyDependencies)."""
+"""Secrets in function configuration through the real protocol: literal credentials and values
+marked secret in env vars and image commands (per resource, each judged by secret_detection). The
+provenance stack policy has its own tests (test_provenance.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rustlambda_guardrails.secret_detection import find_secret
 
-from offline.analyzer import PolicyPackClient, StackResource
+from offline.analyzer import PolicyPackClient
 from tests.policies.resources import (
     ACCOUNT,
     FUNCTION,
@@ -18,10 +18,7 @@ from tests.policies.resources import (
     UNKNOWN,
     function,
     native_function,
-    preview_notice,
     run,
-    triples,
-    urn,
 )
 
 IN_ENV = "lambda-function-no-secrets-in-env"
@@ -32,10 +29,19 @@ AWS_EXAMPLE_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"
 DATABASE_URL = "postgres://app:" + "not-a-real-pw-42" + "@db.internal:5432/app"
 
 
+def allowed_key(name: str, key: str) -> str:
+    """The end of each message of this policy: its per-function escape."""
+    return f" If the value is no secret, list {key!r} under {name!r} in this policy's allowedKeys."
+
+
 def env_violation(name: str, key: str, value: str) -> tuple[str, str, str]:
     finding = find_secret(key, value)
     assert finding is not None, f"{key}={value!r} is expected to be a secret"
-    return (IN_ENV, f"Function {name}, environment.variables.{key}: {finding.reason}.", "mandatory")
+    return (
+        IN_ENV,
+        f"Function {name}, environment.variables.{key}: {finding.reason}.{allowed_key(name, key)}",
+        "mandatory",
+    )
 
 
 def with_env(props: dict[str, Any], **variables: str) -> dict[str, Any]:
@@ -69,11 +75,27 @@ def test_references_and_settings_pass(pack: PolicyPackClient, archives: dict[str
     assert run(pack, FUNCTION, "fn", props) == []
 
 
-def test_unknown_env_values_are_judged_at_update(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
+def test_unknown_env_values_are_left_to_provenance(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
+    """A value unknown at preview is an output of a resource being created: the provenance stack
+    policy judges it from the resources it comes from, so this policy judges the known ones only."""
     props = with_env(function(archives["arm64"]), ITEMS_TABLE=UNKNOWN, DB_PASSWORD="hunter2-xyz-42")
+    assert run(pack, FUNCTION, "fn", props) == [env_violation(FN, "DB_PASSWORD", "hunter2-xyz-42")]
+
+
+def test_dynamic_references_outside_templates(pack: PolicyPackClient, archives: dict[str, Path]) -> None:
+    """Only CloudFormation resolves {{resolve:...}}: in a function declared with Pulumi the function
+    would get the reference's text, which is reported for what it is."""
+    reference = "{{resolve:secretsmanager:prod/db:SecretString:password}}"
+    props = with_env(function(archives["arm64"]), DB_PASSWORD=reference)
     assert run(pack, FUNCTION, "fn", props) == [
-        env_violation(FN, "DB_PASSWORD", "hunter2-xyz-42"),
-        preview_notice(IN_ENV, f"environment.variables.ITEMS_TABLE of function {FN}"),
+        (
+            IN_ENV,
+            f"Function {FN}, environment.variables.DB_PASSWORD: the value is a CloudFormation dynamic reference, but "
+            "nothing resolves it outside a CloudFormation template, so the function would receive the reference's "
+            "text, not the value: pass the secret's ARN or name (or the parameter's name) in the env var and read "
+            f"the value at runtime.{allowed_key(FN, 'DB_PASSWORD')}",
+            "mandatory",
+        )
     ]
 
 
@@ -100,6 +122,10 @@ MARKED = (
 )
 
 
+def marked(key: str) -> tuple[str, str, str]:
+    return (IN_ENV, f"Function {FN}, environment.variables.{key}: {MARKED}{allowed_key(FN, key)}", "mandatory")
+
+
 def secret(value: Any) -> dict[str, Any]:
     return {SIG: SECRET_SIG, "value": value}
 
@@ -117,14 +143,12 @@ def test_values_marked_secret(pack: PolicyPackClient, archives: dict[str, Path])
         SIGNING_SECRET_NAME=secret("rustlambda-dev-signing-key"),
     )
     assert run(pack, FUNCTION, "fn", props) == [
-        (IN_ENV, f"Function {FN}, environment.variables.SHARD: {MARKED}", "mandatory"),
-        (IN_ENV, f"Function {FN}, environment.variables.UPSTREAM: {MARKED}", "mandatory"),
+        marked("SHARD"),
+        marked("UPSTREAM"),
     ]
     whole = function(archives["arm64"])
     whole["environment"] = secret({"variables": {"RUST_LOG": "info", "TABLE_ARN": arn}})
-    assert run(pack, FUNCTION, "fn", whole) == [
-        (IN_ENV, f"Function {FN}, environment.variables.RUST_LOG: {MARKED}", "mandatory")
-    ]
+    assert run(pack, FUNCTION, "fn", whole) == [marked("RUST_LOG")]
 
 
 def test_image_command_arguments(pack: PolicyPackClient) -> None:
@@ -140,14 +164,16 @@ def test_image_command_arguments(pack: PolicyPackClient) -> None:
                 IN_ENV,
                 "Function rustlambda-dev-native, imageConfig.command: argument '--password' holds a plaintext "
                 "credential, visible to anyone who can read the function's configuration: pass the secret's ARN in "
-                "an env var instead and read the value at runtime.",
+                "an env var instead and read the value at runtime."
+                + allowed_key("rustlambda-dev-native", "imageConfig.command"),
                 "mandatory",
             ),
             (
                 IN_ENV,
                 "Function rustlambda-dev-native, imageConfig.entryPoint: argument 2 holds a value marked secret in "
                 "Pulumi, visible to anyone who can read the function's configuration: pass the secret's ARN in an "
-                "env var instead and read the value at runtime.",
+                "env var instead and read the value at runtime."
+                + allowed_key("rustlambda-dev-native", "imageConfig.entryPoint"),
                 "mandatory",
             ),
         ]
@@ -156,126 +182,7 @@ def test_image_command_arguments(pack: PolicyPackClient) -> None:
             "Function rustlambda-dev-native, imageConfig.entryPoint: argument 2 holds a value marked secret in "
             "Pulumi, visible to anyone who can read the function's configuration: pass the secret's ARN in an "
             "env var instead and read the value at runtime."
+            + allowed_key("rustlambda-dev-native", "imageConfig.entryPoint")
         ]
-    finally:
-        pack.configure({})
-
-
-# --- provenance (AnalyzeStack) ---------------------------------------------------------------------
-
-
-def resource(type_: str, name: str, props: dict[str, Any], **property_dependencies: list[str]) -> StackResource:
-    return StackResource(
-        urn=urn(type_, name),
-        type=type_,
-        name=name,
-        properties=props,
-        dependencies=sorted({d for deps in property_dependencies.values() for d in deps}),
-        property_dependencies=property_dependencies,
-    )
-
-
-SECRET = resource("aws:secretsmanager/secret:Secret", "secret", {"name": "rustlambda-dev/signing-key"})
-VERSION = resource(
-    "aws:secretsmanager/secretVersion:SecretVersion",
-    "secret-value",
-    {"secretString": "x"},
-    secretId=[SECRET.urn],
-)
-SECURE_PARAMETER = resource("aws:ssm/parameter:Parameter", "secure", {"type": "SecureString", "value": "x"})
-PLAIN_PARAMETER = resource("aws:ssm/parameter:Parameter", "plain", {"type": "String", "value": "info"})
-PASSWORD = resource("random:index/randomPassword:RandomPassword", "password", {"length": 32.0})
-NATIVE_SECRET = resource("aws-native:secretsmanager:Secret", "native-secret", {"secretString": "x"})
-GENERATED_SECRET = resource(
-    "aws-native:secretsmanager:Secret", "generated", {"generateSecretString": {"passwordLength": 32.0}}
-)
-
-
-def fn(name: str, type_: str = FUNCTION, **property_dependencies: list[str]) -> StackResource:
-    props = {"name": name, "environment": {"variables": {"RUST_LOG": "info"}}}
-    if type_ == NATIVE_FUNCTION:
-        props = {"functionName": props.pop("name"), **props}
-    return resource(type_, name, props, **property_dependencies)
-
-
-def provenance(function_name: str, on: str, through: str = "") -> tuple[str, str, str]:
-    return (
-        PROVENANCE,
-        f"Function {function_name}: its environment depends{through} on {on}, which holds a secret value, so the "
-        "value would sit in plain text in the function's configuration: pass a reference instead (the Secret's "
-        "ARN or the parameter's name) and read the value at runtime.",
-        "mandatory",
-    )
-
-
-def analyze_stack(pack: PolicyPackClient, *resources: StackResource) -> list[tuple[str, str, str]]:
-    diagnostics = pack.analyze_stack(list(resources))
-    assert all(d.urn.endswith("::bad") for d in diagnostics)  # each names the function it is about
-    return triples(diagnostics)
-
-
-def test_references_pass(pack: PolicyPackClient) -> None:
-    stack = [SECRET, VERSION, SECURE_PARAMETER, PLAIN_PARAMETER, PASSWORD, GENERATED_SECRET]
-    good = fn("good", environment=[SECRET.urn, PLAIN_PARAMETER.urn, GENERATED_SECRET.urn], role=[PASSWORD.urn])
-    assert analyze_stack(pack, *stack, good) == []
-
-
-@pytest.mark.parametrize(
-    ("holder", "described"),
-    [
-        pytest.param(VERSION, "aws:secretsmanager/secretVersion:SecretVersion 'secret-value'", id="secret-version"),
-        pytest.param(SECURE_PARAMETER, "aws:ssm/parameter:Parameter 'secure'", id="secure-parameter"),
-        pytest.param(PASSWORD, "random:index/randomPassword:RandomPassword 'password'", id="random-password"),
-        pytest.param(NATIVE_SECRET, "aws-native:secretsmanager:Secret 'native-secret'", id="native-secret"),
-    ],
-)
-def test_direct_dependencies(pack: PolicyPackClient, holder: StackResource, described: str) -> None:
-    bad = fn("bad", environment=[holder.urn])
-    assert analyze_stack(pack, SECRET, holder, bad) == [provenance("bad", described)]
-    native = fn("bad", NATIVE_FUNCTION, environment=[holder.urn])
-    assert analyze_stack(pack, SECRET, holder, native) == [provenance("bad", described)]
-
-
-def test_dependencies_through_other_resources_and_components(pack: PolicyPackClient) -> None:
-    # A plain parameter whose value was built from the secret version, then read into the env.
-    copy = resource("aws:ssm/parameter:Parameter", "copy", {"type": "String", "value": "x"}, value=[VERSION.urn])
-    bad = fn("bad", environment=[copy.urn])
-    assert analyze_stack(pack, SECRET, VERSION, copy, bad) == [
-        provenance(
-            "bad",
-            "aws:secretsmanager/secretVersion:SecretVersion 'secret-value'",
-            through=", through aws:ssm/parameter:Parameter 'copy',",
-        )
-    ]
-    # A dependency on a component stands for the resources under it.
-    component = resource("rustlambda:index:Secrets", "secrets", {})
-    child = StackResource(
-        urn=urn("rustlambda:index:Secrets$random:index/randomPassword:RandomPassword", "child"),
-        type="random:index/randomPassword:RandomPassword",
-        name="child",
-        properties={"length": 16.0},
-        parent=component.urn,
-    )
-    bad = fn("bad", environment=[component.urn])
-    assert analyze_stack(pack, component, child, bad) == [
-        provenance(
-            "bad",
-            "random:index/randomPassword:RandomPassword 'child'",
-            through=", through rustlambda:index:Secrets 'secrets',",
-        )
-    ]
-    # Another function is judged on its own, not followed.
-    other = fn("other", environment=[VERSION.urn])
-    caller = fn("caller", environment=[other.urn])
-    assert [d.urn for d in pack.analyze_stack([SECRET, VERSION, other, caller])] == [other.urn]
-
-
-def test_additional_secret_types(pack: PolicyPackClient) -> None:
-    token = resource("vault:index/token:Token", "token", {})
-    bad = fn("bad", environment=[token.urn])
-    assert analyze_stack(pack, token, bad) == []
-    pack.configure({PROVENANCE: {"additionalSecretTypes": ["vault:index/token:Token"]}})
-    try:
-        assert analyze_stack(pack, token, bad) == [provenance("bad", "vault:index/token:Token 'token'")]
     finally:
         pack.configure({})

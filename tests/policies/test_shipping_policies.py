@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from offline.analyzer import PolicyPackClient, StackResource
-from tests.policies.resources import ACCOUNT, FUNCTION, archive, elf_header, run, triples, urn, write_zip
+from tests.policies.resources import ACCOUNT, FUNCTION, archive, elf_header, escape, run, triples, urn, write_zip
 
 LAYER = "aws:lambda/layerVersion:LayerVersion"
 COMPATIBILITY = "lambda-layer-compatibility"
@@ -19,6 +19,7 @@ TEMPLATES = "cloudformation-template-resources"
 GROUPS = "logs-function-log-group-retention"
 PUBLIC_INVOKE = "lambda-permission-public-invoke"
 PERMISSION = "aws:lambda/permission:Permission"
+TEMPLATE_ESCAPE = " If it is intended, add '{}' to cloudformation-template-resources' exemptResources."
 
 
 def layer(**props: Any) -> dict[str, Any]:
@@ -35,12 +36,13 @@ def test_layer_compatibility(pack: PolicyPackClient) -> None:
         (
             COMPATIBILITY,
             "Layer telemetry (compatibleArchitectures) declares ['x86_64'], so it is not built for arm64: build it for "
-            "arm64 and set compatibleArchitectures to ['arm64'].",
+            "arm64 and set compatibleArchitectures to ['arm64']." + escape("telemetry"),
             "mandatory",
         ),
         (
             COMPATIBILITY,
-            "Layer telemetry (compatibleRuntimes) declares no runtimes: set compatibleRuntimes to ['provided.al2023'].",
+            "Layer telemetry (compatibleRuntimes) declares no runtimes: set compatibleRuntimes to ['provided.al2023']."
+            + escape("telemetry"),
             "mandatory",
         ),
     ]
@@ -70,7 +72,7 @@ def test_functions_do_not_mix_layer_architectures(pack: PolicyPackClient) -> Non
         (
             MIXING,
             "Function orders runs on arm64 but its layer x86-ext (layers) is built for ['x86_64'], so the function "
-            "would mix architectures: use a layer built for arm64.",
+            "would mix architectures: use a layer built for arm64." + escape("orders"),
             "mandatory",
         )
     ]
@@ -88,7 +90,9 @@ def test_credential_files_in_archives(pack: PolicyPackClient, tmp_path: Path) ->
         },
     )
     where = f"Layer telemetry (code: {leaky})"
-    fix = "remove it from the archive, store the secret in Secrets Manager and read it at runtime by its ARN."
+    fix = "remove it from the archive, store the secret in Secrets Manager and read it at runtime by its ARN." + escape(
+        "telemetry"
+    )
     assert run(pack, LAYER, "ext", layer(code=archive(leaky))) == [
         (
             ARCHIVES,
@@ -118,7 +122,8 @@ def test_template_resources(pack: PolicyPackClient) -> None:
         (
             TEMPLATES,
             "Stack legacy, template resource Worker (AWS::Lambda::Function), lambda-function-runtime: Function Worker "
-            "uses the runtime 'python3.12': set runtime to 'provided.al2023'.",
+            "uses the runtime 'python3.12': set runtime to 'provided.al2023'."
+            + TEMPLATE_ESCAPE.format("legacy/Worker"),
             "mandatory",
         ),
         (
@@ -126,7 +131,8 @@ def test_template_resources(pack: PolicyPackClient) -> None:
             "Stack legacy, template resource Open (AWS::Lambda::Permission), lambda-permission-public-invoke: "
             "Permission Open lets any AWS principal of any account invoke orders (principal '*', action "
             "'lambda:InvokeFunction', no sourceArn, sourceAccount or principalOrgId): name the calling account or "
-            "service as principal, or set sourceAccount, sourceArn or principalOrgId.",
+            "service as principal, or set sourceAccount, sourceArn or principalOrgId."
+            + TEMPLATE_ESCAPE.format("legacy/Open"),
             "mandatory",
         ),
     ]
@@ -144,7 +150,8 @@ def test_custom_log_group_retention(pack: PolicyPackClient) -> None:
         (
             GROUPS,
             "Function orders logs to orders/app (loggingConfig.logGroup), which sets no retentionInDays, so "
-            "CloudWatch keeps its logs forever: set retentionInDays on that log group (e.g. 14, 30 or 90).",
+            "CloudWatch keeps its logs forever: set retentionInDays on that log group (e.g. 14, 30 or 90)."
+            + escape("orders"),
             "mandatory",
         )
     ]
@@ -164,7 +171,8 @@ def test_public_invoke(pack: PolicyPackClient) -> None:
             PUBLIC_INVOKE,
             "Permission url lets any AWS principal of any account (through its AWS_IAM function URL) invoke orders-api "
             "(principal '*', action 'lambda:InvokeFunctionUrl', no sourceArn, sourceAccount or principalOrgId): name "
-            "the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId.",
+            "the calling account or service as principal, or set sourceAccount, sourceArn or principalOrgId."
+            + escape("orders-api"),
             "mandatory",
         )
     ]

@@ -48,12 +48,14 @@ def run_plan(
     extra_config: dict[str, Any] | None = None,
     mode: str = "up",
     state: Path | None = None,
+    new_stack: bool = False,
 ) -> Plan:
     """The program's registrations: by default as the first `up` of a new stack registers them
     (versions numbered from 1); `mode="preview"` as a preview sees them (what the provider cannot
     know yet is unknown); `state` is what AWS holds from earlier runs (offline/deployed.py), which an
-    `up` updates."""
-    out = tmp_dir / f"plan-{stack}-{mode}.json"
+    `up` updates. `new_stack` (with `mode="preview"`) as the real engine previews a stack that does
+    not exist yet: every output AWS computes is unknown."""
+    out = tmp_dir / f"plan-{stack}-{mode}{'-new' if new_stack else ''}.json"
     config = {**SECRET_CONFIG, **(extra_config or {})}
     extra = ["--state", str(state)] if state is not None else []
     subprocess.run(
@@ -72,6 +74,7 @@ def run_plan(
             "--mode",
             mode,
             *extra,
+            *(["--new-stack"] if new_stack else []),
         ],
         cwd=REPO_ROOT,
         check=True,

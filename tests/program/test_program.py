@@ -63,8 +63,8 @@ def test_env_vars_are_the_contract_settings_and_references(dev: Plan) -> None:
         s3_env["SIGNING_KEY_SECRET_ARN"]
         == f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"
     )
-    assert s3_env["INPUT_BUCKET"].startswith("rustlambda-dev-uploads-")
-    assert s3_env["OUTPUT_BUCKET"].startswith("rustlambda-dev-manifests-")
+    assert s3_env["INPUT_BUCKET"] == f"rustlambda-dev-uploads-{ACCOUNT}"
+    assert s3_env["OUTPUT_BUCKET"] == f"rustlambda-dev-manifests-{ACCOUNT}"
 
 
 def test_roles_trust_lambda_of_this_account_only(dev: Plan, contracts: dict[str, FunctionContract]) -> None:
@@ -111,8 +111,8 @@ def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
     s3 = {s["Sid"]: s for s in statements(dev, "s3-processor")}
     # Only the prefixes the contract declares: it reads incoming/ and writes manifests/.
     uploads, manifests = (
-        "arn:aws:s3:::rustlambda-dev-uploads-20261127",
-        "arn:aws:s3:::rustlambda-dev-manifests-20261127",
+        f"arn:aws:s3:::rustlambda-dev-uploads-{ACCOUNT}",
+        f"arn:aws:s3:::rustlambda-dev-manifests-{ACCOUNT}",
     )
     assert (s3["BucketUploads"]["Action"], s3["BucketUploads"]["Resource"]) == (
         ["s3:GetObject"],
@@ -127,7 +127,8 @@ def test_each_statement_is_scoped_to_an_exact_resource(dev: Plan) -> None:
     assert s3["SecretManifestSigningKey"] == {
         "Action": ["secretsmanager:GetSecretValue"],
         "Effect": "Allow",
-        "Resource": [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-AbCdEf"],
+        # By name, with the six characters Secrets Manager appends (model.arns), so a preview knows it.
+        "Resource": [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rustlambda-dev/manifest-signing-key-??????"],
         "Sid": "SecretManifestSigningKey",
     }
 
@@ -169,7 +170,7 @@ def test_s3_notification_after_permission_with_source_arn_and_account(dev: Plan)
     permission = dev.named("s3-processor-s3-permission")
     assert permission["inputs"]["principal"] == "s3.amazonaws.com"
     assert permission["inputs"]["sourceAccount"] == ACCOUNT
-    assert permission["inputs"]["sourceArn"].startswith("arn:aws:s3:::rustlambda-dev-uploads-")
+    assert permission["inputs"]["sourceArn"] == f"arn:aws:s3:::rustlambda-dev-uploads-{ACCOUNT}"
     notification = dev.named("s3-processor-s3-notification")
     assert permission["urn"] in notification["dependencies"]
     (target,) = notification["inputs"]["lambdaFunctions"]
