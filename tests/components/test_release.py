@@ -5,7 +5,6 @@ CodeDeploy role (its policy: tests/ci_access/test_created_roles.py)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
