@@ -227,7 +227,7 @@ def stack_cost(
     stack's `config` (namespaced keys, as offline.engine.stack_config reads them)."""
     project = str(engine.project_file(project_dir)["name"])
     contracts = load_contracts(project_dir / "functions")
-    settings = stack_config.load(_OfflineConfig(config, project), contracts, project, stack)
+    settings = stack_config.load(OfflineConfig(config, project), contracts, project, stack)
     region = str(config.get("aws:region", ""))
     by_name = {c.name: c for c in contracts}
     functions = plan_functions(resources, outputs, by_name)
@@ -238,7 +238,7 @@ def stack_cost(
     return CostReport(estimate(load_prices(), region, functions, found), memory_used(measured))
 
 
-class _OfflineConfig:
+class OfflineConfig:
     """The offline config (namespaced keys, YAML values) read as the program reads pulumi.Config:
     text for strings, JSON for the others."""
 

@@ -4,6 +4,7 @@ tests its registrations by type and name."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# The value the tests give the stack's secret config: it must never appear outside a secret.
-TEST_SECRET = "test-signing-key-9f8e7d6c5b4a"
-SECRET_CONFIG = {"rustlambda:manifestSigningKey": TEST_SECRET}
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,15 @@ class Plan:
 
 
 def run_plan(
-    stack: str, tmp_dir: Path, project_dir: Path = REPO_ROOT, extra_config: dict[str, Any] | None = None
+    stack: str,
+    tmp_dir: Path,
+    project_dir: Path = REPO_ROOT,
+    extra_config: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Plan:
+    """The program's plan for `stack`; `env` is added to the program's environment."""
     out = tmp_dir / f"plan-{stack}.json"
-    config = {**SECRET_CONFIG, **(extra_config or {})}
+    config = extra_config or {}
     subprocess.run(
         [
             sys.executable,
@@ -61,6 +64,7 @@ def run_plan(
             str(out),
         ],
         cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
         check=True,
         timeout=1800,
     )
