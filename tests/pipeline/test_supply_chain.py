@@ -256,3 +256,28 @@ def test_the_deploy_install_refuses_a_package_whose_bytes_are_not_the_locked_one
     assert refusal in result.stderr
     installed = subprocess.run([str(project / ".venv" / "bin" / "python"), "-c", "import tinypkg"], capture_output=True)
     assert installed.returncode == 1
+
+
+def test_the_audits_run_in_ci_and_gate_deploys() -> None:
+    workflows = GITHUB / "workflows"
+    ci = yaml.safe_load((workflows / "ci.yml").read_text())
+    assert ci["jobs"]["audit"] == {
+        "name": "audits",
+        "uses": "./.github/workflows/security.yml",
+        "permissions": {"contents": "read"},
+    }
+    # deploy.yml runs only for a CI run that succeeded, audits included.
+    deploy = yaml.safe_load((workflows / "deploy.yml").read_text())
+    assert "github.event.workflow_run.conclusion == 'success'" in deploy["jobs"]["build"]["if"]
+    security = yaml.safe_load((workflows / "security.yml").read_text())
+    assert set(security.get("on") or security[True]) == {"workflow_call", "schedule", "workflow_dispatch"}
+    runs = {name: [s.get("run", "") for s in job["steps"]][-1] for name, job in security["jobs"].items()}
+    assert runs["cargo-audit"] == "cargo audit --deny warnings"
+    assert runs["cargo-deny"] == (
+        "cargo deny --manifest-path functions/Cargo.toml --locked check advisories licenses sources bans"
+    )
+    assert runs["pip-audit"].split() == [
+        '"$RUNNER_TEMP/pip-audit/bin/pip-audit"', "--require-hashes", "--disable-pip",
+        "-r", "requirements.txt", "-r", "requirements-dev.txt",
+    ]  # fmt: skip
+    assert (REPO_ROOT / "functions" / "deny.toml").is_file()
