@@ -276,7 +276,7 @@ def test_the_audits_run_in_ci_and_gate_deploys() -> None:
     assert runs["cargo-deny"] == (
         "cargo deny --manifest-path functions/Cargo.toml --locked check advisories licenses sources bans"
     )
-    assert runs["pip-audit"].split() == [
+    assert runs["pip-audit"].replace("\\\n", " ").split() == [
         '"$RUNNER_TEMP/pip-audit/bin/pip-audit"', "--require-hashes", "--disable-pip",
         "-r", "requirements.txt", "-r", "requirements-dev.txt",
     ]  # fmt: skip
