@@ -145,6 +145,8 @@ def test_a_stack_deploys_the_builds_bytes_after_checking_them_and_never_builds()
     assert "build/lambda/manifest.json build/lambda/*.zip build/lambda/layers/*.zip" in attestation
     assert "python -m pipeline.deploy_order" in steps(job)[7]["run"]
     assert steps(job)[8]["env"]["RUSTLAMBDA_PREBUILT_MANIFEST"] == "build/lambda/manifest.json"
+    # cargo only reads the contracts (`cargo metadata --no-deps`), with the runner's toolchain.
+    assert steps(job)[8]["env"]["RUSTUP_TOOLCHAIN"] == "stable"
     login = steps(job)[6]["with"]
     assert (login["role-to-assume"], login["pulumi-team"]) == (
         "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
