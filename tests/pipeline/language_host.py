@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -193,14 +194,23 @@ def run_as_language_host(project_dir: Path, stack: str, dry_run: bool, timeout: 
     # The CLI hands every value over as text (structured ones as JSON).
     wire = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     env = {**activated(os.environ, venv), "PULUMI_CONFIG": json.dumps(wire), "PULUMI_CONFIG_SECRET_KEYS": "[]"}
+    # A session of its own, so that a run past the timeout ends with everything it started.
+    process = subprocess.Popen(
+        command, cwd=project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
     try:
-        result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True, timeout=timeout)
+        _, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, stderr = process.communicate()
+        stderr += f"\n(killed after {timeout:.0f}s)"
     finally:
         server.stop(grace=None)
     return {
         "command": command,
-        "exit_code": result.returncode,
-        "stderr": result.stderr[-8000:],
+        "exit_code": process.returncode,
+        "stderr": stderr[-8000:],
         "logs": engine.logs,
         "registrations": [asdict(r) for r in recording.registrations],
         "outputs": recording.stack_outputs,
