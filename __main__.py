@@ -8,7 +8,7 @@ import pulumi_aws as aws
 
 from components.alarms import AlarmTopic, AlarmTopicArgs
 from components.buckets import Buckets, BucketsArgs
-from components.build import WorkspaceBuild, WorkspaceBuildArgs
+from components.build import WorkspaceBuild, WorkspaceBuildArgs, prebuilt_manifest
 from components.codedeploy import CodeDeployApplication, CodeDeployApplicationArgs
 from components.layer import TELEMETRY_EXTENSION, ExtensionLayer, ExtensionLayerArgs
 from components.managed_instances import ManagedInstances, ManagedInstancesArgs
@@ -37,11 +37,11 @@ region = aws.get_region_output().region
 boundary = account_id.apply(lambda account: permissions_boundary_arn(account, settings.project, settings.stack))
 operator_boundary = account_id.apply(lambda account: operator_boundary_arn(account, settings.project, settings.stack))
 
-build = WorkspaceBuild("functions", WorkspaceBuildArgs(PROJECT_DIR, settings.open_telemetry.cargo_features))
+features = settings.open_telemetry.cargo_features
+build = WorkspaceBuild("functions", WorkspaceBuildArgs(PROJECT_DIR, features, prebuilt_manifest()))
 tables = Tables("tables", TablesArgs(name_prefix=prefix, contracts=contracts, tags=tags))
 buckets = Buckets("buckets", BucketsArgs(name_prefix=prefix, account_id=account_id, contracts=contracts, tags=tags))
-secret_values = {s: config.require_secret(stack_config.secret_config_key(s)) for s in declared_secrets(contracts)}
-secrets = Secrets("secrets", SecretsArgs(prefix, secret_values, settings.secret_kms_key_arn, tags=tags))
+secrets = Secrets("secrets", SecretsArgs(prefix, declared_secrets(contracts), settings.secret_kms_key_arn, tags=tags))
 topic = AlarmTopic("alarms", AlarmTopicArgs(f"{prefix}-alarms", settings.alarms.topic_arn, tags))
 capacity = None
 if settings.managed_instances.enabled:
@@ -86,3 +86,6 @@ for export in TRIGGER_EXPORTS:
     pulumi.export(export, {name: s.exports[export] for name, s in services.items() if export in s.exports})
 pulumi.export("bucketNames", {name: b.bucket for name, b in buckets.buckets.items()})
 pulumi.export("tableNames", {name: t.name for name, t in tables.tables.items()})
+# The commit whose build this deploy shipped (a promoted build's; None for a local build): the deploy
+# workflow refuses to deploy an older commit over it (pipeline/deploy_order.py).
+pulumi.export("deployedCommit", build.commit)

@@ -25,8 +25,7 @@ from pathlib import Path
 
 from bench.memory import vm_hwm_kib
 from offline.analyzer import PolicyPackClient, registrations_to_resources
-from offline.engine import REPO_ROOT, run_program
-from offline.preview import offline_config
+from offline.engine import REPO_ROOT, run_program, stack_config
 
 
 def bench_preview(runs: int) -> None:
@@ -58,7 +57,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def bench_pack(count: int, rounds: int) -> None:
-    config, _ = offline_config(REPO_ROOT, "dev")
+    config = stack_config(REPO_ROOT, "dev")
     raw, _ = run_program(REPO_ROOT, "dev", config)
     base = [asdict(r) for r in raw if r.custom]
     launched = time.monotonic()

@@ -324,7 +324,7 @@ LogRetentionDays = Literal[
 
 
 class StackConfig(_Config):
-    """Every key of the project's config namespace except the secret values (secret_config_key)."""
+    """Every key of the project's config namespace (it holds no secret: secrets are seeded outside Pulumi)."""
 
     log_retention_days: Annotated[LogRetentionDays, Field(description="a CloudWatch Logs retention period, in days")]
     xray_tracing: bool
@@ -528,9 +528,3 @@ def project_config_defaults(project_file: Path = PROJECT_FILE) -> dict[str, str]
             value = spec["default"]
             defaults[key] = value if isinstance(value, str) else json.dumps(value)
     return defaults
-
-
-def secret_config_key(secret_name: str) -> str:
-    """The stack config key holding a secret's value: `manifest-signing-key` -> `manifestSigningKey`."""
-    first, *rest = secret_name.split("-")
-    return first + "".join(part.capitalize() for part in rest)

@@ -231,7 +231,7 @@ def stack_cost(
     project = str(engine.project_file(project_dir)["name"])
     contracts = load_contracts(project_dir / "functions")
     region = str(config.get("aws:region", ""))
-    settings = stack_config.load(_OfflineConfig(config, project), contracts, project, stack, region)
+    settings = stack_config.load(OfflineConfig(config, project), contracts, project, stack, region)
     by_name = {c.name: c for c in contracts}
     functions = plan_functions(resources, outputs, by_name)
     measured = [bench_figures(project_dir / "bench" / "results.json")]
@@ -241,7 +241,7 @@ def stack_cost(
     return CostReport(estimate(load_prices(), region, functions, found), memory_used(measured))
 
 
-class _OfflineConfig:
+class OfflineConfig:
     """The offline config (namespaced keys, YAML values) read as the program reads pulumi.Config:
     text for strings, JSON for the others."""
 

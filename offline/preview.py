@@ -24,16 +24,14 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from model.contract import declared_secrets, load_contracts
 from model.cost import CostInputError
-from model.stack_config import ConfigError, secret_config_key
+from model.stack_config import ConfigError
 from offline import cost, plan
 from offline.analyzer import Diagnostic, PolicyPackClient, registrations_to_resources
 from offline.cloudwatch import CloudWatchError
 from offline.deployed import Deployed
-from offline.engine import REPO_ROOT, project_file, run_program, stack_config, with_archive_digests
+from offline.engine import REPO_ROOT, run_program, stack_config, with_archive_digests
 
-PLACEHOLDER_SECRET = "offline-preview-placeholder"
 LIMITS = """What an offline preview cannot see:
   - values only AWS knows (ARNs, ids, URLs above are the mock engine's stand-ins);
   - provider defaults and the provider's own input checks (the engine's Check step);
@@ -43,20 +41,6 @@ For those, run with the Pulumi CLI and credentials: pulumi preview --diff --poli
 
 def log(message: str) -> None:
     print(f"[preview] {message}", file=sys.stderr, flush=True)
-
-
-def offline_config(project_dir: Path, stack: str) -> tuple[dict[str, Any], list[str]]:
-    """The stack file's config, plus a placeholder for each secret the stack file cannot hold
-    (secret values live encrypted in real stacks); returns the placeholder keys too."""
-    config = stack_config(project_dir, stack)
-    project = project_file(project_dir)["name"]
-    placeholders = []
-    for secret in declared_secrets(load_contracts(project_dir / "functions")):
-        key = f"{project}:{secret_config_key(secret)}"
-        if key not in config:
-            config[key] = PLACEHOLDER_SECRET
-            placeholders.append(key)
-    return config, placeholders
 
 
 def analyze(registrations: list[dict[str, Any]], project_dir: Path) -> list[Diagnostic]:
@@ -121,9 +105,7 @@ def main() -> int:
     project_dir = args.project_dir.resolve()
 
     started = time.monotonic()
-    config, placeholders = offline_config(project_dir, args.stack)
-    for key in placeholders:
-        log(f"{key} is a secret set per stack (pulumi config set --secret): using a placeholder")
+    config = stack_config(project_dir, args.stack)
     log(f"running the program for stack {args.stack!r} under the mock engine (the build runs first)")
     deployed = Deployed.read(args.state) if args.state else Deployed()
     raw, outputs = run_program(
@@ -171,7 +153,6 @@ def main() -> int:
             "resources": resources,
             "outputs": outputs,
             "diagnostics": [asdict(d) for d in diagnostics],
-            "placeholders": placeholders,
             "cost": costs,
         }
         args.json.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")

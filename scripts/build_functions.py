@@ -22,9 +22,9 @@ Run through `scripts/build-functions` (which sets the toolchain env). Steps:
    `extensions/<crate>`, where Lambda looks for extensions in a layer (unpacked under /opt).
 
 Output: `build/lambda/<function>.zip` and `build/lambda/layers/<extension>.zip` in the repo, and
-`build/lambda/manifest.json` with each zip's sha256 and size (`functions`, `layers`) and the
-`features` they were built with. Prints one
-JSON line with the manifest path last, for callers.
+`build/lambda/manifest.json` with each zip's sha256 and size (`functions`, `layers`), the
+`features` they were built with and, with `--commit`, the commit built (the deploy workflow's build
+job records it: model/artifacts.py). Prints one JSON line with the manifest path last, for callers.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def rustc_version(rustc: str) -> str:
     return subprocess.run([rustc, "-vV"], capture_output=True, text=True, check=True).stdout
 
 
-def build(cache_root: Path, rustc: str, force: bool, features: tuple[str, ...] = ()) -> Path:
+def build(cache_root: Path, rustc: str, force: bool, features: tuple[str, ...] = (), commit: str | None = None) -> Path:
     packages = workspace_packages(WORKSPACE)
     functions = function_crates(packages)
     if not functions:
@@ -340,7 +340,7 @@ def build(cache_root: Path, rustc: str, force: bool, features: tuple[str, ...] =
             # A layer's description reaches no binary: kept current without a build.
             for name, description in extensions.items():
                 previous_layers[name]["description"] = description
-            write_manifest(manifest_path, previous)
+            write_manifest(manifest_path, with_commit(previous, commit))
             return manifest_path
     crates = [*functions, *extensions]
     log(f"building {len(crates)} crates for arm64 ({len(extensions)} of them extensions): {', '.join(crates)}")
@@ -358,8 +358,22 @@ def build(cache_root: Path, rustc: str, force: bool, features: tuple[str, ...] =
         "functions": package(functions, target_dir),
         "layers": package_layers(extensions, target_dir),
     }
-    write_manifest(manifest_path, manifest)
+    write_manifest(manifest_path, with_commit(manifest, commit))
     return manifest_path
+
+
+def with_commit(manifest: dict[str, Any], commit: str | None) -> dict[str, Any]:
+    """The manifest naming the commit built, or none: the commit reaches no byte of a zip."""
+    unstamped = {k: v for k, v in manifest.items() if k != "commit"}
+    return unstamped if commit is None else {**unstamped, "commit": commit}
+
+
+def parse_commit(value: str) -> str | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9a-f]{40}", value):
+        raise BuildError(f"--commit {value!r}: set the 40 lowercase hex digits of the commit being built")
+    return value
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
@@ -375,6 +389,9 @@ def main() -> int:
     parser.add_argument(
         "--features", default="", help=f"cargo features for the whole workspace: one of {', '.join(FEATURES)}"
     )
+    parser.add_argument(
+        "--commit", default="", help="the commit being built, recorded in the manifest (the deploy workflow's build)"
+    )
     args = parser.parse_args()
     cache_root = Path(os.environ["RUSTLAMBDA_CACHE_ROOT"])
     rustc_file = cache_root / "arm64-rustc"
@@ -386,7 +403,8 @@ def main() -> int:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             features = parse_features(args.features)
-            manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force, features)
+            commit = parse_commit(args.commit)
+            manifest_path = build(cache_root, rustc_file.read_text().strip(), args.force, features, commit)
         except BuildError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

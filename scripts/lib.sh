@@ -14,7 +14,6 @@ NATIVE_TARGET_DIR="$CACHE_ROOT/target-native"
 # The Python the scripts run (build_functions.py, the test harness, bench/) reads the same cache.
 export RUSTLAMBDA_CACHE_ROOT="$CACHE_ROOT" RUSTLAMBDA_NATIVE_TARGET_DIR="$NATIVE_TARGET_DIR"
 export ZIG_GLOBAL_CACHE_DIR="$CACHE_ROOT/zig"
-UV_VERSION="0.13.9"
 AWS_LAMBDA_RIE_VERSION="v0.0.0-20261030222936-bef5c4ba774d"
 export PATH="$TOOLS_BIN:$CARGO_HOME/bin:$PATH"
 
@@ -26,6 +25,22 @@ step() {
 }
 step_done() {
   printf '<== %s (%ss)\n' "$STEP_NAME" "$(($(date +%s) - STEP_START))"
+}
+# uv, pinned with the sha256 of each of its distributions in requirements-uv.txt, installed from PyPI
+# by pip in hash-checking mode into a venv of its own; reinstalled when the pin changes.
+ensure_uv() {
+  local wanted
+  wanted=$(sed -n 's/^uv==\([^ ]*\).*/\1/p' "$REPO_ROOT/requirements-uv.txt")
+  [ -n "$wanted" ] || die "requirements-uv.txt pins no uv version"
+  if [ "$("$TOOLS_BIN/uv" --version 2>/dev/null | cut -d" " -f2)" != "$wanted" ]; then
+    echo "Installing uv $wanted (PyPI, hash-checked) into $TOOLS_BIN"
+    rm -rf "$CACHE_ROOT/uv-install"
+    python3 -m venv "$CACHE_ROOT/uv-install"
+    "$CACHE_ROOT/uv-install/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps \
+      -r "$REPO_ROOT/requirements-uv.txt"
+    mkdir -p "$TOOLS_BIN"
+    ln -sfn "$CACHE_ROOT/uv-install/bin/uv" "$TOOLS_BIN/uv"
+  fi
 }
 die() {
   printf 'error: %s\n' "$*" >&2

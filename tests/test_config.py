@@ -19,7 +19,6 @@ from model.stack_config import (
     StackSettings,
     load,
     project_config_defaults,
-    secret_config_key,
 )
 
 
@@ -357,11 +356,6 @@ def test_each_bad_value_names_its_key(
     assert str(error.value).startswith(message)
 
 
-def test_secret_config_keys_are_camel_case() -> None:
-    assert secret_config_key("manifest-signing-key") == "manifestSigningKey"
-    assert secret_config_key("token") == "token"
-
-
 def test_every_bad_value_is_reported_at_once(contracts: dict[str, FunctionContract]) -> None:
     with pytest.raises(ConfigError) as error:
         settings(contracts, logRetentionDays=10, alarms={"errors": 0, "dlqDepth": 0})
@@ -379,9 +373,9 @@ def test_pulumi_yaml_declares_exactly_the_models_keys_and_only_top_level_default
     object value live in the models only, so Pulumi.yaml gives objects an empty default."""
     declared = yaml.safe_load(PROJECT_FILE.read_text())["config"]
     model_keys = {field.alias or name for name, field in StackConfig.model_fields.items()}
-    secret_keys = {key for key, spec in declared.items() if spec.get("secret")}
-    assert secret_keys == {"manifestSigningKey"}
-    assert set(declared) - secret_keys == model_keys
+    # No secret: secrets are seeded outside Pulumi (components/secrets.py).
+    assert [key for key, spec in declared.items() if spec.get("secret")] == []
+    assert set(declared) == model_keys
     # Pulumi.yaml's types (the CLI checks them) are the JSON types of the model's keys.
     for key, prop in StackConfig.model_json_schema(by_alias=True)["properties"].items():
         expected = "object" if "$ref" in prop else prop["type"]

@@ -29,17 +29,18 @@ def test_the_stack_config_has_pulumi_yamls_defaults_under_the_projects_namespace
     assert config["aws:region"] == "eu-west-1"
 
 
-def test_a_required_key_or_a_region_missing_fails_as_the_cli_would() -> None:
-    config = stack_config(REPO_ROOT, "dev")
-    with pytest.raises(
-        OfflineConfigError, match=r"^Stack 'dev' is missing configuration value 'rustlambda:manifestSigningKey'$"
-    ):
-        check_required(REPO_ROOT, "dev", config)
-    config["rustlambda:manifestSigningKey"] = "x"
-    check_required(REPO_ROOT, "dev", config)
+def test_a_required_key_or_a_region_missing_fails_as_the_cli_would(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: other\nruntime: python\nconfig:\n  size:\n    type: integer\n")
+    config = {"aws:region": "eu-west-1"}
+    with pytest.raises(OfflineConfigError, match=r"^Stack 'dev' is missing configuration value 'other:size'$"):
+        check_required(tmp_path, "dev", config)
+    config["other:size"] = "3"
+    check_required(tmp_path, "dev", config)
     del config["aws:region"]
     with pytest.raises(OfflineConfigError, match=r"sets no aws:region: set it in Pulumi.dev.yaml"):
-        check_required(REPO_ROOT, "dev", config)
+        check_required(tmp_path, "dev", config)
+    # The project's own Pulumi.yaml requires nothing a stack file does not set.
+    check_required(REPO_ROOT, "dev", stack_config(REPO_ROOT, "dev"))
 
 
 def test_the_world_is_the_stacks_region_and_pinned_account() -> None:

@@ -50,7 +50,6 @@ def test_dev_preview_passes_and_prints_plan_and_report(dev_preview: tuple[int, d
     code, report, stdout = dev_preview
     assert code == 0
     assert report["diagnostics"] == []
-    assert report["placeholders"] == ["rustlambda:manifestSigningKey"]
     assert "Policy report: no violations." in stdout
     assert "  + aws:lambda/function:Function" in stdout
     functions = [r for r in report["resources"] if r["type"] == "aws:lambda/function:Function"]

@@ -4,6 +4,7 @@ tests its registrations by type and name."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# The value the tests give the stack's secret config: it must never appear outside a secret.
-TEST_SECRET = "test-signing-key-9f8e7d6c5b4a"
-SECRET_CONFIG = {"rustlambda:manifestSigningKey": TEST_SECRET}
 
 
 @dataclass(frozen=True)
@@ -49,14 +47,15 @@ def run_plan(
     mode: str = "up",
     state: Path | None = None,
     new_stack: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Plan:
     """The program's registrations: by default as the first `up` of a new stack registers them
     (versions numbered from 1); `mode="preview"` as a preview sees them (what the provider cannot
     know yet is unknown); `state` is what AWS holds from earlier runs (offline/deployed.py), which an
     `up` updates. `new_stack` (with `mode="preview"`) as the real engine previews a stack that does
-    not exist yet: every output AWS computes is unknown."""
+    not exist yet: every output AWS computes is unknown. `env` is added to the program's environment."""
     out = tmp_dir / f"plan-{stack}-{mode}{'-new' if new_stack else ''}.json"
-    config = {**SECRET_CONFIG, **(extra_config or {})}
+    config = extra_config or {}
     extra = ["--state", str(state)] if state is not None else []
     subprocess.run(
         [
@@ -77,6 +76,7 @@ def run_plan(
             *(["--new-stack"] if new_stack else []),
         ],
         cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
         check=True,
         timeout=1800,
     )

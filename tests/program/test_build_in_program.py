@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.program import copies
-from tests.program.plans import REPO_ROOT, SECRET_CONFIG, Plan, run_plan
+from tests.program.plans import REPO_ROOT, Plan, run_plan
 
 MANIFEST = REPO_ROOT / "build" / "lambda" / "manifest.json"
 
@@ -67,7 +67,7 @@ def test_a_build_failure_fails_the_program_with_cargos_message(tmp_path: Path) -
     with pytest.raises(subprocess.CalledProcessError) as failure:
         subprocess.run(
             [sys.executable, "-m", "offline.engine", "--stack", "dev", "--project-dir", str(broken),
-             "--config-json", json.dumps(SECRET_CONFIG), "--out", str(tmp_path / "plan.json")],
+             "--out", str(tmp_path / "plan.json")],
             cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=1800,
         )  # fmt: skip
     stderr = failure.value.stderr
