@@ -439,9 +439,7 @@ def run_program(
         os.chdir(project_dir)
         runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
 
-    return run_callable(
-        program, stack, config, preview, str(project_file(project_dir)["name"]), deployed, new_stack
-    )
+    return run_callable(program, stack, config, preview, str(project_file(project_dir)["name"]), deployed, new_stack)
 
 
 def main() -> int:
