@@ -2,11 +2,11 @@
 
 use std::future::Future;
 
-use aws_config::SdkConfig;
 use aws_sdk_s3::{
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     primitives::ByteStream,
 };
+use common::aws::SdkConfig;
 use common::{
     platform,
     settings::{EnvSource, ProcessEnv},
