@@ -69,7 +69,7 @@ class LambdaService(pulumi.ComponentResource):
                 permissions_boundary=shared.permissions_boundary,
                 log_retention_days=stack.log_retention_days,
                 tracing=tracing,
-                environment=contract_environment(contract, shared),
+                environment={**contract_environment(contract, shared), **stack.open_telemetry.environment},
                 statements=[
                     *contract_statements(contract, shared, stack.secret_kms_key_arn),
                     *plan.statements,
