@@ -28,7 +28,12 @@
 //! The HTTP client is [`crate::https`] (hyper over rustls with ring, Mozilla's roots compiled in).
 //! Building the config does no network I/O and parses no certificate.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use aws_credential_types::{Credentials, provider::SharedCredentialsProvider};
 use aws_smithy_async::rt::sleep::TokioSleep;
@@ -172,6 +177,53 @@ impl LambdaEnvironment {
     }
 }
 
+/// An SDK client built at its first use rather than at init: once, shared by every clone.
+///
+/// Building a client resolves its config and parses its service's endpoint partitions (with the
+/// page faults of that code, about a fifth of s3-processor's init CPU for its two clients: perf
+/// over 15 starts). At init that time is on every cold start's path; here only an invocation that
+/// calls AWS pays it, once per environment (bench/first_call.py bounds that first call). The
+/// config itself, and with it the check of the credentials and region, stays at init.
+pub struct LazyClient<C> {
+    config: SdkConfig,
+    build: fn(&SdkConfig) -> C,
+    client: Arc<OnceLock<C>>,
+}
+
+impl<C> LazyClient<C> {
+    /// `build` (e.g. `aws_sdk_dynamodb::Client::new`) runs at the first [`LazyClient::get`].
+    pub fn new(config: &SdkConfig, build: fn(&SdkConfig) -> C) -> Self {
+        Self {
+            config: config.clone(),
+            build,
+            client: Arc::default(),
+        }
+    }
+
+    /// The client, built now if this is its first use (concurrent first uses wait for one build).
+    pub fn get(&self) -> &C {
+        self.client.get_or_init(|| (self.build)(&self.config))
+    }
+}
+
+impl<C> Clone for LazyClient<C> {
+    fn clone(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            build: self.build,
+            client: Arc::clone(&self.client),
+        }
+    }
+}
+
+impl<C> fmt::Debug for LazyClient<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyClient")
+            .field("built", &self.client.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The per-service endpoint overrides, looked up when a client is built as aws-config's
 /// environment config looks them up (`AWS_ENDPOINT_URL_<SERVICE ID, upper case, spaces as _>`,
 /// then `AWS_ENDPOINT_URL`), without its profile files.
@@ -299,6 +351,28 @@ mod tests {
             Some("http://127.0.0.1:5001")
         );
         assert_eq!(endpoint("S3").as_deref(), Some("http://127.0.0.1:5000"));
+    }
+
+    #[test]
+    fn a_lazy_client_is_built_once_at_its_first_use_and_shared_by_its_clones() {
+        static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        fn build(config: &SdkConfig) -> String {
+            BUILDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            format!("client for {:?}", config.region().map(Region::as_ref))
+        }
+        let config = lambda(&LAMBDA).config(http_client()).unwrap();
+        let lazy = LazyClient::new(&config, build);
+        let clone = lazy.clone();
+        assert_eq!(
+            BUILDS.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "nothing built at init"
+        );
+        assert_eq!(format!("{clone:?}"), "LazyClient { built: false, .. }");
+        assert_eq!(clone.get(), "client for Some(\"eu-west-1\")");
+        assert_eq!(lazy.get(), "client for Some(\"eu-west-1\")");
+        assert_eq!(BUILDS.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(format!("{lazy:?}"), "LazyClient { built: true, .. }");
     }
 
     #[cfg(feature = "aws-profile")]

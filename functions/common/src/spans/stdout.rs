@@ -71,7 +71,12 @@ mod tests {
     #[test]
     fn span_lines_are_at_the_functions_level_and_info_at_least() {
         let level = |value: Option<&'static str>| {
-            let vars = MapEnv(value.map(|v| ("AWS_LAMBDA_LOG_LEVEL", v)).into_iter().collect());
+            let vars = MapEnv(
+                value
+                    .map(|v| ("AWS_LAMBDA_LOG_LEVEL", v))
+                    .into_iter()
+                    .collect(),
+            );
             line_level(&vars).to_string()
         };
         let cases = [
