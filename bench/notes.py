@@ -37,34 +37,35 @@ def notes(results: dict[str, Any], size_info: dict[str, Any], names: list[str]) 
     crc_fast = max(size_info[n].get("top_crates_rodata_bytes", {}).get("crc_fast", 0) for n in names) if names else 0
     if zips and shares and hello:
         out.append(
-            f"Size: the arm64 zips are {min(zips) / 1e6:.2f}-{max(zips) / 1e6:.2f} MB, with fat LTO, one "
-            'codegen unit, stripped symbols and the dependencies (and common) at opt-level "s" (17% smaller '
-            'than at 3; "z" measured only 4-5% smaller again, for slower code). A bare lambda_runtime hello '
-            f"world is {hello / 1e6:.1f} MB (x86_64, stripped), the functions {min(stripped) / 1e6:.1f}-"
+            f"Size: the arm64 zips are {min(zips) / 1e6:.2f}-{max(zips) / 1e6:.2f} MB: fat LTO, one codegen "
+            'unit, stripped symbols, the function crates at opt-level "s" and the dependencies and common at '
+            "\"z\", no aws-config (common::aws builds the SDK config from Lambda's env), zopfli's deflate "
+            "(docs/performance.md has each idea's figures). A bare lambda_runtime hello world is "
+            f"{hello / 1e6:.1f} MB (x86_64, stripped), the functions {min(stripped) / 1e6:.1f}-"
             f"{max(stripped) / 1e6:.1f} MB: by symbol, the AWS SDK crates are {min(shares) * 100:.0f}-"
             f"{max(shares) * 100:.0f}% of each function's .text and TLS (rustls, ring, webpki) another "
             f"{min(tls) * 100:.0f}-{max(tls) * 100:.0f}%; the handlers and common together "
-            f"{max(own) * 100:.0f}% at most. HTTP/2 (h2 and hyper's HTTP/2 side, ~300 KB of .text on "
-            "x86_64) is linked only with common's `http2` feature, which no function needs. The arm64 build "
-            "targets Graviton2 (`-C target-cpu=neoverse-n1`, the oldest CPU Lambda runs arm64 functions on): "
-            "with AES and PMULL known at compile time, crc-fast (the S3 SDK's checksums) leaves out its "
-            f"software fallback and its lookup tables for every CRC variant it knows ({crc_fast / 1e3:.0f} KB "
-            "of read-only data, still in the x86_64 builds, which target any x86_64 CPU, and about 590 KB of "
-            "s3-processor's zip before)."
+            f"{max(own) * 100:.0f}% at most. HTTP/2 (h2 and hyper's HTTP/2 side) is linked only with common's "
+            "`http2` feature, which no function needs. The arm64 build targets Graviton2 (`-C "
+            "target-cpu=neoverse-n1`, the oldest CPU Lambda runs arm64 functions on): with AES and PMULL known "
+            "at compile time, crc-fast (the S3 SDK's checksums) leaves out its software fallback and its lookup "
+            f"tables for every CRC variant it knows ({crc_fast / 1e3:.0f} KB of read-only data, still in the "
+            "x86_64 builds, which target any x86_64 CPU)."
         )
     hello_init, inits = rust_figures(results, names, "cold_start", "init_ms", "p50")
+    larger = max(stripped) / hello if hello and stripped else 0.0
     if hello_init and inits:
         out.append(
-            f"Init: the functions take {min(inits):.1f}-{max(inits):.1f} ms (P50), {min(inits) / hello_init:.1f}-"
-            f"{max(inits) / hello_init:.1f}x the hello world's {hello_init:.1f} ms, with no network calls. "
-            "What they add: aws-config's loader, which reads every AWS_* setting a user may set (FIPS, "
-            "retries, endpoints; Lambda's credentials and region are handed to it, so it builds none of the "
-            "default chains' other providers: 0.13 ms less); the SDK clients' construction, whose first "
-            "parses the endpoint partitions (s3-processor builds two); and page faults of a 6x larger binary. "
-            "Mozilla's root certificates cost no parsing at init: build.rs turns them "
-            "into rustls trust anchors (common::https); with the SDK's own client, rustls decoded and parsed "
-            "them as PEM at each client's construction and again at its first request (about a third of "
-            "init CPU, measured with perf over 200 starts of sqs-processor)."
+            f"Init: the functions take {min(inits):.1f}-{max(inits):.1f} ms (P50), {min(inits) / hello_init:.2f}-"
+            f"{max(inits) / hello_init:.2f}x the hello world's {hello_init:.1f} ms, with no network calls. Most "
+            "of any Rust binary's init is the kernel's and the dynamic loader's (exec, page faults, relocations: "
+            "about three quarters of the samples of perf over 40 starts of s3-processor), so a smaller binary "
+            "starts faster. What a function adds: its settings, the SDK config from Lambda's env (no "
+            "aws-config loader, no credential chain), the HTTP client's TLS config (Mozilla's roots compiled "
+            "in as trust anchors by build.rs: no certificate parsed at init) and page faults of a binary "
+            f"{larger:.0f}x larger. The SDK clients are built at their first use (common::aws::LazyClient), "
+            "not at init: with their endpoint partitions parse, a fifth of s3-processor's init CPU; the first "
+            "AWS call pays it once (see the first-call table)."
         )
     hello_ratio, ratios = rust_figures(results, names, "warm_no_aws", "duration_ms", "p99_over_p50")
     if hello_ratio and ratios:

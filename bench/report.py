@@ -108,6 +108,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"{fmt(share * 100 if share is not None else None, 0)}% | "
             f"{fmt(scaled(s.get('python_source_bytes'), 1024), 1)} |"
         )
+    lines += first_call_markdown(results)
     lines += extension_markdown(report.get("extension"))
     lines += builds_markdown(report.get("builds"))
     lines += ["", "## Targets", "", "| Function | Target | Measured | Met |", "| --- | --- | --- | --- |"]
@@ -120,18 +121,48 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def first_call_markdown(results: dict[str, Any]) -> list[str]:
+    """The first AWS call after a cold start against the warm ones (bench/first_call.py)."""
+    measured = {n: r["rust"]["first_call"] for n, r in results.items() if "first_call" in r.get("rust", {})}
+    if not measured:
+        return ["", "## First call to AWS", "", "Not measured in this run."]
+    lines = [
+        "",
+        "## First call to AWS",
+        "",
+        "Each fresh process of a function gets its AWS-path event (moto on 127.0.0.1, over HTTP) several times "
+        "in a row, timed from hand-out to response against harness/runtime_api.py: the first is the cold one "
+        "(the init is over by then), the others are warm. What the first pays once: the TCP connection to "
+        "the endpoint and the SDK's lazy work (identity cache, endpoint, first signing); against AWS, add the "
+        "TLS handshake's round trips.",
+        "",
+        "| Function | First P50 / P95 (ms) | Warm P50 / P95 (ms) | First over warm (P50, ms) "
+        "| Processes x warm calls |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, f in measured.items():
+        lines.append(
+            f"| {name} | {fmt(f['first_ms'].get('p50'))} / {fmt(f['first_ms'].get('p95'))} | "
+            f"{fmt(f['warm_ms'].get('p50'))} / {fmt(f['warm_ms'].get('p95'))} | {fmt(f['over_warm_p50_ms'])} | "
+            f"{f['runs']} x {f['warm_per_run']} |"
+        )
+    return lines
+
+
 def extension_markdown(extension: dict[str, Any] | None) -> list[str]:
-    """Init with the telemetry extension against init without (bench/extension.py)."""
+    """The telemetry extension at init and per invocation (bench/extension.py)."""
     if not extension:
-        return ["", "## Telemetry extension at init", "", "Not measured in this run (it measures http-api)."]
+        return ["", "## Telemetry extension", "", "Not measured in this run (it measures http-api)."]
     without, baseline, with_ = (
         extension["init_without_ms"],
         extension.get("init_with_baseline_ms", {}),
         extension["init_with_ms"],
     )
-    return [
+    lines = [
         "",
-        "## Telemetry extension at init",
+        "## Telemetry extension",
+        "",
+        "### At init",
         "",
         f"{extension['function']}'s init without an extension, with {extension.get('baseline_extension')} (an "
         f"extension that only registers: what starting any extension costs) and with {extension['extension']} "
@@ -148,6 +179,38 @@ def extension_markdown(extension: dict[str, Any] | None) -> list[str]:
         f"{fmt(extension['target_ms'], 0)} |",
         f"| added by the bare extension (P50) | {fmt(extension.get('baseline_overhead_p50_ms'))} | |",
         f"| the telemetry extension's own share (P50) | {fmt(extension.get('own_overhead_p50_ms'))} | |",
+    ]
+    if "invocation_with_ms" not in extension:
+        return lines
+    without, baseline, with_ = (
+        extension["invocation_without_ms"],
+        extension["invocation_with_baseline_ms"],
+        extension["invocation_with_ms"],
+    )
+    return [
+        *lines,
+        "",
+        "### Per invocation",
+        "",
+        f"Warm invocations of one environment each (rounds of environments taking turns, {with_.get('n')} "
+        "invocations each), timed from hand-out to the end Lambda gives an invocation: the runtime has "
+        "answered and every extension registered for INVOKE has asked for its next event. The "
+        "telemetry extension (registered for SHUTDOWN only) receives each invocation's platform events "
+        "while the next one runs; the bare extension is registered for INVOKE and SHUTDOWN.",
+        "",
+        "| Invocation | P50 (ms) | P95 (ms) | P99 (ms) |",
+        "| --- | --- | --- | --- |",
+        f"| without an extension | {fmt(without.get('p50'))} | {fmt(without.get('p95'))} | {fmt(without.get('p99'))} |",
+        f"| with the bare extension (INVOKE) | {fmt(baseline.get('p50'))} | {fmt(baseline.get('p95'))} | "
+        f"{fmt(baseline.get('p99'))} |",
+        f"| with the telemetry extension (SHUTDOWN) | {fmt(with_.get('p50'))} | {fmt(with_.get('p95'))} | "
+        f"{fmt(with_.get('p99'))} |",
+        f"| added by the telemetry extension (P50) | {fmt(extension['invocation_overhead_p50_ms'], 3)} | target <= "
+        f"{fmt(extension['invocation_target_ms'])} | |",
+        f"| added by INVOKE registration (P50) | {fmt(extension.get('invocation_baseline_overhead_p50_ms'), 3)} | | |",
+        "",
+        f"After SHUTDOWN the telemetry extension had written {extension['durations_written']} `Duration` values for "
+        f"{extension['reports_delivered']} `platform.report` events delivered.",
     ]
 
 

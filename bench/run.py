@@ -18,8 +18,11 @@ peak memory, and the size of what is deployed.
    - warm latency, M invocations on a path without AWS calls and M on a path with them (P50, P99,
      P99/P50 of REPORT "Duration", and of the round trip the caller sees);
    - peak RSS (VmHWM) of the function process (the emulator's child) after those invocations;
-   - for http-api, N inits with the telemetry extension against N without, alternating
-     (bench/extension.py): what the extension adds to init, against its target of 2 ms.
+   - the first call to AWS after a cold start against the calls after it in the same process
+     (bench/first_call.py, N fresh processes), Rust only;
+   - for http-api, N inits with the telemetry extension against N without, alternating, and M warm
+     invocations with it and without (bench/extension.py): what the extension adds to init and to
+     each invocation, and whether it wrote a sample for every event.
 3. Sizes: each arm64 zip and its unzipped bootstrap; the x86_64 release binary's .text by crate
    (`nm --size-sort`), of which the AWS SDK's share.
 
@@ -47,6 +50,7 @@ from bench.binaries import BENCH_DIR, build, start
 from bench.cold_start import Target, cold_starts
 from bench.extension import FUNCTION as EXTENSION_FUNCTION
 from bench.extension import extension_overhead
+from bench.first_call import first_calls
 from bench.limits import LOOP_BUDGET_S
 from bench.machine import machine
 from bench.memory import peak_rss_kib
@@ -59,9 +63,14 @@ from harness.moto import MotoServer
 
 
 def measure(target: Target, scenario: Scenario, cold_start: dict[str, Any], warm: int, log_dir: Path) -> dict[str, Any]:
-    """One function in one runtime: its cold starts (measured before), warm latency and peak RSS."""
+    """One function in one runtime: its cold starts (measured before), warm latency and peak RSS;
+    in Rust, its first call to AWS against the warm ones."""
     runtime, name, env = target.runtime, target.name, target.env
     result: dict[str, Any] = {"cold_start": cold_start}
+    if runtime == "rust" and scenario.aws is not None:
+        runs = cold_start["runs"]
+        print(f"  {name} ({runtime}): the first AWS call in {runs} fresh processes", flush=True)
+        result["first_call"] = first_calls(name, env, scenario, runs, FIRST_CALL_WARM, log_dir)
     emulator = start(runtime, name, env, log_dir)
     try:
         print(f"  {name} ({runtime}): {warm} warm invocations per path", flush=True)
@@ -74,6 +83,10 @@ def measure(target: Target, scenario: Scenario, cold_start: dict[str, Any], warm
     finally:
         emulator.close()
     return result
+
+
+# Warm AWS-path invocations after the first one, per fresh process (bench/first_call.py).
+FIRST_CALL_WARM = 10
 
 
 def measure_all(names: list[str], cold: int, warm: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -109,8 +122,12 @@ def measure_all(names: list[str], cold: int, warm: int) -> tuple[dict[str, Any],
                     "python": measure(python, plans[name], python_cold, warm, log_dir),
                 }
                 if name == EXTENSION_FUNCTION:
-                    print(f"  {name} (rust): {cold} inits with the telemetry extension, {cold} without", flush=True)
-                    extension = extension_overhead(name, envs[name], plans[name].no_aws, cold, log_dir)
+                    print(
+                        f"  {name} (rust): {cold} inits and {warm} invocations with the telemetry extension and "
+                        "without",
+                        flush=True,
+                    )
+                    extension = extension_overhead(name, envs[name], plans[name].no_aws, cold, warm, log_dir)
         finally:
             moto.close()
     return results, extension

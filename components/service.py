@@ -72,7 +72,7 @@ class LambdaService(pulumi.ComponentResource):
                 log_retention_days=stack.log_retention_days,
                 tracing=tracing,
                 alias_state=read_alias_state(fn_name, LIVE_ALIAS, stack.region, self),
-                environment=contract_environment(contract, shared),
+                environment={**contract_environment(contract, shared), **stack.open_telemetry.environment},
                 statements=[
                     *contract_statements(contract, shared, stack.secret_kms_key_arn),
                     *plan.statements,

@@ -7,14 +7,23 @@ telemetry event, so what an extension does with platform events is tested here: 
 nothing itself; it starts the extension against this server, POSTs batches of platform events to
 the destination the extension subscribed with (`sandbox.localdomain` is this machine), hands out
 INVOKE and SHUTDOWN events, and reads what the extension wrote. Each invocation the runtime takes
-is handed to every extension registered for INVOKE, as Lambda does; the benchmarks time an init
-with an extension against this server (init ends when the runtime and every extension have asked
-for their next event).
+is handed to every extension registered for INVOKE, as Lambda does, and ends, as on Lambda, when
+the runtime has answered and every extension registered for INVOKE has asked for its next event
+(`invocation_end`); `deliver` sends an invocation's platform events to the subscribers as Lambda's
+Telemetry API does (`platform_events`). The benchmarks time an init with an extension against this
+server (init ends when the runtime and every extension have asked for their next event) and the
+invocations after it.
+
+What it leaves out of Lambda: the freeze between invocations (an extension runs all the time here,
+as on Lambda Managed Instances), the Telemetry API's own buffering (a batch goes out when
+`deliver` is called) and events other than an invocation's `platform.start`,
+`platform.runtimeDone` and `platform.report`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import queue
 import threading
 import time
@@ -23,6 +32,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.runtime_api import RuntimeApi, RuntimeApiHandler
@@ -39,9 +49,15 @@ class Extension:
     events: list[str]
     registered_at: float  # time.perf_counter()
     pending: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
-    first_next_at: float | None = None
+    # time.perf_counter() of every GET .../event/next, in order.
+    next_at: list[float] = field(default_factory=list)
     subscription: dict[str, Any] | None = None
     errors: list[tuple[str, str]] = field(default_factory=list)  # (init|exit, error type)
+
+    @property
+    def first_next_at(self) -> float | None:
+        """When the extension first asked for an event: the end of its init."""
+        return self.next_at[0] if self.next_at else None
 
 
 @dataclass
@@ -76,8 +92,7 @@ class ExtensionsApiHandler(RuntimeApiHandler):
             self._reply(403)
             return
         with self.extensions.changed:
-            if extension.first_next_at is None:
-                extension.first_next_at = asked_at
+            extension.next_at.append(asked_at)
             self.extensions.changed.notify_all()
         while True:
             try:
@@ -181,6 +196,28 @@ class ExtensionsApi(RuntimeApi):
         deadline_ms = int((time.time() + deadline_s) * 1000)
         extension.pending.put({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": deadline_ms})
 
+    def invocation_end(self, request_id: str, timeout: float) -> tuple[float, float]:
+        """When invocation `request_id` was handed to the runtime and when it ended: the runtime's
+        response, or later the first request for an event after it from each extension
+        registered for INVOKE (Lambda waits for both before the invocation is over)."""
+        outcome = self.wait_for([request_id], timeout)[request_id]
+        dispatched = self.state.dispatched_at[request_id]
+        invoked = [e for e in self.extensions.extensions.values() if "INVOKE" in e.events]
+        self.wait_until(
+            lambda _: all(any(t > dispatched for t in e.next_at) for e in invoked),
+            timeout,
+            f"the extensions registered for INVOKE to finish invocation {request_id}",
+        )
+        with self.extensions.lock:
+            ends = [outcome.received_at, *(min(t for t in e.next_at if t > dispatched) for e in invoked)]
+        return dispatched, max(ends)
+
+    def deliver(self, events: list[dict[str, Any]], timeout: float = 10) -> list[int]:
+        """Sends one batch to every subscribed extension, as the Telemetry API does; their answers."""
+        with self.extensions.lock:
+            subscribed = [e for e in self.extensions.extensions.values() if e.subscription is not None]
+        return [self.post_telemetry(extension, events, timeout) for extension in subscribed]
+
     def post_telemetry(self, extension: Extension, body: bytes | list[Any], timeout: float = 10) -> int:
         """POSTs one batch where the extension subscribed to receive them; the HTTP status it answered."""
         if extension.subscription is None:
@@ -199,3 +236,35 @@ class ExtensionsApi(RuntimeApi):
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return int(error.code)
+
+
+def platform_events(
+    request_id: str, started: float, responded: float, ended: float, memory_mb: int = 128
+) -> list[dict[str, Any]]:
+    """An invocation's platform events as the Telemetry API sends them (schema 2025-01-29), from
+    its times (time.perf_counter()): handed out, answered by the runtime, over."""
+    now = datetime.now(UTC)
+
+    def at(perf: float) -> str:
+        return (now - timedelta(seconds=ended - perf)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    runtime_ms, duration_ms = round((responded - started) * 1000, 3), round((ended - started) * 1000, 3)
+    metrics = {
+        "durationMs": duration_ms,
+        "billedDurationMs": math.ceil(duration_ms),
+        "memorySizeMB": memory_mb,
+        "maxMemoryUsedMB": 20,
+    }
+    return [
+        {"time": at(started), "type": "platform.start", "record": {"requestId": request_id, "version": "$LATEST"}},
+        {
+            "time": at(responded),
+            "type": "platform.runtimeDone",
+            "record": {"requestId": request_id, "status": "success", "metrics": {"durationMs": runtime_ms}},
+        },
+        {
+            "time": at(ended),
+            "type": "platform.report",
+            "record": {"requestId": request_id, "status": "success", "metrics": metrics},
+        },
+    ]

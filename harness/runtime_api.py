@@ -42,6 +42,8 @@ class State:
     # time.perf_counter() of every GET .../invocation/next, in order: when the runtime was done with
     # the previous invocation (bench.otel: the export after each response).
     next_at: list[float] = field(default_factory=list)
+    # time.perf_counter() when the runtime took each invocation, by request id.
+    dispatched_at: dict[str, float] = field(default_factory=dict)
     init_errors: list[Any] = field(default_factory=list)
     # X-Ray trace headers given to `submit`, by request id (others get one of our own).
     trace_ids: dict[str, str] = field(default_factory=dict)
@@ -60,6 +62,9 @@ class State:
 
 class RuntimeApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A reply goes out as two writes (head, then body): with Nagle's algorithm the body would wait
+    # for the client's delayed ACK of the head, 40 ms on Linux, on every warm invocation.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
@@ -99,6 +104,7 @@ class RuntimeApiHandler(BaseHTTPRequestHandler):
                 if self.server.closing:
                     return
         with state.lock:
+            state.dispatched_at[request_id] = time.perf_counter()
             state.in_flight.add(request_id)
             state.max_in_flight = max(state.max_in_flight, len(state.in_flight))
         self.dispatched(request_id)

@@ -114,19 +114,42 @@ LogLevel = Annotated[
 # Lambda treats a JSON line without a level as INFO, and the telemetry extension's metric lines have
 # none: at a level above INFO Lambda would drop them.
 LEVELS_THAT_KEEP_METRICS = ("TRACE", "DEBUG", "INFO")
+# The `logs` exporter writes its span lines at the function's level, INFO at least and ERROR at most
+# (common::spans::stdout): at FATAL Lambda would drop them.
+LEVELS_THAT_KEEP_SPAN_LINES = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 LAYER_ARN_PATTERN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d+$"
 
 
+# The OpenTelemetry SDK's samplers (OTEL_TRACES_SAMPLER, as opentelemetry_sdk reads it in the
+# functions), and those that take OTEL_TRACES_SAMPLER_ARG, the share of traces they keep.
+Sampler = Literal[
+    "parentbased_always_on",
+    "parentbased_traceidratio",
+    "parentbased_always_off",
+    "always_on",
+    "traceidratio",
+    "always_off",
+]
+RATIO_SAMPLERS = ("parentbased_traceidratio", "traceidratio")
+
+
 class OpenTelemetrySettings(_Config):
-    """OpenTelemetry spans from every function, off by default (README, "OpenTelemetry"). `exporter`
+    """OpenTelemetry spans from every function, off by default (docs/observability.md). `exporter`
     picks how they leave the function, and so the cargo feature the workspace is built with:
     `collector` (feature `otel`): OTLP/HTTP to the ADOT collector layer `collectorLayerArn`,
     attached to every function after the telemetry extension, whose default config sends the
     traces to X-Ray; `logs` (feature `otel-lite`): lambda-otel-lite's OTLP lines on stdout, for a
-    forwarder outside the function, no layer."""
+    forwarder outside the function, no layer. `sampler` (and `samplingRatio` for the ratio
+    samplers) decides which invocations are exported: every one by default (each under its caller's
+    trace when X-Ray sampled the caller); each exported trace is one X-Ray trace recorded with the
+    collector's default config."""
 
     enabled: bool = False
     exporter: Literal["collector", "logs"] = "collector"
+    sampler: Sampler = "parentbased_always_on"
+    sampling_ratio: (
+        Annotated[float, Field(ge=0, le=1, description="the share of traces to keep, from 0 to 1 (0.05 is 5%)")] | None
+    ) = None
     collector_layer_arn: (
         Annotated[
             str,
@@ -151,7 +174,28 @@ class OpenTelemetrySettings(_Config):
                 f"collectorLayerArn={self.collector_layer_arn!r} is invalid: openTelemetry.exporter is logs, which "
                 "sends no spans to a collector: remove collectorLayerArn, or set exporter to collector"
             )
+        if self.sampler in RATIO_SAMPLERS and self.sampling_ratio is None:
+            raise ValueError(
+                f"samplingRatio=None is invalid: sampler {self.sampler} keeps a share of the traces: set samplingRatio "
+                "from 0 to 1 (0.05 keeps 5%)"
+            )
+        if self.sampler not in RATIO_SAMPLERS and self.sampling_ratio is not None:
+            raise ValueError(
+                f"samplingRatio={self.sampling_ratio!r} is invalid: sampler {self.sampler} takes no ratio: remove "
+                f"samplingRatio, or set sampler to {' or '.join(RATIO_SAMPLERS)}"
+            )
         return self
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The env vars that set each function's sampler (read by the OpenTelemetry SDK in the
+        function): none when OpenTelemetry is off."""
+        if not self.enabled:
+            return {}
+        env: dict[str, str] = {"OTEL_TRACES_SAMPLER": self.sampler}
+        if self.sampling_ratio is not None:
+            env["OTEL_TRACES_SAMPLER_ARG"] = repr(float(self.sampling_ratio))
+        return env
 
     @property
     def collector_layer(self) -> str | None:
@@ -380,7 +424,16 @@ class StackConfig(_Config):
                     f"{key}.provisionedConcurrency={provisioned} is invalid: set at most {key}.reservedConcurrency "
                     f"({reserved})"
                 )
-            if function.telemetry_extension and function.log_level not in LEVELS_THAT_KEEP_METRICS:
+            level = function.log_level
+            otel = self.open_telemetry
+            if otel.enabled and otel.exporter == "logs" and level not in LEVELS_THAT_KEEP_SPAN_LINES:
+                where = f"{key}.logLevel" if override.log_level else "logLevel"
+                raise ValueError(
+                    f"{where}={level!r} is invalid with openTelemetry.exporter logs: the span lines go out at ERROR at "
+                    f"most and Lambda drops lines below {level}: set ERROR or a lower level, or set "
+                    "openTelemetry.exporter to collector"
+                )
+            if function.telemetry_extension and level not in LEVELS_THAT_KEEP_METRICS:
                 where = f"{key}.logLevel" if override.log_level else "logLevel"
                 raise ValueError(
                     f"{where}={function.log_level!r} is invalid with the telemetry extension attached to "

@@ -339,7 +339,38 @@ ADOT_ARN = "arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-collector-arm64
         ),
         (
             {"openTelemetry": {"enabeld": True}},
-            "config openTelemetry has unknown keys ['enabeld']: allowed keys are enabled, exporter, collectorLayerArn",
+            "config openTelemetry has unknown keys ['enabeld']: allowed keys are enabled, exporter, sampler, "
+            "samplingRatio, collectorLayerArn",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "exporter": "logs", "sampler": "parentbased_traceidratio"}},
+            "config openTelemetry.samplingRatio=None is invalid: sampler parentbased_traceidratio keeps a share of the "
+            "traces: set samplingRatio from 0 to 1 (0.05 keeps 5%)",
+        ),
+        (
+            {"openTelemetry": {"enabled": True, "exporter": "logs", "samplingRatio": 0.1}},
+            "config openTelemetry.samplingRatio=0.1 is invalid: sampler parentbased_always_on takes no ratio: remove "
+            "samplingRatio, or set sampler to parentbased_traceidratio or traceidratio",
+        ),
+        (
+            {"openTelemetry": {"sampler": "traceidratio", "samplingRatio": 1.5}},
+            "config openTelemetry.samplingRatio=1.5 is invalid: set the share of traces to keep, from 0 to 1 "
+            "(0.05 is 5%)",
+        ),
+        (
+            {"openTelemetry": {"sampler": "xray"}},
+            "config openTelemetry.sampler='xray' is invalid: set one of parentbased_always_on, "
+            "parentbased_traceidratio, parentbased_always_off, always_on, traceidratio, always_off",
+        ),
+        (
+            {
+                "openTelemetry": {"enabled": True, "exporter": "logs"},
+                "telemetryExtension": False,
+                "functions": {"lmi-worker": {"logLevel": "FATAL"}},
+            },
+            "config functions.lmi-worker.logLevel='FATAL' is invalid with openTelemetry.exporter logs: the span lines "
+            "go out at ERROR at most and Lambda drops lines below FATAL: set ERROR or a lower level, or set "
+            "openTelemetry.exporter to collector",
         ),
         (
             {"secretKmsKeyArn": "alias/mine"},
@@ -428,6 +459,29 @@ def test_log_level_and_extension_per_stack_unless_a_function_sets_its_own(
     quiet = settings(contracts, logLevel="ERROR", telemetryExtension=False)
     assert {f.log_level for f in quiet.functions.values()} == {"ERROR"}
     assert not any(f.telemetry_extension for f in quiet.functions.values())
+
+
+@pytest.mark.parametrize(
+    ("open_telemetry", "environment"),
+    [
+        ({}, {}),
+        ({"enabled": False, "exporter": "logs", "sampler": "always_off"}, {}),
+        ({"enabled": True, "exporter": "logs"}, {"OTEL_TRACES_SAMPLER": "parentbased_always_on"}),
+        ({"enabled": True, "exporter": "logs", "sampler": "always_off"}, {"OTEL_TRACES_SAMPLER": "always_off"}),
+        (
+            {"enabled": True, "exporter": "logs", "sampler": "parentbased_traceidratio", "samplingRatio": 0.05},
+            {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.05"},
+        ),
+        (
+            {"enabled": True, "collectorLayerArn": ADOT_ARN, "sampler": "traceidratio", "samplingRatio": 1},
+            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.0"},
+        ),
+    ],
+)
+def test_the_sampler_reaches_the_functions_as_the_sdks_env_vars(
+    contracts: dict[str, FunctionContract], open_telemetry: dict[str, Any], environment: dict[str, str]
+) -> None:
+    assert settings(contracts, openTelemetry=open_telemetry).open_telemetry.environment == environment
 
 
 @pytest.mark.parametrize(

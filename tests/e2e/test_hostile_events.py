@@ -152,15 +152,33 @@ def test_an_unreadable_event_is_an_invalid_event_naming_where(
     assert (warning["level"], warning["message"], warning["error_type"]) == ("WARN", message, "InvalidEvent")
 
 
+# What the AWS SDK config asks for when Lambda's credentials are missing (common::aws).
+KEY_HINT = (
+    "the execution role's access key, which Lambda sets (outside Lambda, export your credentials: "
+    'eval "$(aws configure export-credentials --format env)", or build with common\'s feature aws-profile)'
+)
+
+
+@pytest.mark.parametrize(
+    ("setting", "missing", "hint"),
+    [
+        ("ORDERS_TABLE", "ORDERS_TABLE", "the name of the orders table"),
+        ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", KEY_HINT),
+    ],
+)
 def test_a_missing_setting_at_start_up_is_one_json_line_naming_it(
-    flavour: str, request: pytest.FixtureRequest, moto: MotoServer, tmp_path: Path
+    flavour: str,
+    request: pytest.FixtureRequest,
+    moto: MotoServer,
+    tmp_path: Path,
+    setting: str,
+    missing: str,
+    hint: str,
 ) -> None:
     binaries: Path = request.getfixturevalue(f"{flavour}_binaries")
-    function = Emulator(
-        functions.command(flavour, "sqs-processor", binaries),
-        {"AWS_LAMBDA_LOG_LEVEL": "INFO", **moto.function_env()},
-        tmp_path / "startup.log",
-    )
+    env = {"AWS_LAMBDA_LOG_LEVEL": "INFO", "ORDERS_TABLE": "orders", **moto.function_env()}
+    del env[setting]
+    function = Emulator(functions.command(flavour, "sqs-processor", binaries), env, tmp_path / "startup.log")
     try:
         invocation = function.invoke({"Records": []})
         assert (invocation.status, invocation.body) == (502, ""), "the emulator's answer to a runtime that exited"
@@ -169,7 +187,7 @@ def test_a_missing_setting_at_start_up_is_one_json_line_naming_it(
         function.close()
     assert {k: v for k, v in line.items() if k != "timestamp"} == {
         "level": "ERROR",
-        "message": "init failed: environment variable ORDERS_TABLE is not set: set it to the name of the orders table",
-        "variable": "ORDERS_TABLE",
+        "message": f"init failed: environment variable {missing} is not set: set it to {hint}",
+        "variable": missing,
         "target": "common::startup",
     }

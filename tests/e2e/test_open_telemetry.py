@@ -19,7 +19,7 @@ import pytest
 from harness import functions
 from harness.aws import create_table
 from harness.moto import REGION, MotoServer
-from harness.otlp import OtlpReceiver, ReceivedSpan, closed_endpoint, stdout_spans
+from harness.otlp import STDOUT_MARKER, OtlpReceiver, ReceivedSpan, closed_endpoint, stdout_spans
 from harness.processes import stop
 from harness.runtime_api import Outcome, RuntimeApi
 from model.contract import FunctionContract
@@ -199,3 +199,50 @@ def test_the_lite_build_writes_each_invocations_spans_to_stdout(otel_lite_binari
     scan = [s for s in spans if s.name == "DynamoDB.Scan" and s.parent_span_id == invocation.span_id]
     assert len(scan) == 1
     assert all(isinstance(json.loads(line), dict) for line in lines), "every line is JSON"
+
+
+def test_at_warn_the_lite_builds_span_lines_say_warn_so_that_lambda_keeps_them(
+    otel_lite_binaries: Path, run_job: StartJob
+) -> None:
+    job = run_job(otel_lite_binaries / CRATE, {"AWS_LAMBDA_LOG_LEVEL": "WARN"})
+    _, outcome = job.invoke()
+    assert outcome.kind == "response", outcome.body
+    job.api.next_request_at(1, TIMEOUT_S)  # the export is written before the next request for work
+    span_lines = [json.loads(line) for line in job.lines() if STDOUT_MARKER in line]
+    assert span_lines, job.lines()
+    assert {line["level"] for line in span_lines} == {"WARN"}
+    assert [s.name for s in stdout_spans(job.lines())].count(INVOCATION_SPAN) == 1
+
+
+@pytest.mark.parametrize(
+    ("sampler", "ratio", "exported"),
+    [
+        # The stack's default: every invocation, each under its caller's sampled X-Ray trace.
+        ("parentbased_always_on", None, [True, True]),
+        ("always_off", None, [False, False]),
+        # A ratio of 0 samples no trace of its own, but follows a caller that X-Ray sampled.
+        ("parentbased_traceidratio", "0", [True, False]),
+        ("traceidratio", "0", [False, False]),
+    ],
+)
+def test_the_sampler_of_the_environment_decides_which_invocations_are_exported(
+    otel_binaries: Path, run_job: StartJob, sampler: str, ratio: str | None, exported: list[bool]
+) -> None:
+    """OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG, as the stack's openTelemetry.sampler and
+    samplingRatio set them: the first invocation carries a sampled X-Ray header, the second none."""
+    env = {"OTEL_TRACES_SAMPLER": sampler, **({"OTEL_TRACES_SAMPLER_ARG": ratio} if ratio is not None else {})}
+    receiver = OtlpReceiver()
+    try:
+        job = run_job(otel_binaries / CRATE, {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, **env})
+        request_ids = []
+        for index, header in enumerate((XRAY_HEADER, None)):
+            request_id, outcome = job.invoke(trace_id=header)
+            assert outcome.kind == "response", outcome.body
+            job.api.next_request_at(index + 1, TIMEOUT_S)  # its export, if any, is over
+            request_ids.append(request_id)
+        spans = receiver.spans
+    finally:
+        receiver.close()
+    invocations = {s.attributes["requestId"] for s in spans if s.name == INVOCATION_SPAN}
+    assert [request_id in invocations for request_id in request_ids] == exported
+    assert not [line for line in job.lines() if json.loads(line)["level"] in ("WARN", "ERROR")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ NAME = "telemetry-extension"
 FUNCTION = "rustlambda-test-http-api"
 T0 = "2026-11-27T10:00:00.000Z"
 T0_MS = 1795773600000
+# The extension writes what it holds at most this long after the oldest of it arrived (recorder.rs).
+FLUSH_AFTER_S = 60
 
 
 @dataclass
@@ -136,8 +139,9 @@ def cold_then_warm() -> list[list[Any]]:
     ]
 
 
-def emf(**values: list[float]) -> dict[str, Any]:
-    """The EMF document the extension writes for these metric values (in its metric order)."""
+def emf(timestamp: int = T0_MS, **values: list[float]) -> dict[str, Any]:
+    """The EMF document the extension writes for these metric values (in its metric order), stamped
+    with the minute they were measured in."""
     units = {
         "InitDuration": "Milliseconds",
         "InitErrors": "Count",
@@ -149,7 +153,7 @@ def emf(**values: list[float]) -> dict[str, Any]:
     }
     return {
         "_aws": {
-            "Timestamp": T0_MS,
+            "Timestamp": timestamp,
             "CloudWatchMetrics": [
                 {
                     "Namespace": EXTENSION_NAMESPACE,
@@ -166,7 +170,7 @@ def emf(**values: list[float]) -> dict[str, Any]:
 @pytest.mark.parametrize("start_extension", ["native", "arm64"], indirect=True)
 def test_platform_events_become_one_exact_emf_line_at_shutdown(start_extension: StartExtension) -> None:
     running = start_extension()
-    assert (running.extension.name, running.extension.events) == (NAME, ["INVOKE", "SHUTDOWN"])
+    assert (running.extension.name, running.extension.events) == (NAME, ["SHUTDOWN"])
     subscription = running.extension.subscription
     assert subscription is not None
     assert {k: v for k, v in subscription.items() if k != "destination"} == {
@@ -177,7 +181,7 @@ def test_platform_events_become_one_exact_emf_line_at_shutdown(start_extension: 
     assert subscription["destination"]["URI"].startswith("http://sandbox.localdomain:")
     for batch in cold_then_warm():
         assert running.api.post_telemetry(running.extension, batch) == 200
-    assert running.metric_documents() == [], "buffered until a minute has passed or SHUTDOWN"
+    assert running.metric_documents() == [], "buffered until a minute after the first arrived, or SHUTDOWN"
     assert running.shut_down() == 0
     assert running.metric_documents() == [
         emf(
@@ -192,6 +196,41 @@ def test_platform_events_become_one_exact_emf_line_at_shutdown(start_extension: 
     ]
     [started] = [line for line in running.lines() if "_aws" not in line]
     assert (started["level"], started["message"]) == ("INFO", "subscribed to the Telemetry API's platform events")
+
+
+def test_samples_are_written_a_minute_after_the_first_arrived_each_in_its_minutes_document(
+    start_extension: StartExtension,
+) -> None:
+    """The flush deadline, in real time: nothing before 60 s after the first batch, then every
+    buffered sample (a later batch's too), one document per minute they were measured in."""
+    running = start_extension()
+    first = [
+        report("2026-11-27T10:00:59.500Z", "r-1", 3.5, 4, 18),
+        report("2026-11-27T10:01:00.250Z", "r-2", 1.5, 2, 18),
+    ]
+    second = [report("2026-11-27T10:01:30.000Z", "r-3", 2.25, 3, 19)]
+    assert running.api.post_telemetry(running.extension, first) == 200
+    posted = time.monotonic()
+    time.sleep(30)
+    assert running.api.post_telemetry(running.extension, second) == 200
+    deadline = posted + FLUSH_AFTER_S + 10
+    while not running.metric_documents() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    written_after = time.monotonic() - posted
+    assert FLUSH_AFTER_S - 0.5 <= written_after <= FLUSH_AFTER_S + 5, written_after
+    time.sleep(0.5)  # both documents are written at once
+    assert running.metric_documents() == [
+        emf(Duration=[3.5], BilledDuration=[4.0], MaxMemoryUsed=[18.0], ColdStart=[0.0]),
+        emf(
+            T0_MS + 60_000,
+            Duration=[1.5, 2.25],
+            BilledDuration=[2.0, 3.0],
+            MaxMemoryUsed=[18.0, 19.0],
+            ColdStart=[0.0, 0.0],
+        ),
+    ]
+    assert running.shut_down() == 0
+    assert len(running.metric_documents()) == 2, "nothing left to write at SHUTDOWN"
 
 
 def test_bad_batches_are_refused_or_skipped_and_never_stop_it(start_extension: StartExtension) -> None:
@@ -257,7 +296,7 @@ def test_under_the_emulator_it_starts_from_the_layer_before_the_function(
         invocation = emulator.invoke(event)
         assert invocation.status == 200 and invocation.body["statusCode"] == 200, invocation.body
         lines = [json.loads(line) for line in emulator.output_lines()]
-        subscribed = [line for line in lines if line.get("target") == "telemetry_extension"]
+        subscribed = [line for line in lines if str(line.get("target")).startswith("telemetry_extension")]
         assert [line["message"] for line in subscribed] == ["subscribed to the Telemetry API's platform events"]
         assert any(line.get("span", {}).get("requestId") == invocation.request_id for line in lines)
         assert emulator.invoke(event).status == 200, "the second invocation too, with the extension registered"

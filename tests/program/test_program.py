@@ -448,15 +448,17 @@ def test_the_collector_exporter_builds_with_otel_attaches_the_collector_and_gran
         assert [s for s in statements(dev, crate) if s["Sid"] == "XRayTracing"] == [], crate
 
 
-def test_the_logs_exporter_builds_with_otel_lite_and_attaches_no_collector(dev: Plan, tmp_path: Path) -> None:
+def test_the_logs_exporter_builds_with_otel_lite_attaches_no_collector_and_passes_the_sampler(
+    dev: Plan, tmp_path: Path
+) -> None:
     project = copies.copy_with_recorded_build(tmp_path / "repo")
-    plan = run_plan(
-        "dev",
-        tmp_path,
-        project_dir=project,
-        extra_config={"rustlambda:openTelemetry": {"enabled": True, "exporter": "logs"}},
-    )
+    otel = {"enabled": True, "exporter": "logs", "sampler": "parentbased_traceidratio", "samplingRatio": 0.05}
+    plan = run_plan("dev", tmp_path, project_dir=project, extra_config={"rustlambda:openTelemetry": otel})
     assert copies.build_requests(project) == ["--features common/otel-lite"]
+    sampler = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.05"}
+    for crate in CRATES:
+        env = plan.inputs(f"{crate}-fn-function")["environment"]["variables"]
+        assert env == {**dev.inputs(f"{crate}-fn-function")["environment"]["variables"], **sampler}, crate
     # The layers and the roles are dev's: the spans leave through the function's own log.
     assert {r["name"]: r["inputs"]["layers"] for r in plan.of_type("aws:lambda/function:Function")} == {
         r["name"]: r["inputs"]["layers"] for r in dev.of_type("aws:lambda/function:Function")

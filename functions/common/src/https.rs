@@ -106,7 +106,7 @@ fn alpn_protocols() -> Vec<Vec<u8>> {
     protocols
 }
 
-/// The HTTP client to hand to the SDK (`aws_config::ConfigLoader::http_client`).
+/// The HTTP client to hand to the SDK (`SdkConfig`'s, see [`crate::aws`]).
 pub fn client() -> Result<SharedHttpClient, rustls::Error> {
     Ok(SharedHttpClient::new(HttpsClient {
         tls: Arc::new(tls_config()?),

@@ -5,7 +5,7 @@
 //! The platform's other variables are read inside dependencies, not by our code: lambda_runtime
 //! reads `AWS_LAMBDA_RUNTIME_API`, the function's name, memory and version, and
 //! `AWS_LAMBDA_MAX_CONCURRENCY` (how many invocations `run_concurrent` serves at once on Managed
-//! Instances); aws-config reads the session token and `AWS_ENDPOINT_URL`.
+//! Instances).
 
 use crate::settings::EnvVar;
 
@@ -14,16 +14,22 @@ use crate::settings::EnvVar;
 pub const AWS_LAMBDA_LOG_LEVEL: EnvVar = EnvVar::new("AWS_LAMBDA_LOG_LEVEL");
 
 /// The execution role's credentials and the function's region, which Lambda sets in every
-/// environment; read by [`crate::aws`] to skip aws-config's default chains (and the region by
-/// the OpenTelemetry resource).
+/// environment; read by [`crate::aws`] (and the region by the OpenTelemetry resource).
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_ACCESS_KEY_ID: EnvVar = EnvVar::new("AWS_ACCESS_KEY_ID");
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_SECRET_ACCESS_KEY: EnvVar = EnvVar::new("AWS_SECRET_ACCESS_KEY");
 #[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_SESSION_TOKEN: EnvVar = EnvVar::new("AWS_SESSION_TOKEN");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
 pub const AWS_REGION: EnvVar = EnvVar::new("AWS_REGION");
+#[allow(clippy::disallowed_methods, reason = "a variable Lambda sets")]
+pub const AWS_DEFAULT_REGION: EnvVar = EnvVar::new("AWS_DEFAULT_REGION");
 
-/// The AWS SDK's S3 endpoint override (a local S3 emulator in tests).
+/// The AWS SDK's endpoint overrides (a local server such as moto in tests): one for every
+/// service, and per service, as `AWS_ENDPOINT_URL_<SERVICE>` ([`crate::aws`] reads them all).
+#[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
+pub const AWS_ENDPOINT_URL: EnvVar = EnvVar::new("AWS_ENDPOINT_URL");
 #[allow(clippy::disallowed_methods, reason = "a variable the AWS SDK reads")]
 pub const AWS_ENDPOINT_URL_S3: EnvVar = EnvVar::new("AWS_ENDPOINT_URL_S3");
 

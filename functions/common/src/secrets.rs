@@ -65,6 +65,16 @@ impl SecretSource for aws_sdk_secretsmanager::Client {
     }
 }
 
+/// A client built at its first fetch (s3-processor's, see [`crate::aws::LazyClient`]).
+impl<C: SecretSource> SecretSource for crate::aws::LazyClient<C> {
+    fn fetch(
+        &self,
+        secret_id: &str,
+    ) -> impl Future<Output = Result<SecretValue, FetchError>> + Send {
+        self.get().fetch(secret_id)
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SecretError {
     #[error("could not read the secret {arn} named by {env}: {reason}")]

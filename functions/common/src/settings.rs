@@ -47,6 +47,22 @@ pub trait EnvSource {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
 
+impl ProcessEnv {
+    /// Every variable whose name starts with `prefix` and whose value is UTF-8, by name: for a
+    /// platform prefix whose names the AWS SDK forms at run time from a service's name
+    /// (`AWS_ENDPOINT_URL_<SERVICE>`), never for a contract name.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the platform's names formed at run time (common::aws)"
+    )]
+    pub fn with_prefix(prefix: &str) -> std::collections::BTreeMap<String, String> {
+        std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .filter(|(name, _)| name.starts_with(prefix))
+            .collect()
+    }
+}
+
 impl EnvSource for ProcessEnv {
     #[allow(
         clippy::disallowed_methods,

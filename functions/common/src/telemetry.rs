@@ -120,7 +120,7 @@ pub fn log_filter(vars: &impl EnvSource) -> (Targets, Option<String>) {
 }
 
 /// Lambda's levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing level; None for others.
-fn lambda_level(level: &str) -> Option<Level> {
+pub(crate) fn lambda_level(level: &str) -> Option<Level> {
     match level.to_ascii_uppercase().as_str() {
         "TRACE" => Some(Level::TRACE),
         "DEBUG" => Some(Level::DEBUG),

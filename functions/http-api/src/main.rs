@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use common::settings::ProcessEnv;
+use common::{aws::LazyClient, settings::ProcessEnv};
 use http_api::{
     app,
     guard::{self, Guarded},
@@ -19,7 +19,8 @@ async fn main() -> ExitCode {
 async fn serve() -> Result<(), lambda_http::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
-    let store = DynamoItemStore::new(aws_sdk_dynamodb::Client::new(&config), settings.items_table);
+    let client = LazyClient::new(&config, aws_sdk_dynamodb::Client::new);
+    let store = DynamoItemStore::new(client, settings.items_table);
     // What lambda_http::run(router) does, with the guard around lambda_http's event conversion.
     let adapter = Adapter::from(app::router(store, app::system_clock));
     common::invocation::run(service_fn(move |event: LambdaEvent<LambdaRequest>| {

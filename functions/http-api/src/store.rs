@@ -1,9 +1,10 @@
 //! Where items live: the `ItemStore` trait the router is generic over, and its DynamoDB
-//! implementation (one client, built at init).
+//! implementation (one client, built once, at its first use).
 
 use std::{collections::HashMap, future::Future};
 
 use aws_sdk_dynamodb::{Client, error::DisplayErrorContext, types::AttributeValue};
+use common::aws::LazyClient;
 
 use crate::item::Item;
 
@@ -36,12 +37,12 @@ pub trait ItemStore: Send + Sync + 'static {
 }
 
 pub struct DynamoItemStore {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
 impl DynamoItemStore {
-    pub fn new(client: Client, table: String) -> Self {
+    pub fn new(client: LazyClient<Client>, table: String) -> Self {
         Self { client, table }
     }
 
@@ -58,6 +59,7 @@ impl ItemStore for DynamoItemStore {
     async fn get(&self, id: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
+            .get()
             .get_item()
             .table_name(&self.table)
             .key("id", AttributeValue::S(id.to_owned()))
@@ -79,6 +81,7 @@ impl ItemStore for DynamoItemStore {
     async fn put_new(&self, item: &Item) -> Result<PutOutcome, StoreError> {
         let result = self
             .client
+            .get()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item_to_attributes(item)))

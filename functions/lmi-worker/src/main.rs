@@ -1,6 +1,6 @@
 use std::{process::ExitCode, sync::Arc};
 
-use common::settings::ProcessEnv;
+use common::{aws::LazyClient, settings::ProcessEnv};
 use lambda_runtime::service_fn;
 use lmi_worker::{
     cache::ItemCache,
@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
 async fn serve() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
-    let client = aws_sdk_dynamodb::Client::new(&config);
+    let client = LazyClient::new(&config, aws_sdk_dynamodb::Client::new);
     let state = Arc::new(AppState {
         reader: DynamoItemReader::new(client, settings.items_table),
         cache: ItemCache::new(settings.cache_ttl),

@@ -3,6 +3,7 @@
 use std::{collections::HashMap, future::Future};
 
 use aws_sdk_dynamodb::{Client, error::DisplayErrorContext, types::AttributeValue};
+use common::aws::LazyClient;
 use serde_json::{Map, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,12 +20,12 @@ pub trait ItemReader: Send + Sync + 'static {
 }
 
 pub struct DynamoItemReader {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
 impl DynamoItemReader {
-    pub fn new(client: Client, table: String) -> Self {
+    pub fn new(client: LazyClient<Client>, table: String) -> Self {
         Self { client, table }
     }
 }
@@ -33,6 +34,7 @@ impl ItemReader for DynamoItemReader {
     async fn get(&self, id: &str) -> Result<Option<Value>, StoreError> {
         let output = self
             .client
+            .get()
             .get_item()
             .table_name(&self.table)
             .key("id", AttributeValue::S(id.to_owned()))

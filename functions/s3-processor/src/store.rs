@@ -2,11 +2,11 @@
 
 use std::future::Future;
 
-use aws_config::SdkConfig;
 use aws_sdk_s3::{
     error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
     primitives::ByteStream,
 };
+use common::aws::{LazyClient, SdkConfig};
 use common::{
     platform,
     settings::{EnvSource, ProcessEnv},
@@ -55,6 +55,26 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(custom_endpoint)
         .build();
     aws_sdk_s3::Client::from_conf(config)
+}
+
+/// The S3 client built at its first use (see [`LazyClient`]).
+impl ObjectStore for LazyClient<aws_sdk_s3::Client> {
+    fn digest(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<ObjectDigest, StoreError>> + Send {
+        self.get().digest(bucket, key)
+    }
+
+    fn put_manifest(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.get().put_manifest(bucket, key, body)
+    }
 }
 
 /// `NoSuchKey: The specified key does not exist.` for a service error, the full error chain else.

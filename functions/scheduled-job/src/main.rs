@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use common::settings::ProcessEnv;
+use common::{aws::LazyClient, settings::ProcessEnv};
 use lambda_runtime::{LambdaEvent, service_fn};
 use scheduled_job::{
     handler::{Config, ScheduledEvent, handler},
@@ -21,7 +21,8 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
-    let client = aws_sdk_dynamodb::Client::new(&common::aws::sdk_config().await?);
+    let config = common::aws::sdk_config().await?;
+    let client = LazyClient::new(&config, aws_sdk_dynamodb::Client::new);
     let table = DynamoTable::new(client, settings.items_table);
     let config = Config::new(settings.retention_days);
     let (table, config) = (&table, &config);

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::{
     error::DisplayErrorContext,
     types::{AttributeValue, DeleteRequest, WriteRequest},
 };
+use common::aws::LazyClient;
 
 /// The partition key attribute of the items table.
 pub const PARTITION_KEY: &str = "id";
@@ -55,15 +56,15 @@ pub trait ItemTable: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Key>, StoreError>> + Send;
 }
 
-/// The items table through the DynamoDB client, built once at init.
+/// The items table through the DynamoDB client, built once, at its first use.
 #[derive(Debug, Clone)]
 pub struct DynamoTable {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
 impl DynamoTable {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: LazyClient<Client>, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
@@ -75,6 +76,7 @@ impl ItemTable for DynamoTable {
     async fn scan_expired(&self, cutoff: i64, start: Option<Key>) -> Result<Page, StoreError> {
         let output = self
             .client
+            .get()
             .scan()
             .table_name(&self.table)
             .filter_expression(FILTER_EXPRESSION)
@@ -118,6 +120,7 @@ impl ItemTable for DynamoTable {
             .collect::<Result<Vec<_>, _>>()?;
         let output = self
             .client
+            .get()
             .batch_write_item()
             .request_items(&self.table, requests)
             .send()

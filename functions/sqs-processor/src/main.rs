@@ -1,10 +1,10 @@
-//! The Lambda entry point: settings and the DynamoDB client once at init, then one batch per
-//! invocation.
+//! The Lambda entry point: settings and the SDK config once at init (the DynamoDB client at its
+//! first use), then one batch per invocation.
 
 use std::process::ExitCode;
 
 use aws_lambda_events::sqs::SqsEvent;
-use common::settings::ProcessEnv;
+use common::{aws::LazyClient, settings::ProcessEnv};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use sqs_processor::{handler, settings::Settings, store::DynamoOrderStore};
 
@@ -19,7 +19,7 @@ async fn serve() -> Result<(), Error> {
     let settings = Settings::from_env(&ProcessEnv)?;
     let config = common::aws::sdk_config().await?;
     let store = DynamoOrderStore::new(
-        aws_sdk_dynamodb::Client::new(&config),
+        LazyClient::new(&config, aws_sdk_dynamodb::Client::new),
         settings.orders_table,
     );
     common::invocation::run(service_fn(|event: LambdaEvent<SqsEvent>| {

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use aws_sdk_dynamodb::{error::DisplayErrorContext, types::AttributeValue};
+use common::aws::LazyClient;
 
 use crate::order::Order;
 
@@ -32,15 +33,15 @@ pub trait OrderStore: Send + Sync {
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 }
 
-/// The orders table, through a client built once at init.
+/// The orders table, through a client built once, at its first use.
 #[derive(Debug, Clone)]
 pub struct DynamoOrderStore {
-    client: aws_sdk_dynamodb::Client,
+    client: LazyClient<aws_sdk_dynamodb::Client>,
     table: String,
 }
 
 impl DynamoOrderStore {
-    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+    pub fn new(client: LazyClient<aws_sdk_dynamodb::Client>, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
@@ -52,6 +53,7 @@ impl OrderStore for DynamoOrderStore {
     async fn put_once(&self, order: &Order) -> Result<PutOutcome, StoreError> {
         let result = self
             .client
+            .get()
             .put_item()
             .table_name(&self.table)
             .item("message_id", AttributeValue::S(order.message_id.clone()))

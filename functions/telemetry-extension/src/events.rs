@@ -9,16 +9,7 @@
 use chrono::DateTime;
 use serde_json::{Map, Value};
 
-use crate::metrics::Metric;
-
-/// One value of one metric, at the time of the event it came from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    pub metric: Metric,
-    pub value: f64,
-    /// Milliseconds since the epoch.
-    pub time_ms: i64,
-}
+use crate::metric::{Metric, Sample};
 
 /// What a batch held.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -167,7 +158,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::metrics::Metric::*;
+    use crate::metric::Metric::*;
 
     const T0: i64 = 1_665_532_875_000; // 2022-10-12T00:01:15.000Z
 

@@ -1,12 +1,14 @@
 //! 10,000 generated and mutated Telemetry API batches: reading one never panics, every event is
-//! either a sample source, skipped or counted as malformed, and the buffer never holds more than
-//! EMF allows, whatever arrives.
+//! either a sample source, skipped or counted as malformed, the buffer never holds more than EMF
+//! allows nor more than its limit of minutes, and every document is stamped with a minute's start,
+//! whatever arrives.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestRunner};
 use serde_json::{Map, Value, json};
+use telemetry_extension::buffer::{Buffer, MAX_MINUTES};
+use telemetry_extension::emf::MAX_VALUES;
 use telemetry_extension::events::parse_batch;
-use telemetry_extension::metrics::{Buffer, MAX_VALUES};
 
 /// Any JSON value, nested a little.
 fn any_json() -> impl Strategy<Value = Value> {
@@ -29,11 +31,9 @@ fn any_json() -> impl Strategy<Value = Value> {
 
 /// A valid event of each type the extension reads, as the schema describes them.
 fn valid_event() -> impl Strategy<Value = Value> {
-    let times = prop_oneof![
-        Just("2022-10-12T00:01:15.000Z"),
-        Just("2022-10-12T00:02:16.500Z"),
-        Just("2022-10-12T00:09:00Z")
-    ];
+    // Times over half an hour: more minutes than the buffer holds at once.
+    let times = (0..30u32, 0..60u32, 0..1000u32)
+        .prop_map(|(minute, second, ms)| format!("2022-10-12T00:{minute:02}:{second:02}.{ms:03}Z"));
     (times, 0.0..10_000.0f64, any::<bool>()).prop_map(|(time, ms, cold)| {
         let mut metrics = json!({"durationMs": ms, "billedDurationMs": ms.ceil(), "maxMemoryUsedMB": 20, "memorySizeMB": 128});
         if cold {
@@ -132,8 +132,11 @@ fn any_batch_is_read_without_panicking_and_the_buffer_stays_bounded() {
         let events = serde_json::from_slice::<Vec<Value>>(&body).unwrap().len();
         prop_assert!(batch.skipped + batch.malformed <= events);
         let written = buffer.borrow_mut().add(&batch.samples);
+        prop_assert!(buffer.borrow().minutes() <= MAX_MINUTES);
         for document in written {
             let document: Value = serde_json::from_str(&document).unwrap();
+            let stamp = document["_aws"]["Timestamp"].as_i64().unwrap();
+            prop_assert_eq!(stamp.rem_euclid(60_000), 0);
             for (name, values) in document.as_object().unwrap() {
                 if let Some(values) = values.as_array() {
                     prop_assert!(
