@@ -29,8 +29,10 @@ def stack_features(project_dir: Path, stack: str) -> tuple[str, ...]:
     """The cargo features the stack's config asks for, as the program computes them."""
     project = str(project_file(project_dir)["name"])
     contracts = load_contracts(project_dir / "functions")
-    config = OfflineConfig(stack_file_config(project_dir, stack), project)
-    return stack_config.load(config, contracts, project, stack).open_telemetry.cargo_features
+    values = stack_file_config(project_dir, stack)
+    config = OfflineConfig(values, project)
+    region = str(values.get("aws:region", ""))
+    return stack_config.load(config, contracts, project, stack, region).open_telemetry.cargo_features
 
 
 def one_build(project_dir: Path, stacks: list[str]) -> tuple[str, ...]:
