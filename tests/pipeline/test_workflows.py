@@ -110,7 +110,7 @@ def test_every_job_with_an_oidc_token_runs_in_an_environment_or_only_attests() -
         (
             "ci.yml",
             "pulumi-preview",
-            "${{ matrix.stack == 'dev' && 'preview' || format('preview-{0}', matrix.stack) }}",
+            "preview-${{ matrix.stack }}",
         ),
         ("deploy-stack.yml", "deploy", "${{ inputs.stack }}"),
         ("deploy.yml", "attest", None),
